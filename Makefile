@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmkeep: out-of-tree module, tools and tests.  See README.md and
+# Documentation/testing.rst.
+#
+#   make                  module (W=1, warnings are errors) and tools
+#   make check            host unit tests + VM tests on the default kernel
+#   make check KVER=6.1   the same on Debian 12's own kernel
+#   make demo             the main job, step by step, in a VM
+#   make sparse | checkpatch
+#
+# KDIR builds against any kernel tree (default: the running kernel's
+# build tree when it exists, else the Debian KVER kernel fetched into
+# .cache).  VM targets always use the fetched KVER kernel.
+
+KVER ?= 6.12
+CACHE := $(CURDIR)/.cache
+export CACHE
+
+# Fetch the Debian kernel on first use and read one of its variables.
+kenv = $(shell . "$$($(CURDIR)/scripts/fetch-kernel.sh $(KVER))" && echo "$$$(1)")
+VM_KDIR = $(call kenv,KDIR)
+VM_KENV = $(CACHE)/kernels/$(KVER)/env
+
+ifeq ($(origin KDIR),undefined)
+ifeq ($(origin KVER),file)
+KDIR := $(wildcard /lib/modules/$(shell uname -r)/build)
+endif
+ifeq ($(KDIR),)
+KDIR = $(eval KDIR := $(VM_KDIR))$(KDIR)
+endif
+endif
+
+KSRC := $(CACHE)/ksrc
+KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR) W=1 KCFLAGS=-Werror
+
+all: modules tools
+
+modules:
+	$(KBUILD) modules
+
+tools:
+	$(MAKE) -C tools
+
+$(KSRC)/.stamp:
+	scripts/fetch-ksrc.sh
+
+selftests: $(KSRC)/.stamp tools
+	$(MAKE) -C selftests KSFT=$(KSRC)/tools/testing/selftests
+
+# sparse prints its findings as warnings without failing: fail on them.
+sparse:
+	$(KBUILD) C=2 modules 2>&1 | tee $(CACHE)/sparse.log
+	! grep -E ': (warning|error):' $(CACHE)/sparse.log
+
+checkpatch: $(KSRC)/.stamp
+	$(KSRC)/scripts/checkpatch.pl --no-tree --strict --quiet --show-types \
+		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,COMPLEX_MACRO \
+		-f $$(git ls-files 'kmod/*.[ch]' 'include/*.h' 'tools/*.[ch]' 'selftests/*.[ch]')
+
+# Host unit tests, then the VM plan; each writes KTAP to .cache/results.
+RESULTS := $(CACHE)/results/$(KVER)
+PLANS ?= selftests/vm/plans/check.plan
+
+unit: $(KSRC)/.stamp
+	$(MAKE) -C tools unit
+
+vmtest: selftests
+	$(MAKE) KDIR=$(VM_KDIR) modules
+	@mkdir -p $(RESULTS)
+	@for p in $(PLANS); do \
+		selftests/vm/vmtest.sh -k $(VM_KENV) $$p > $(RESULTS)/$$(basename $$p .plan).ktap; \
+		rc=$$?; cat $(RESULTS)/$$(basename $$p .plan).ktap; [ $$rc = 0 ] || exit $$rc; \
+	done
+
+check:
+	@rm -rf $(RESULTS); mkdir -p $(RESULTS)
+	@rc=0; \
+	$(MAKE) unit > $(RESULTS)/unit.log 2>&1 || rc=1; \
+	grep -h -E '^(not )?ok |^# ' $(RESULTS)/unit.log > $(RESULTS)/unit.ktap; \
+	[ $$rc = 0 ] || { cat $(RESULTS)/unit.log; echo "not ok 1 unit # build or run failed" >> $(RESULTS)/unit.ktap; }; \
+	$(MAKE) vmtest || rc=1; \
+	scripts/ktap-summary.sh $(RESULTS)/*.ktap && [ $$rc = 0 ]
+
+demo: selftests
+	$(MAKE) KDIR=$(VM_KDIR) modules
+	selftests/vm/vmtest.sh -v -k $(VM_KENV) selftests/vm/plans/demo.plan
+
+clean:
+	-$(KBUILD) clean 2>/dev/null
+	$(MAKE) -C tools clean
+	$(MAKE) -C selftests clean
+
+distclean: clean
+	rm -rf $(CACHE)
+
+.PHONY: all modules tools selftests sparse checkpatch unit vmtest check demo clean distclean

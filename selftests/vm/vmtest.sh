@@ -1,0 +1,168 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmtest.sh - run a vmkeep test plan in a QEMU guest, across kexec
+#
+# usage: vmtest.sh [-v] [-k KERNEL_ENV] [-o DIR] PLAN
+#
+# Builds an initramfs (busybox, kexec, the module, vmkeepctl, the
+# selftests, and QEMU when the plan says "# needs: qemu"), boots the
+# kernel described by KERNEL_ENV (from scripts/fetch-kernel.sh) under
+# QEMU with a memmap= pool, and lets the guest's /init run the plan.
+# A plan line is "STAGE KIND COMMAND": KIND "test" expects KTAP from
+# COMMAND, "run" passes when COMMAND exits 0, "kexec" boots the same
+# kernel and initramfs into STAGE+1 with the same command line.
+#
+# Prints KTAP: one line per subtest of every "test" step, one per other
+# step, and one for the console (no BUG/WARNING/Oops/Call Trace/
+# refcount_t/panic).  A step that did not run fails.  Exits non-zero on
+# any failure; the run directory (console.log, results.log) is kept then.
+#
+# Environment: VM_MEM (MiB, 2048), VM_POOL (SIZE@ADDR, 512M@0x40000000),
+# VM_TIMEOUT (seconds per boot, 300), VM_ACCEL (tcg|kvm|auto, auto).
+
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+CACHE=${CACHE:-$top/.cache}
+verbose=0
+kenv=
+dir=
+
+while getopts "vk:o:" opt; do
+	case $opt in
+	v) verbose=1 ;;
+	k) kenv=$OPTARG ;;
+	o) dir=$OPTARG ;;
+	*) sed -n '4,6p' "$0" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+plan=${1:?usage: vmtest.sh [-v] [-k KERNEL_ENV] [-o DIR] PLAN}
+[ -n "$kenv" ] || kenv=$("$top/scripts/fetch-kernel.sh" "${KVER:-6.12}")
+# shellcheck source=/dev/null
+. "$kenv"
+
+mem=${VM_MEM:-2048}
+pool=${VM_POOL:-512M@0x40000000}
+tmo=${VM_TIMEOUT:-300}
+name=$(basename "$plan" .plan)
+dir=${dir:-$CACHE/vmtest/$name-$KREL}
+rm -rf "$dir"
+mkdir -p "$dir/root"
+root=$dir/root
+
+log() { [ $verbose = 0 ] || echo "vmtest: $*" >&2; }
+
+# Copy a dynamically linked program and the libraries it needs.
+add_bin() {
+	local f=$1 dst=${2:-$1} lib
+	install -D -m 0755 "$f" "$root$dst"
+	for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
+		[ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+	done
+}
+
+build_initramfs() {
+	local d m
+	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,boot,selftests,etc}
+	install -m 0755 /bin/busybox "$root/bin/busybox"
+	add_bin "$(command -v kexec)" /sbin/kexec
+	install -m 0755 "$top/selftests/vm/init" "$root/init"
+	grep -v '^#' "$plan" >"$root/plan" || true
+	echo 'root:x:0:0:root:/:/bin/sh' >"$root/etc/passwd"
+	echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>"$root/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+
+	m=$root/lib/modules/$KREL
+	mkdir -p "$m/extra"
+	install -m 0644 "$top/kmod/vmkeep.ko" "$m/extra/"
+	cp "$(dirname "$kenv")/root/lib/modules/$KREL"/modules.{order,builtin,builtin.modinfo} "$m/"
+	depmod -b "$root" "$KREL"
+
+	[ -x "$top/tools/vmkeepctl" ] && add_bin "$top/tools/vmkeepctl" /usr/sbin/vmkeepctl
+	for f in "$top"/selftests/*_test "$top"/selftests/*.sh; do
+		[ -x "$f" ] && add_bin "$f" "/selftests/$(basename "$f")"
+	done
+
+	if grep -q '^# needs: qemu' "$plan"; then
+		add_bin "$(command -v qemu-system-x86_64)" /usr/bin/qemu-system-x86_64
+		for d in /usr/share/qemu /usr/share/seabios; do
+			mkdir -p "$root$d"
+			cp -rL "$d"/. "$root$d"/
+		done
+	fi
+
+	cp "$VMLINUZ" "$root/boot/vmlinuz"
+	(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) |
+		gzip -1 >"$dir/payload.img"
+	mkdir -p "$dir/self/boot"
+	cp "$dir/payload.img" "$dir/self/boot/payload.img"
+	(cd "$dir/self" && printf "boot\nboot/payload.img\n" | cpio -o -H newc --quiet) >"$dir/self.cpio"
+	cat "$dir/self.cpio" "$dir/payload.img" >"$dir/initrd.img"
+	rm -rf "$dir/self" "$dir/self.cpio" "$dir/payload.img"
+}
+
+pick_accel() {
+	local a=${VM_ACCEL:-auto} probe=$CACHE/kvm-probe.$KREL
+	if [ "$a" = auto ]; then
+		if [ ! -e "$probe" ]; then
+			echo tcg >"$probe"
+			if [ -w /dev/kvm ] &&
+			   timeout 15 qemu-system-x86_64 -accel kvm -cpu host -m 512 \
+				-nodefaults -no-reboot -display none \
+				-serial file:"$dir/probe.log" -kernel "$VMLINUZ" \
+				-initrd "$dir/initrd.img" \
+				-append "console=ttyS0 panic=-1 vmkeep_test.probe=1" \
+				>/dev/null 2>&1 &&
+			   grep -q 'vmkeep-probe-ok' "$dir/probe.log"; then
+				echo kvm >"$probe"
+			fi
+		fi
+		a=$(cat "$probe")
+	fi
+	echo "$a"
+}
+
+t0=$(date +%s.%N)
+build_initramfs
+t1=$(date +%s.%N)
+accel=$(pick_accel)
+stages=$(awk '!/^#/ && NF { if ($1 > n) n = $1 } END { print n + 0 }' "$plan")
+psize=${pool%@*}
+paddr=${pool#*@}
+cpu=max
+[ "$accel" = kvm ] && cpu=host
+log "kernel $KREL, $accel, ${mem} MiB, pool $pool, $stages stage(s), initramfs $(du -h "$dir/initrd.img" | cut -f1)"
+
+: >"$dir/results.log"
+if [ $verbose = 1 ]; then
+	tail -F -n +1 "$dir/results.log" 2>/dev/null | sed -u 's/\r$//' |
+		grep --line-buffered -v '^@@ \(end\|stage\)' | sed -u 's/^@@ begin [0-9]* [0-9]* [a-z]* /\n$ /' >&2 &
+	tailer=$!
+fi
+t2=$(date +%s.%N)
+rc=0
+timeout $((tmo * stages)) qemu-system-x86_64 \
+	-accel "$accel" -cpu $cpu -smp 2 -m "$mem" \
+	-nodefaults -no-reboot -display none \
+	-serial file:"$dir/console.log" -serial file:"$dir/results.log" \
+	-kernel "$VMLINUZ" -initrd "$dir/initrd.img" \
+	-append "console=ttyS0 panic=-1 memmap=$psize\$$paddr vmkeep.pools=$psize@$paddr" \
+	>"$dir/qemu.log" 2>&1 || rc=$?
+t3=$(date +%s.%N)
+if [ $verbose = 1 ]; then
+	sleep 0.5
+	kill "$tailer" 2>/dev/null || true
+fi
+
+tr -d '\r' <"$dir/results.log" >"$dir/results.txt"
+awk -v plan="$plan" -v qemu_rc=$rc -v timeout=$((tmo * stages)) \
+    -v console="$dir/console.log" -v build="$(echo "$t1 - $t0" | bc)" \
+    -v wall="$(echo "$t3 - $t2" | bc)" -f "$top/selftests/vm/results.awk" \
+    "$dir/results.txt" | tee "$dir/ktap.txt"
+if grep -q '^not ok' "$dir/ktap.txt"; then
+	echo "# vmtest: FAILED; logs kept in $dir" >&2
+	exit 1
+fi
+rm -rf "$root" "$dir/initrd.img"
