@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Copyright (C) 2026 The vmkeep authors
+ *
+ * Userspace interface for /dev/vmkeep: memory regions that survive kexec.
+ */
+#ifndef _UAPI_LINUX_VMKEEP_H
+#define _UAPI_LINUX_VMKEEP_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/**
+ * DOC: General ioctl format
+ *
+ * Every ioctl takes a pointer to a structure whose first member is
+ * ``__u32 size``: the caller sets it to sizeof() the structure it was
+ * built with.  The kernel accepts older, shorter structures (the missing
+ * tail reads as zero) and newer, longer ones as long as the extra bytes
+ * are zero.  Flags are checked against the set this kernel knows, and
+ * every ``__reserved`` field must be zero.
+ *
+ * Errors, the same for every ioctl:
+ *
+ *  - ENOTTY: unknown ioctl number.
+ *  - E2BIG: the structure is longer than the kernel's and the extra bytes
+ *    are not zero.
+ *  - EOPNOTSUPP: a flag this kernel does not know.
+ *  - EINVAL: a reserved field is not zero, a size is too small for the
+ *    ioctl, a length is zero or not a multiple of %VMKEEP_ALIGN, or a name
+ *    is empty, not NUL-terminated, or has a byte outside [A-Za-z0-9._:+@-].
+ *  - ENOENT: no region has that name.
+ *  - EEXIST: a region with that name exists already.
+ *  - EACCES: the caller's credentials do not allow it (see the ioctls).
+ *  - EBUSY: the module is frozen for kexec, or an exclusive region is
+ *    already open.
+ *  - ENOSPC: no pool (on the requested node) has room for the region, or
+ *    its metadata has no room for another region.
+ *  - ENOMEM: the kernel could not allocate its own bookkeeping.
+ *  - EMSGSIZE: an output array is too small; the count it needs is
+ *    written back.
+ *  - EIO: the region is quarantined: its metadata from the previous
+ *    kernel failed validation, so its memory is never mapped.
+ *  - ENODEV: no usable pool.
+ */
+
+#define VMKEEP_TYPE		0xBC
+#define VMKEEP_NAME_LEN		64
+/* Region lengths and pool layout are in units of this size (2 MiB). */
+#define VMKEEP_ALIGN		(2ULL << 20)
+
+enum {
+	VMKEEP_CMD_ALLOC = 0x00,
+	VMKEEP_CMD_GET = 0x01,
+	VMKEEP_CMD_LIST = 0x02,
+	VMKEEP_CMD_FREE = 0x03,
+	VMKEEP_CMD_FINISH = 0x04,
+	VMKEEP_CMD_FREEZE = 0x05,
+	VMKEEP_CMD_THAW = 0x06,
+	VMKEEP_CMD_STATUS = 0x07,
+	VMKEEP_CMD_FORMAT = 0x08,
+};
+
+/* Region flags, in &struct vmkeep_alloc and &struct vmkeep_region_info. */
+#define VMKEEP_REGION_EXCLUSIVE	(1U << 0)
+/* Alloc-only flags. */
+#define VMKEEP_ALLOC_NODE	(1U << 8)
+#define VMKEEP_ALLOC_OWNER	(1U << 9)
+
+/**
+ * struct vmkeep_alloc - ioctl(VMKEEP_IOC_ALLOC)
+ * @size: sizeof(struct vmkeep_alloc)
+ * @flags: Input; %VMKEEP_REGION_EXCLUSIVE: one open file at a time;
+ *         %VMKEEP_ALLOC_NODE: take the memory from a pool on @node;
+ *         %VMKEEP_ALLOC_OWNER: owner is @uid/@gid (needs CAP_CHOWN)
+ *         instead of the caller's fsuid/fsgid.
+ * @length: Input; bytes, a multiple of %VMKEEP_ALIGN
+ * @node: Input; NUMA node, with %VMKEEP_ALLOC_NODE
+ * @mode: Input; permission bits (07777 masked to 0777); 0 means 0600
+ * @uid: Input; owner, with %VMKEEP_ALLOC_OWNER
+ * @gid: Input; group, with %VMKEEP_ALLOC_OWNER
+ * @out_fd: Output; a new O_CLOEXEC file for the region
+ * @__reserved: must be 0
+ * @name: Input; NUL-terminated, 1 to %VMKEEP_NAME_LEN - 1 bytes of
+ *        [A-Za-z0-9._:+@-], unique among all regions
+ *
+ * Carves a region from a pool and returns a file for it.  The memory is
+ * zero.  The region lives until VMKEEP_IOC_FREE, across kexec, not until
+ * its files are closed.
+ */
+struct vmkeep_alloc {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 length;
+	__s32 node;
+	__u32 mode;
+	__u32 uid;
+	__u32 gid;
+	__s32 out_fd;
+	__u32 __reserved;
+	char name[VMKEEP_NAME_LEN];
+};
+#define VMKEEP_IOC_ALLOC	_IO(VMKEEP_TYPE, VMKEEP_CMD_ALLOC)
+
+/**
+ * struct vmkeep_get - ioctl(VMKEEP_IOC_GET)
+ * @size: sizeof(struct vmkeep_get)
+ * @flags: Input; must be 0
+ * @out_fd: Output; a new O_CLOEXEC file for the region
+ * @__reserved: must be 0
+ * @name: Input; the region's name
+ *
+ * Opens an existing region, ``incoming`` or ``active``.  Allowed when the
+ * region's mode grants read and write to the caller (owner, group, other,
+ * as for a file) or the caller has CAP_SYS_ADMIN.
+ */
+struct vmkeep_get {
+	__u32 size;
+	__u32 flags;
+	__s32 out_fd;
+	__u32 __reserved;
+	char name[VMKEEP_NAME_LEN];
+};
+#define VMKEEP_IOC_GET		_IO(VMKEEP_TYPE, VMKEEP_CMD_GET)
+
+/* enum of &struct vmkeep_region_info.state */
+#define VMKEEP_STATE_ACTIVE	0	/* created or finished by this kernel */
+#define VMKEEP_STATE_INCOMING	1	/* restored, not yet finished */
+#define VMKEEP_STATE_QUARANTINED 2	/* failed validation: never mapped */
+
+/* Why a region is quarantined: &struct vmkeep_region_info.quarantine */
+#define VMKEEP_Q_NONE		0
+#define VMKEEP_Q_CRC		1	/* entry checksum mismatch */
+#define VMKEEP_Q_NAME		2	/* name empty, unterminated, bad byte or duplicate */
+#define VMKEEP_Q_EXTENT		3	/* extent count, alignment, bounds or sum wrong */
+#define VMKEEP_Q_OVERLAP	4	/* memory claimed by another region too */
+#define VMKEEP_Q_FIELD		5	/* unknown flag or non-zero reserved field */
+
+/**
+ * struct vmkeep_region_info - one region, as VMKEEP_IOC_LIST reports it
+ * @name: NUL-terminated name
+ * @length: bytes
+ * @id: identifier, unique within its pool and stable across kexec
+ * @uid: owner
+ * @gid: group
+ * @mode: permission bits
+ * @flags: %VMKEEP_REGION_EXCLUSIVE
+ * @state: %VMKEEP_STATE_ACTIVE, %VMKEEP_STATE_INCOMING or
+ *         %VMKEEP_STATE_QUARANTINED
+ * @quarantine: %VMKEEP_Q_NONE or why the region is quarantined
+ * @node: NUMA node of its memory
+ * @pool: index of its pool, as in VMKEEP_IOC_STATUS
+ * @nr_extents: number of physically contiguous pieces
+ * @nr_open: open files of the region
+ * @nr_mapped: live mappings of the region
+ * @__reserved: 0
+ */
+struct vmkeep_region_info {
+	char name[VMKEEP_NAME_LEN];
+	__aligned_u64 length;
+	__aligned_u64 id;
+	__u32 uid;
+	__u32 gid;
+	__u32 mode;
+	__u32 flags;
+	__u32 state;
+	__u32 quarantine;
+	__s32 node;
+	__u32 pool;
+	__u32 nr_extents;
+	__u32 nr_open;
+	__u32 nr_mapped;
+	__u32 __reserved;
+};
+
+/**
+ * struct vmkeep_list - ioctl(VMKEEP_IOC_LIST)
+ * @size: sizeof(struct vmkeep_list)
+ * @flags: Input; must be 0
+ * @num_regions: Input; room in @regions; Output; number of regions.
+ *               If the room is too small, EMSGSIZE and only the count.
+ * @__reserved: must be 0
+ * @regions: Input; user pointer to an array of &struct vmkeep_region_info
+ *
+ * Lists every region, in pool order then offset order.  Needs no
+ * permission beyond an open /dev/vmkeep.
+ */
+struct vmkeep_list {
+	__u32 size;
+	__u32 flags;
+	__u32 num_regions;
+	__u32 __reserved;
+	__aligned_u64 regions;
+};
+#define VMKEEP_IOC_LIST		_IO(VMKEEP_TYPE, VMKEEP_CMD_LIST)
+
+/**
+ * struct vmkeep_free - ioctl(VMKEEP_IOC_FREE)
+ * @size: sizeof(struct vmkeep_free)
+ * @flags: Input; must be 0
+ * @name: Input; the region's name
+ *
+ * Releases a region (also a quarantined one).  Its memory returns to the
+ * pool when its last file and mapping are gone; the name is free at once.
+ * Allowed for the owner and for CAP_SYS_ADMIN.
+ */
+struct vmkeep_free {
+	__u32 size;
+	__u32 flags;
+	char name[VMKEEP_NAME_LEN];
+};
+#define VMKEEP_IOC_FREE		_IO(VMKEEP_TYPE, VMKEEP_CMD_FREE)
+
+#define VMKEEP_FINISH_ALL	(1U << 0)
+
+/**
+ * struct vmkeep_finish - ioctl(VMKEEP_IOC_FINISH)
+ * @size: sizeof(struct vmkeep_finish)
+ * @flags: Input; %VMKEEP_FINISH_ALL: every incoming region the caller may
+ *         finish, @name must be empty
+ * @name: Input; the region's name
+ *
+ * Marks an incoming region as claimed by this kernel (active).  Finishing
+ * an active region succeeds and changes nothing.  Allowed for the owner
+ * and for CAP_SYS_ADMIN.
+ */
+struct vmkeep_finish {
+	__u32 size;
+	__u32 flags;
+	char name[VMKEEP_NAME_LEN];
+};
+#define VMKEEP_IOC_FINISH	_IO(VMKEEP_TYPE, VMKEEP_CMD_FINISH)
+
+/**
+ * struct vmkeep_freeze - ioctl(VMKEEP_IOC_FREEZE)
+ * @size: sizeof(struct vmkeep_freeze)
+ * @flags: Input; must be 0
+ * @out_mapped: Output; regions that still have live mappings
+ * @__reserved: must be 0
+ *
+ * Prepares for kexec: writes the metadata of every pool and refuses
+ * ALLOC, FREE, FINISH and FORMAT (EBUSY) until THAW.  Mapped regions keep
+ * working; their count tells the caller which VMMs still run.  Needs
+ * CAP_SYS_ADMIN.
+ */
+struct vmkeep_freeze {
+	__u32 size;
+	__u32 flags;
+	__u32 out_mapped;
+	__u32 __reserved;
+};
+#define VMKEEP_IOC_FREEZE	_IO(VMKEEP_TYPE, VMKEEP_CMD_FREEZE)
+
+/**
+ * struct vmkeep_thaw - ioctl(VMKEEP_IOC_THAW)
+ * @size: sizeof(struct vmkeep_thaw)
+ * @flags: Input; must be 0
+ *
+ * Undoes VMKEEP_IOC_FREEZE.  Needs CAP_SYS_ADMIN.
+ */
+struct vmkeep_thaw {
+	__u32 size;
+	__u32 flags;
+};
+#define VMKEEP_IOC_THAW		_IO(VMKEEP_TYPE, VMKEEP_CMD_THAW)
+
+/* enum of &struct vmkeep_pool_info.state */
+#define VMKEEP_POOL_READY	0	/* metadata valid, in use */
+#define VMKEEP_POOL_EMPTY	1	/* no vmkeep metadata: formatted on first ALLOC */
+#define VMKEEP_POOL_DAMAGED	2	/* metadata present but invalid: untouched until FORMAT with FORCE */
+
+/* Why a pool is damaged: &struct vmkeep_pool_info.damage */
+#define VMKEEP_D_NONE		0
+#define VMKEEP_D_CRC		1	/* no superblock copy has a valid checksum */
+#define VMKEEP_D_VERSION	2	/* written by an incompatible format version */
+#define VMKEEP_D_GEOMETRY	3	/* describes another pool address or size */
+#define VMKEEP_D_FIELD		4	/* a superblock field is out of range */
+
+/* &struct vmkeep_pool_info.flags */
+#define VMKEEP_POOL_CLEAN_HANDOFF (1U << 0)	/* the previous kernel shut down in order */
+#define VMKEEP_POOL_RESTORED	(1U << 1)	/* regions were restored at load */
+
+/**
+ * struct vmkeep_pool_info - one pool, as VMKEEP_IOC_STATUS reports it
+ * @base: physical address
+ * @length: bytes, metadata included
+ * @free: bytes not used by any region (or quarantined memory)
+ * @generation: metadata generation, +1 per change
+ * @handoffs: kexecs this pool's metadata went through in order
+ * @restore_ns: time the module took to validate and restore it at load
+ * @meta_bytes: bytes of metadata in use (one copy)
+ * @node: NUMA node
+ * @state: %VMKEEP_POOL_READY, %VMKEEP_POOL_EMPTY or %VMKEEP_POOL_DAMAGED
+ * @damage: %VMKEEP_D_NONE or why the pool is damaged
+ * @flags: %VMKEEP_POOL_CLEAN_HANDOFF, %VMKEEP_POOL_RESTORED
+ * @nr_regions: regions in the pool, quarantined ones included
+ * @nr_incoming: regions not finished since the last kexec
+ * @nr_quarantined: regions that failed validation
+ * @__reserved: 0
+ */
+struct vmkeep_pool_info {
+	__aligned_u64 base;
+	__aligned_u64 length;
+	__aligned_u64 free;
+	__aligned_u64 generation;
+	__aligned_u64 handoffs;
+	__aligned_u64 restore_ns;
+	__aligned_u64 meta_bytes;
+	__s32 node;
+	__u32 state;
+	__u32 damage;
+	__u32 flags;
+	__u32 nr_regions;
+	__u32 nr_incoming;
+	__u32 nr_quarantined;
+	__u32 __reserved;
+};
+
+#define VMKEEP_STATUS_FROZEN	(1U << 0)
+
+/**
+ * struct vmkeep_status - ioctl(VMKEEP_IOC_STATUS)
+ * @size: sizeof(struct vmkeep_status)
+ * @flags: Input; must be 0
+ * @num_pools: Input; room in @pools; Output; number of pools.  If the
+ *             room is too small, EMSGSIZE and only the count.
+ * @out_flags: Output; %VMKEEP_STATUS_FROZEN
+ * @pools: Input; user pointer to an array of &struct vmkeep_pool_info
+ */
+struct vmkeep_status {
+	__u32 size;
+	__u32 flags;
+	__u32 num_pools;
+	__u32 out_flags;
+	__aligned_u64 pools;
+};
+#define VMKEEP_IOC_STATUS	_IO(VMKEEP_TYPE, VMKEEP_CMD_STATUS)
+
+#define VMKEEP_FORMAT_FORCE	(1U << 0)
+
+/**
+ * struct vmkeep_format - ioctl(VMKEEP_IOC_FORMAT)
+ * @size: sizeof(struct vmkeep_format)
+ * @flags: Input; %VMKEEP_FORMAT_FORCE: also a damaged pool, or one that
+ *         still holds regions (they are lost)
+ * @pool: Input; index of the pool, as in VMKEEP_IOC_STATUS
+ * @__reserved: must be 0
+ *
+ * Writes empty metadata.  Without %VMKEEP_FORMAT_FORCE only an empty pool
+ * or one without regions is formatted; otherwise EBUSY.  Regions of the
+ * pool that are still open return EBUSY even with the flag.  Needs
+ * CAP_SYS_ADMIN.
+ */
+struct vmkeep_format {
+	__u32 size;
+	__u32 flags;
+	__u32 pool;
+	__u32 __reserved;
+};
+#define VMKEEP_IOC_FORMAT	_IO(VMKEEP_TYPE, VMKEEP_CMD_FORMAT)
+
+#endif /* _UAPI_LINUX_VMKEEP_H */

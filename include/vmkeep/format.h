@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The vmkeep authors
+ */
+
+/**
+ * DOC: vmkeep on-pool format, version 1
+ *
+ * This is a contract between kernels: the kernel that writes it and the
+ * kernel that boots next by kexec, which may run another vmkeep build.
+ * Every field is little-endian and fixed-width; nothing here may change
+ * meaning without a new compatible string.  The reader trusts nothing it
+ * reads (see vmkeep_fmt_read()).
+ *
+ * A pool starts with %VMKEEP_FMT_META_SIZE bytes of metadata: two copies
+ * (A at 0, B at %VMKEEP_FMT_COPY_SIZE) of a header followed by region
+ * entries.  Region memory follows, in %VMKEEP_FMT_UNIT units.
+ *
+ * An update writes the copy that is not active: it invalidates that
+ * copy's header, writes the entries, then writes the header with the next
+ * generation and its checksum.  The active copy is the valid one with the
+ * higher generation, so whenever a kernel stops - power cut, panic,
+ * kexec - a reader finds the old or the new state, never a mix.
+ *
+ * Each entry has its own checksum: a damaged entry is quarantined on its
+ * own while the other regions come back.
+ */
+#ifndef _VMKEEP_FORMAT_H
+#define _VMKEEP_FORMAT_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <linux/types.h>
+#include <stddef.h>
+typedef __u8 u8;
+typedef __u32 u32;
+typedef __u64 u64;
+#endif
+
+#define VMKEEP_FMT_MAGIC	0x3150454b4d56ULL	/* "VMKEP1" */
+#define VMKEEP_FMT_COMPATIBLE	"vmkeep-v1"
+#define VMKEEP_FMT_VERSION	1
+#define VMKEEP_FMT_UNIT		(2ULL << 20)
+#define VMKEEP_FMT_COPY_SIZE	(1ULL << 20)
+#define VMKEEP_FMT_META_SIZE	(2 * VMKEEP_FMT_COPY_SIZE)
+#define VMKEEP_FMT_HEADER_SIZE	512
+#define VMKEEP_FMT_ENTRY_SIZE	256
+#define VMKEEP_FMT_MAX_ENTRIES	\
+	((VMKEEP_FMT_COPY_SIZE - VMKEEP_FMT_HEADER_SIZE) / VMKEEP_FMT_ENTRY_SIZE)
+#define VMKEEP_FMT_MAX_EXTENTS	8
+#define VMKEEP_FMT_NAME_LEN	64
+
+/* vmkeep_fmt_header.flags */
+#define VMKEEP_FMT_CLEAN	(1U << 0)	/* written on the way into kexec */
+
+/* vmkeep_fmt_entry.flags */
+#define VMKEEP_FMT_EXCLUSIVE	(1U << 0)
+#define VMKEEP_FMT_QUARANTINED	(1U << 1)	/* .quarantine says why */
+#define VMKEEP_FMT_ENTRY_FLAGS	(VMKEEP_FMT_EXCLUSIVE | VMKEEP_FMT_QUARANTINED)
+
+/**
+ * struct vmkeep_fmt_header - one metadata copy's header (512 bytes)
+ * @magic: %VMKEEP_FMT_MAGIC; 0 while the copy is being rewritten
+ * @compatible: "vmkeep-v1", NUL-padded
+ * @version: %VMKEEP_FMT_VERSION
+ * @header_size: %VMKEEP_FMT_HEADER_SIZE
+ * @entry_size: %VMKEEP_FMT_ENTRY_SIZE
+ * @nr_entries: entries that follow the header, at most
+ *              %VMKEEP_FMT_MAX_ENTRIES
+ * @pool_base: physical address of the pool, as configured
+ * @pool_size: bytes, as configured
+ * @generation: +1 per update; the higher valid copy is active
+ * @handoffs: kexecs passed with a clean mark
+ * @next_id: the next region id to hand out
+ * @flags: %VMKEEP_FMT_CLEAN
+ * @crc: crc32c of the 512 bytes with @crc zero
+ * @reserved: zero
+ */
+struct vmkeep_fmt_header {
+	__le64 magic;
+	char compatible[16];
+	__le32 version;
+	__le32 header_size;
+	__le32 entry_size;
+	__le32 nr_entries;
+	__le64 pool_base;
+	__le64 pool_size;
+	__le64 generation;
+	__le64 handoffs;
+	__le64 next_id;
+	__le32 flags;
+	__le32 crc;
+	u8 reserved[424];
+};
+
+/**
+ * struct vmkeep_fmt_extent - a physically contiguous piece of a region
+ * @offset: from the start of the pool, a multiple of %VMKEEP_FMT_UNIT,
+ *          at least %VMKEEP_FMT_META_SIZE
+ * @length: a non-zero multiple of %VMKEEP_FMT_UNIT, inside the pool
+ */
+struct vmkeep_fmt_extent {
+	__le64 offset;
+	__le64 length;
+};
+
+/**
+ * struct vmkeep_fmt_entry - one region (256 bytes)
+ * @id: unique in the pool
+ * @length: sum of the extents' lengths
+ * @uid: owner
+ * @gid: group
+ * @mode: permission bits, at most 0777
+ * @flags: %VMKEEP_FMT_ENTRY_FLAGS
+ * @quarantine: VMKEEP_Q_* reason with %VMKEEP_FMT_QUARANTINED, else 0
+ * @nr_extents: 1 to %VMKEEP_FMT_MAX_EXTENTS
+ * @crc: crc32c of the 256 bytes with @crc zero
+ * @reserved0: zero
+ * @name: NUL-terminated and NUL-padded
+ * @extents: the first @nr_extents are used, the rest are zero
+ * @reserved: zero
+ */
+struct vmkeep_fmt_entry {
+	__le64 id;
+	__le64 length;
+	__le32 uid;
+	__le32 gid;
+	__le32 mode;
+	__le32 flags;
+	__le32 quarantine;
+	__le32 nr_extents;
+	__le32 crc;
+	__le32 reserved0;
+	char name[VMKEEP_FMT_NAME_LEN];
+	struct vmkeep_fmt_extent extents[VMKEEP_FMT_MAX_EXTENTS];
+	u8 reserved[16];
+};
+
+
+/*
+ * The reader and writer, shared by the module and by the host unit tests
+ * and fuzzer (kmod/vmkeep_format.c).  Decoded values are CPU-endian.
+ */
+
+/**
+ * struct vmkeep_fmt_region - a decoded entry
+ * @id: see &struct vmkeep_fmt_entry
+ * @length: bytes
+ * @uid: owner
+ * @gid: group
+ * @mode: permission bits
+ * @flags: %VMKEEP_FMT_EXCLUSIVE, %VMKEEP_FMT_QUARANTINED
+ * @quarantine: VMKEEP_Q_* (uapi) when quarantined; 0 otherwise
+ * @nr_extents: valid entries of @extents; 0 when they cannot be trusted
+ * @name: NUL-terminated (bytes of an invalid name are replaced)
+ * @extents: offset/length pairs, as in the entry
+ */
+struct vmkeep_fmt_region {
+	u64 id;
+	u64 length;
+	u32 uid;
+	u32 gid;
+	u32 mode;
+	u32 flags;
+	u32 quarantine;
+	u32 nr_extents;
+	char name[VMKEEP_FMT_NAME_LEN];
+	struct {
+		u64 offset;
+		u64 length;
+	} extents[VMKEEP_FMT_MAX_EXTENTS];
+};
+
+/**
+ * struct vmkeep_fmt_pool - the decoded state of a pool's metadata
+ * @base: physical address of the pool (input to the reader)
+ * @size: bytes (input to the reader)
+ * @state: VMKEEP_POOL_* (uapi)
+ * @damage: VMKEEP_D_* (uapi) when @state is %VMKEEP_POOL_DAMAGED
+ * @generation: of the active copy
+ * @handoffs: see &struct vmkeep_fmt_header
+ * @next_id: see &struct vmkeep_fmt_header
+ * @copy: index of the active copy, 0 or 1
+ * @flags: header flags of the active copy
+ * @nr_entries: entries in the active copy
+ */
+struct vmkeep_fmt_pool {
+	u64 base;
+	u64 size;
+	u32 state;
+	u32 damage;
+	u64 generation;
+	u64 handoffs;
+	u64 next_id;
+	u32 copy;
+	u32 flags;
+	u32 nr_entries;
+};
+
+/* CRC-32C (Castagnoli); vmkeep_crc32c(0, "123456789", 9) == 0xe3069283 */
+u32 vmkeep_crc32c(u32 crc, const void *buf, size_t len);
+/* 0 when @name (NUL within @len) is a valid region name, else -EINVAL */
+int vmkeep_fmt_check_name(const char *name, size_t len);
+
+/*
+ * Reading.  @meta is the pool's first %VMKEEP_FMT_META_SIZE bytes; p->base
+ * and p->size are set by the caller.  vmkeep_fmt_read() fills in the
+ * rest of @p.  When p->state is %VMKEEP_POOL_READY, vmkeep_fmt_regions()
+ * decodes all p->nr_entries entries into @r, validates each, quarantines
+ * the bad ones (also every region whose memory another region claims),
+ * and returns the number of quarantined regions.  @scratch must hold
+ * p->nr_entries * %VMKEEP_FMT_MAX_EXTENTS elements.
+ */
+struct vmkeep_fmt_span {
+	u64 start;
+	u64 end;
+	u32 idx;
+};
+
+void vmkeep_fmt_read(const void *meta, struct vmkeep_fmt_pool *p);
+u32 vmkeep_fmt_regions(const void *meta, const struct vmkeep_fmt_pool *p,
+		       struct vmkeep_fmt_region *r,
+		       struct vmkeep_fmt_span *scratch);
+
+/*
+ * Writing.  vmkeep_fmt_begin() invalidates the inactive copy,
+ * vmkeep_fmt_put() encodes entry @idx into it, and vmkeep_fmt_commit()
+ * writes its header with @nr entries and @flags, the next generation,
+ * and makes it active (p->copy, p->generation follow).
+ * vmkeep_fmt_format() writes empty metadata with generation 1.
+ */
+void vmkeep_fmt_begin(void *meta, const struct vmkeep_fmt_pool *p);
+void vmkeep_fmt_put(void *meta, const struct vmkeep_fmt_pool *p, u32 idx,
+		    const struct vmkeep_fmt_region *r);
+void vmkeep_fmt_commit(void *meta, struct vmkeep_fmt_pool *p, u32 nr,
+		       u32 flags);
+void vmkeep_fmt_format(void *meta, struct vmkeep_fmt_pool *p);
+
+#endif /* _VMKEEP_FORMAT_H */
