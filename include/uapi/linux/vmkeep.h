@@ -31,7 +31,8 @@
  *    is empty, not NUL-terminated, or has a byte outside [A-Za-z0-9._:+@-].
  *  - ENOENT: no region has that name.
  *  - EEXIST: a region with that name exists already.
- *  - EACCES: the caller's credentials do not allow it (see the ioctls).
+ *  - EACCES: the region's owner and mode do not allow the caller.
+ *  - EPERM: the caller lacks the capability the ioctl needs.
  *  - EBUSY: the module is frozen for kexec, or an exclusive region is
  *    already open.
  *  - ENOSPC: no pool (on the requested node) has room for the region, or
@@ -76,7 +77,7 @@ enum {
  *         instead of the caller's fsuid/fsgid.
  * @length: Input; bytes, a multiple of %VMKEEP_ALIGN
  * @node: Input; NUMA node, with %VMKEEP_ALLOC_NODE
- * @mode: Input; permission bits (07777 masked to 0777); 0 means 0600
+ * @mode: Input; permission bits, at most 0777; 0 means 0600
  * @uid: Input; owner, with %VMKEEP_ALLOC_OWNER
  * @gid: Input; group, with %VMKEEP_ALLOC_OWNER
  * @out_fd: Output; a new O_CLOEXEC file for the region

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The vmkeep authors
+ */
+#ifndef _VMKEEP_INTERNAL_H
+#define _VMKEEP_INTERNAL_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/memremap.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/vmkeep.h>
+#include <vmkeep/format.h>
+
+#define VMKEEP_MAX_POOLS	8
+
+/**
+ * struct vmkeep_pool - a boot-reserved physical range and its regions
+ * @index: position in vmkeep_pools[], as reported to userspace
+ * @base: physical address
+ * @size: bytes
+ * @node: NUMA node of the memory
+ * @pgmap: ZONE_DEVICE pages for the whole range
+ * @va: the kernel's mapping of the whole range
+ * @fmt: state of the on-pool metadata
+ * @used: one bit per %VMKEEP_FMT_UNIT, set while memory belongs to a
+ *        region (or to the metadata)
+ * @nr_units: bits in @used
+ * @regions: &struct vmkeep_region.link, in metadata order
+ * @freed: regions freed while still open: their memory is not free yet
+ * @nr_regions: entries of @regions
+ * @restore_ns: time taken to validate and restore at load
+ * @flags: VMKEEP_POOL_CLEAN_HANDOFF, VMKEEP_POOL_RESTORED
+ *
+ * Everything but @index, @base, @size, @node, @pgmap and @va is
+ * protected by vmkeep_lock.
+ */
+struct vmkeep_pool {
+	unsigned int index;
+	phys_addr_t base;
+	u64 size;
+	int node;
+	struct dev_pagemap pgmap;
+	void *va;
+	struct vmkeep_fmt_pool fmt;
+	unsigned long *used;
+	unsigned long nr_units;
+	struct list_head regions;
+	struct list_head freed;
+	unsigned int nr_regions;
+	u64 restore_ns;
+	u32 flags;
+};
+
+/**
+ * struct vmkeep_region - a named piece of a pool
+ * @kref: held by the pool's list until FREE, and by every open file
+ * @link: in &vmkeep_pool.regions, after FREE in &vmkeep_pool.freed
+ * @pool: the pool the memory comes from
+ * @fmt: name, owner, flags and extents, as stored on the pool
+ * @state: VMKEEP_STATE_*
+ * @nr_open: open files
+ * @nr_mapped: live VMAs
+ * @pmd_faults: faults served with a 2 MiB mapping
+ * @pte_faults: faults served with a 4 KiB mapping
+ *
+ * @fmt and @pool never change while the region exists, so the fault and
+ * read/write paths use them without a lock.
+ */
+struct vmkeep_region {
+	struct kref kref;
+	struct list_head link;
+	struct vmkeep_pool *pool;
+	struct vmkeep_fmt_region fmt;
+	u32 state;
+	atomic_t nr_open;
+	atomic_t nr_mapped;
+	atomic64_t pmd_faults;
+	atomic64_t pte_faults;
+};
+
+extern struct mutex vmkeep_lock;
+extern struct vmkeep_pool *vmkeep_pools[VMKEEP_MAX_POOLS];
+extern unsigned int vmkeep_nr_pools;
+
+/* vmkeep_pool.c */
+int vmkeep_pools_init(const char *param);
+void vmkeep_pools_exit(void);
+int vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags);
+int vmkeep_pool_format(struct vmkeep_pool *pool);
+int vmkeep_pool_reserve(struct vmkeep_pool *pool, struct vmkeep_fmt_region *r);
+void vmkeep_pool_rebuild(struct vmkeep_pool *pool);
+u64 vmkeep_pool_free_bytes(const struct vmkeep_pool *pool);
+void *vmkeep_region_va(const struct vmkeep_region *region, u64 offset,
+		       u64 *contig, phys_addr_t *phys);
+
+/* vmkeep_region.c */
+int vmkeep_fs_init(void);
+void vmkeep_fs_exit(void);
+struct vmkeep_region *vmkeep_region_new(struct vmkeep_pool *pool,
+					const struct vmkeep_fmt_region *fmt,
+					u32 state);
+void vmkeep_region_put(struct vmkeep_region *region);
+struct file *vmkeep_region_file(struct vmkeep_region *region);
+void vmkeep_region_zero(struct vmkeep_region *region);
+
+#endif /* _VMKEEP_INTERNAL_H */

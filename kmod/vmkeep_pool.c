@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The vmkeep authors
+ */
+
+/**
+ * DOC: pools
+ *
+ * A pool is a physical range that no kernel owns: the admin reserves it on
+ * the command line of every kernel (``memmap=SIZE$ADDR``) and names it to
+ * the module (``vmkeep.pools=SIZE@ADDR``).  Memory a module allocates
+ * after boot is not safe across kexec without KHO; memory that every
+ * kernel leaves alone is.
+ *
+ * At load each pool is checked (2 MiB aligned, reserved, no System RAM,
+ * not claimed by anyone), claimed with request_mem_region(), and given
+ * struct pages with memremap_pages() as device-dax does, so that mappings
+ * of its regions work with get_user_pages() (O_DIRECT, VFIO).  Then its
+ * metadata is read and validated as untrusted input (vmkeep_format.c).
+ *
+ * The allocator is a bitmap of 2 MiB units rebuilt from the metadata; it
+ * is never stored.  Every change of the region list is written to the
+ * pool at once (vmkeep_pool_commit()), so the handoff is always current
+ * and a kexec needs no preparation beyond the clean mark.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/ioport.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/numa.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "vmkeep_internal.h"
+
+struct vmkeep_pool *vmkeep_pools[VMKEEP_MAX_POOLS];
+unsigned int vmkeep_nr_pools;
+
+#define UNIT_SHIFT	21
+#define META_UNITS	(VMKEEP_FMT_META_SIZE >> UNIT_SHIFT)
+
+static void pool_mark(struct vmkeep_pool *pool,
+		      const struct vmkeep_fmt_region *r)
+{
+	u32 i;
+
+	for (i = 0; i < r->nr_extents; i++)
+		bitmap_set(pool->used, r->extents[i].offset >> UNIT_SHIFT,
+			   r->extents[i].length >> UNIT_SHIFT);
+}
+
+/*
+ * Quarantined regions may claim the same memory, so releasing one clears
+ * nothing by itself: the map is rebuilt from the regions that remain,
+ * freed ones that are still open included.  Caller holds vmkeep_lock.
+ */
+void vmkeep_pool_rebuild(struct vmkeep_pool *pool)
+{
+	struct vmkeep_region *region;
+
+	bitmap_zero(pool->used, pool->nr_units);
+	bitmap_set(pool->used, 0, META_UNITS);
+	list_for_each_entry(region, &pool->regions, link)
+		pool_mark(pool, &region->fmt);
+	list_for_each_entry(region, &pool->freed, link)
+		pool_mark(pool, &region->fmt);
+}
+
+u64 vmkeep_pool_free_bytes(const struct vmkeep_pool *pool)
+{
+	return (u64)(pool->nr_units - bitmap_weight(pool->used, pool->nr_units))
+		<< UNIT_SHIFT;
+}
+
+/**
+ * vmkeep_pool_reserve() - find memory for a new region
+ * @pool: the pool, READY
+ * @r: r->length is the size; the extents are filled in
+ *
+ * One contiguous extent when the pool has one, else the first free runs,
+ * at most %VMKEEP_FMT_MAX_EXTENTS of them.  Caller holds vmkeep_lock.
+ */
+int vmkeep_pool_reserve(struct vmkeep_pool *pool, struct vmkeep_fmt_region *r)
+{
+	unsigned long need = r->length >> UNIT_SHIFT, start, end;
+	u32 n = 0;
+
+	start = bitmap_find_next_zero_area(pool->used, pool->nr_units, 0,
+					   need, 0);
+	if (start < pool->nr_units) {
+		r->extents[0].offset = (u64)start << UNIT_SHIFT;
+		r->extents[0].length = r->length;
+		r->nr_extents = 1;
+		pool_mark(pool, r);
+		return 0;
+	}
+
+	for (start = find_first_zero_bit(pool->used, pool->nr_units);
+	     need && start < pool->nr_units && n < VMKEEP_FMT_MAX_EXTENTS;
+	     start = find_next_zero_bit(pool->used, pool->nr_units, end)) {
+		end = find_next_bit(pool->used, pool->nr_units, start);
+		end = min(end, start + need);
+		r->extents[n].offset = (u64)start << UNIT_SHIFT;
+		r->extents[n].length = (u64)(end - start) << UNIT_SHIFT;
+		need -= end - start;
+		n++;
+	}
+	if (need)
+		return -ENOSPC;
+	r->nr_extents = n;
+	pool_mark(pool, r);
+	return 0;
+}
+
+void *vmkeep_region_va(const struct vmkeep_region *region, u64 offset,
+		       u64 *contig, phys_addr_t *phys)
+{
+	const struct vmkeep_fmt_region *r = &region->fmt;
+	u32 i;
+
+	for (i = 0; i < r->nr_extents; i++) {
+		if (offset < r->extents[i].length) {
+			u64 off = r->extents[i].offset + offset;
+
+			*contig = r->extents[i].length - offset;
+			if (phys)
+				*phys = region->pool->base + off;
+			return region->pool->va + off;
+		}
+		offset -= r->extents[i].length;
+	}
+	return NULL;
+}
+
+/**
+ * vmkeep_pool_commit() - write the region list to the pool
+ * @pool: the pool
+ * @flags: header flags (%VMKEEP_FMT_CLEAN on the way into kexec)
+ *
+ * Writes the inactive metadata copy and makes it active.  Pools that are
+ * empty or damaged are left alone.  Caller holds vmkeep_lock.
+ */
+int vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags)
+{
+	struct vmkeep_region *region;
+	u32 i = 0;
+
+	if (pool->fmt.state != VMKEEP_POOL_READY)
+		return 0;
+	vmkeep_fmt_begin(pool->va, &pool->fmt);
+	list_for_each_entry(region, &pool->regions, link)
+		vmkeep_fmt_put(pool->va, &pool->fmt, i++, &region->fmt);
+	vmkeep_fmt_commit(pool->va, &pool->fmt, i, flags);
+	return 0;
+}
+
+static void pool_drop_regions(struct vmkeep_pool *pool)
+{
+	struct vmkeep_region *region, *tmp;
+
+	list_for_each_entry_safe(region, tmp, &pool->regions, link)
+		vmkeep_region_put(region);
+	pool->nr_regions = 0;
+}
+
+/* Drops every region (callers check none is open).  Holds vmkeep_lock. */
+int vmkeep_pool_format(struct vmkeep_pool *pool)
+{
+	pool_drop_regions(pool);
+	vmkeep_fmt_format(pool->va, &pool->fmt);
+	pool->flags = 0;
+	vmkeep_pool_rebuild(pool);
+	pr_info("pool %u [mem %pa+%#llx] formatted\n", pool->index,
+		&pool->base, pool->size);
+	return 0;
+}
+
+static const char * const damage_str[] = {
+	[VMKEEP_D_NONE] = "none",
+	[VMKEEP_D_CRC] = "no superblock with a valid checksum",
+	[VMKEEP_D_VERSION] = "incompatible format version",
+	[VMKEEP_D_GEOMETRY] = "written for another pool address or size",
+	[VMKEEP_D_FIELD] = "superblock field out of range",
+};
+
+static int pool_restore(struct vmkeep_pool *pool)
+{
+	struct vmkeep_fmt_region *r;
+	struct vmkeep_fmt_span *spans;
+	struct vmkeep_region *region;
+	u32 i, n, quarantined;
+	u64 next_id;
+	ktime_t t0 = ktime_get();
+
+	pool->fmt.base = pool->base;
+	pool->fmt.size = pool->size;
+	vmkeep_fmt_read(pool->va, &pool->fmt);
+	if (pool->fmt.state == VMKEEP_POOL_EMPTY) {
+		pr_info("pool %u [mem %pa+%#llx] node %d: no vmkeep metadata, formatted on first use\n",
+			pool->index, &pool->base, pool->size, pool->node);
+		return 0;
+	}
+	if (pool->fmt.state == VMKEEP_POOL_DAMAGED) {
+		pr_err("pool %u [mem %pa+%#llx]: metadata damaged (%s), left untouched until a forced format\n",
+		       pool->index, &pool->base, pool->size,
+		       damage_str[pool->fmt.damage]);
+		return 0;
+	}
+
+	n = pool->fmt.nr_entries;
+	r = kvcalloc(n ?: 1, sizeof(*r), GFP_KERNEL);
+	spans = kvcalloc((n ?: 1) * VMKEEP_FMT_MAX_EXTENTS, sizeof(*spans),
+			 GFP_KERNEL);
+	if (!r || !spans) {
+		kvfree(r);
+		kvfree(spans);
+		return -ENOMEM;
+	}
+	quarantined = vmkeep_fmt_regions(pool->va, &pool->fmt, r, spans);
+	next_id = pool->fmt.next_id;
+	for (i = 0; i < n; i++) {
+		region = vmkeep_region_new(pool, &r[i], r[i].quarantine ?
+					   VMKEEP_STATE_QUARANTINED :
+					   VMKEEP_STATE_INCOMING);
+		if (!region)
+			break;
+		list_add_tail(&region->link, &pool->regions);
+		pool->nr_regions++;
+		next_id = max(next_id, r[i].id + 1);
+		if (r[i].quarantine)
+			pr_warn("pool %u: region '%s' quarantined (reason %u)\n",
+				pool->index, r[i].name, r[i].quarantine);
+	}
+	kvfree(r);
+	kvfree(spans);
+	vmkeep_pool_rebuild(pool);
+	if (i < n) {
+		/* Keep the metadata as it is: nothing may be lost. */
+		pr_err("pool %u: out of memory restoring regions\n", pool->index);
+		return -ENOMEM;
+	}
+
+	pool->fmt.next_id = next_id;
+	if (pool->fmt.flags & VMKEEP_FMT_CLEAN)
+		pool->flags |= VMKEEP_POOL_CLEAN_HANDOFF;
+	pool->flags |= VMKEEP_POOL_RESTORED;
+	/* Clear the clean mark: only an orderly shutdown writes it again. */
+	vmkeep_pool_commit(pool, 0);
+	pool->restore_ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
+
+	pr_info("pool %u [mem %pa+%#llx] node %d: %u regions restored, %u quarantined, generation %llu, %s handoff, %llu us\n",
+		pool->index, &pool->base, pool->size, pool->node, n - quarantined,
+		quarantined, pool->fmt.generation,
+		(pool->flags & VMKEEP_POOL_CLEAN_HANDOFF) ? "clean" : "unclean",
+		div_u64(pool->restore_ns, NSEC_PER_USEC));
+	return 0;
+}
+
+static void pool_destroy(struct vmkeep_pool *pool)
+{
+	pool_drop_regions(pool);
+	if (pool->va)
+		memunmap_pages(&pool->pgmap);
+	release_mem_region(pool->base, pool->size);
+	bitmap_free(pool->used);
+	kfree(pool);
+}
+
+static int pool_add(phys_addr_t base, u64 size)
+{
+	struct vmkeep_pool *pool;
+	const char *why;
+	void *va;
+	int ret;
+
+	if (!size || !IS_ALIGNED(base | size, VMKEEP_FMT_UNIT)) {
+		why = "not 2 MiB aligned";
+		goto refuse;
+	}
+	if (size < VMKEEP_FMT_META_SIZE + VMKEEP_FMT_UNIT) {
+		why = "smaller than 4 MiB";
+		goto refuse;
+	}
+	if (base + size < base) {
+		why = "wraps around";
+		goto refuse;
+	}
+	if (region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT) {
+		why = "overlaps System RAM (reserve it with memmap=SIZE$ADDR)";
+		goto refuse;
+	}
+	if (region_intersects(base, size, IORESOURCE_MEM,
+			      IORES_DESC_RESERVED) != REGION_INTERSECTS) {
+		why = "not entirely reserved memory (memmap=SIZE$ADDR)";
+		goto refuse;
+	}
+	if (vmkeep_nr_pools == VMKEEP_MAX_POOLS) {
+		why = "too many pools";
+		goto refuse;
+	}
+	if (!request_mem_region(base, size, "vmkeep")) {
+		why = "already claimed";
+		goto refuse;
+	}
+
+	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
+	if (!pool)
+		goto err_release;
+	pool->index = vmkeep_nr_pools;
+	pool->base = base;
+	pool->size = size;
+	pool->node = phys_to_target_node(base);
+	INIT_LIST_HEAD(&pool->regions);
+	INIT_LIST_HEAD(&pool->freed);
+	pool->nr_units = size >> UNIT_SHIFT;
+	pool->used = bitmap_zalloc(pool->nr_units, GFP_KERNEL);
+	if (!pool->used)
+		goto err_free;
+	bitmap_set(pool->used, 0, META_UNITS);
+
+	pool->pgmap.type = MEMORY_DEVICE_GENERIC;
+	pool->pgmap.range.start = base;
+	pool->pgmap.range.end = base + size - 1;
+	pool->pgmap.nr_range = 1;
+	va = memremap_pages(&pool->pgmap, pool->node);
+	if (IS_ERR(va)) {
+		pr_err("pool [mem %pa+%#llx] refused: no struct pages: %pe\n",
+		       &base, size, va);
+		pool_destroy(pool);
+		return PTR_ERR(va);
+	}
+	pool->va = va;
+	if (pool->node == NUMA_NO_NODE)
+		pool->node = page_to_nid(virt_to_page(va));
+
+	ret = pool_restore(pool);
+	if (ret) {
+		pool_destroy(pool);
+		return ret;
+	}
+	vmkeep_pools[vmkeep_nr_pools++] = pool;
+	return 0;
+
+err_free:
+	kfree(pool);
+err_release:
+	release_mem_region(base, size);
+	return -ENOMEM;
+refuse:
+	pr_err("pool [mem %pa+%#llx] refused: %s\n", &base, size, why);
+	return -EINVAL;
+}
+
+/**
+ * vmkeep_pools_init() - claim and restore the pools named by @param
+ * @param: "SIZE@ADDR[,SIZE@ADDR...]", sizes with K/M/G/T suffixes
+ *
+ * A pool that fails is refused with one log line; the others still work.
+ */
+int vmkeep_pools_init(const char *param)
+{
+	const char *p = param;
+	char *end;
+	u64 size;
+	phys_addr_t base;
+
+	guard(mutex)(&vmkeep_lock);
+	while (p && *p) {
+		size = memparse(p, &end);
+		if (*end != '@') {
+			pr_err("pools=%s: expected SIZE@ADDR at '%s'\n", param, p);
+			return 0;
+		}
+		base = memparse(end + 1, &end);
+		if (*end && *end != ',') {
+			pr_err("pools=%s: expected ',' at '%s'\n", param, end);
+			return 0;
+		}
+		pool_add(base, size);
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+void vmkeep_pools_exit(void)
+{
+	guard(mutex)(&vmkeep_lock);
+	while (vmkeep_nr_pools)
+		pool_destroy(vmkeep_pools[--vmkeep_nr_pools]);
+}

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The vmkeep authors
+ */
+
+/**
+ * DOC: region files
+ *
+ * A region is handed to userspace as a file that behaves like a regular
+ * file of fixed size: fstat() and lseek(SEEK_END) give the size,
+ * pread()/pwrite() copy, and mmap(MAP_SHARED) maps the pool memory
+ * itself, with 2 MiB page-table entries wherever the mapping and the
+ * extent are aligned.  Private mappings are refused: a VMM that thinks it
+ * keeps its RAM must never be writing to a copy.
+ *
+ * Every file gets its own inode on a private pseudo filesystem (like
+ * secretmem's), carrying the region's owner and mode, so that reopening
+ * /proc/self/fd/N - which stock QEMU does with mem-path - works and is
+ * permission-checked by the VFS like any file.
+ *
+ * The pages are ZONE_DEVICE pages (see vmkeep_pool.c) inserted as devmap
+ * entries, as device-dax does, so get_user_pages() works on mappings.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mount.h>
+#include <linux/pfn_t.h>
+#include <linux/pseudo_fs.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+
+#include "vmkeep_compat.h"
+#include "vmkeep_internal.h"
+
+#define VMKEEP_FS_MAGIC	0x564d4b50	/* "VMKP" */
+
+static struct vfsmount *vmkeep_mnt;
+
+struct vmkeep_region *vmkeep_region_new(struct vmkeep_pool *pool,
+					const struct vmkeep_fmt_region *fmt,
+					u32 state)
+{
+	struct vmkeep_region *region = kzalloc(sizeof(*region), GFP_KERNEL);
+
+	if (!region)
+		return NULL;
+	kref_init(&region->kref);
+	INIT_LIST_HEAD(&region->link);
+	region->pool = pool;
+	region->fmt = *fmt;
+	region->state = state;
+	return region;
+}
+
+/* The memory returns to the pool only when the last file is gone. */
+static void vmkeep_region_release(struct kref *kref)
+{
+	struct vmkeep_region *region =
+		container_of(kref, struct vmkeep_region, kref);
+
+	list_del(&region->link);
+	vmkeep_pool_rebuild(region->pool);
+	kfree(region);
+}
+
+/* Caller holds vmkeep_lock: the last put changes the pool's free map. */
+void vmkeep_region_put(struct vmkeep_region *region)
+{
+	lockdep_assert_held(&vmkeep_lock);
+	kref_put(&region->kref, vmkeep_region_release);
+}
+
+/* Memory handed to a new region must not show an earlier tenant's bytes. */
+void vmkeep_region_zero(struct vmkeep_region *region)
+{
+	u64 off, contig;
+	void *va;
+
+	for (off = 0; off < region->fmt.length; off += VMKEEP_FMT_UNIT) {
+		va = vmkeep_region_va(region, off, &contig, NULL);
+		memset(va, 0, VMKEEP_FMT_UNIT);
+		cond_resched();
+	}
+}
+
+static int check_vma(struct vmkeep_region *region, struct vm_area_struct *vma)
+{
+	u64 end = ((u64)vma->vm_pgoff << PAGE_SHIFT) +
+		  (vma->vm_end - vma->vm_start);
+
+	if (!(vma->vm_flags & VM_MAYSHARE)) {
+		pr_info_ratelimited("%s[%d]: region '%s': MAP_PRIVATE refused, use MAP_SHARED\n",
+				    current->comm, task_pid_nr(current),
+				    region->fmt.name);
+		return -EINVAL;
+	}
+	if (end > region->fmt.length || end < vma->vm_pgoff) {
+		pr_info_ratelimited("%s[%d]: region '%s': mapping past its end\n",
+				    current->comm, task_pid_nr(current),
+				    region->fmt.name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static vm_fault_t vmkeep_fault_order(struct vm_fault *vmf, unsigned int order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct vmkeep_region *region = vma->vm_file->private_data;
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	unsigned long addr = vmf->address;
+	phys_addr_t phys;
+	u64 off, contig;
+	vm_fault_t ret;
+
+	if (order == HPAGE_PMD_ORDER) {
+		addr &= PMD_MASK;
+		if (addr < vma->vm_start || addr + PMD_SIZE > vma->vm_end)
+			return VM_FAULT_FALLBACK;
+	} else if (order) {
+		return VM_FAULT_FALLBACK;
+	}
+
+	off = ((u64)vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
+	if (!vmkeep_region_va(region, off, &contig, &phys))
+		return VM_FAULT_SIGBUS;
+
+	if (order) {
+		if (!IS_ALIGNED(phys, PMD_SIZE) || contig < PMD_SIZE)
+			return VM_FAULT_FALLBACK;
+		ret = vmf_insert_pfn_pmd(vmf, phys_to_pfn_t(phys, PFN_DEV | PFN_MAP),
+					 write);
+		if (!(ret & VM_FAULT_ERROR))
+			atomic64_inc(&region->pmd_faults);
+		return ret;
+	}
+	ret = vmf_insert_mixed(vma, vmf->address,
+			       phys_to_pfn_t(phys, PFN_DEV | PFN_MAP));
+	if (!(ret & VM_FAULT_ERROR))
+		atomic64_inc(&region->pte_faults);
+	return ret;
+}
+
+VMKEEP_DEFINE_HUGE_FAULT(vmkeep_huge_fault, vmkeep_fault_order)
+
+static vm_fault_t vmkeep_fault(struct vm_fault *vmf)
+{
+	return vmkeep_fault_order(vmf, 0);
+}
+
+static void vmkeep_vm_open(struct vm_area_struct *vma)
+{
+	struct vmkeep_region *region = vma->vm_file->private_data;
+
+	atomic_inc(&region->nr_mapped);
+}
+
+static void vmkeep_vm_close(struct vm_area_struct *vma)
+{
+	struct vmkeep_region *region = vma->vm_file->private_data;
+
+	atomic_dec(&region->nr_mapped);
+}
+
+static const struct vm_operations_struct vmkeep_vm_ops = {
+	.open = vmkeep_vm_open,
+	.close = vmkeep_vm_close,
+	.fault = vmkeep_fault,
+	.huge_fault = vmkeep_huge_fault,
+};
+
+static int vmkeep_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct vmkeep_region *region = file->private_data;
+	int ret = check_vma(region, vma);
+
+	if (ret)
+		return ret;
+	/*
+	 * VM_MIXEDMAP: the devmap entries we insert carry no refcount or rmap,
+	 * so unmap and fork must treat them as special (vma_is_special_huge()),
+	 * as they do for device-dax through vma_is_dax().
+	 */
+	vma->vm_ops = &vmkeep_vm_ops;
+	vm_flags_set(vma, VM_HUGEPAGE | VM_MIXEDMAP);
+	atomic_inc(&region->nr_mapped);
+	return 0;
+}
+
+/* Copy between @iter and the region from *@ppos, bounded by its length. */
+static ssize_t vmkeep_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
+{
+	struct vmkeep_region *region = iocb->ki_filp->private_data;
+	loff_t pos = iocb->ki_pos;
+	size_t done = 0, len, n;
+	u64 contig;
+	void *va;
+
+	if (pos < 0)
+		return -EINVAL;
+	while (iov_iter_count(iter) && (u64)pos < region->fmt.length) {
+		va = vmkeep_region_va(region, pos, &contig, NULL);
+		len = min3((u64)iov_iter_count(iter), contig,
+			   region->fmt.length - pos);
+		n = write ? copy_from_iter(va, len, iter) :
+			    copy_to_iter(va, len, iter);
+		done += n;
+		pos += n;
+		if (n < len) {
+			if (!done)
+				return -EFAULT;
+			break;
+		}
+		cond_resched();
+	}
+	if (write && !done && iov_iter_count(iter))
+		return -ENOSPC;
+	iocb->ki_pos = pos;
+	return done;
+}
+
+static ssize_t vmkeep_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	return vmkeep_rw(iocb, to, false);
+}
+
+static ssize_t vmkeep_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	return vmkeep_rw(iocb, from, true);
+}
+
+static void region_file_get(struct file *file, struct vmkeep_region *region)
+{
+	kref_get(&region->kref);
+	atomic_inc(&region->nr_open);
+	file->private_data = region;
+}
+
+/* Reached when /proc/PID/fd/N of a region file is opened. */
+static int vmkeep_open(struct inode *inode, struct file *file)
+{
+	struct vmkeep_region *region = inode->i_private;
+
+	if (region->state == VMKEEP_STATE_QUARANTINED)
+		return -EIO;
+	region_file_get(file, region);
+	return 0;
+}
+
+static int vmkeep_release(struct inode *inode, struct file *file)
+{
+	struct vmkeep_region *region = file->private_data;
+
+	atomic_dec(&region->nr_open);
+	guard(mutex)(&vmkeep_lock);
+	vmkeep_region_put(region);
+	return 0;
+}
+
+static const struct file_operations vmkeep_region_fops = {
+	.owner = THIS_MODULE,
+	.open = vmkeep_open,
+	.release = vmkeep_release,
+	.mmap = vmkeep_mmap,
+	.get_unmapped_area = thp_get_unmapped_area,
+	.llseek = generic_file_llseek,
+	.read_iter = vmkeep_read_iter,
+	.write_iter = vmkeep_write_iter,
+};
+
+/**
+ * vmkeep_region_file() - a new file for @region
+ * @region: not quarantined
+ *
+ * The file holds a reference on the region; its inode carries the owner,
+ * mode and size.  Caller holds vmkeep_lock.
+ */
+struct file *vmkeep_region_file(struct vmkeep_region *region)
+{
+	char name[VMKEEP_NAME_LEN + 8];
+	struct inode *inode;
+	struct file *file;
+
+	inode = alloc_anon_inode(vmkeep_mnt->mnt_sb);
+	if (IS_ERR(inode))
+		return ERR_CAST(inode);
+	inode->i_mode = S_IFREG | region->fmt.mode;
+	inode->i_uid = make_kuid(&init_user_ns, region->fmt.uid);
+	inode->i_gid = make_kgid(&init_user_ns, region->fmt.gid);
+	inode->i_private = region;
+	inode->i_fop = &vmkeep_region_fops;
+	i_size_write(inode, region->fmt.length);
+
+	snprintf(name, sizeof(name), "vmkeep:%s", region->fmt.name);
+	file = alloc_file_pseudo(inode, vmkeep_mnt, name, O_RDWR | O_LARGEFILE,
+				 &vmkeep_region_fops);
+	if (IS_ERR(file)) {
+		iput(inode);
+		return file;
+	}
+	/* __fput() drops a reference for f_op; alloc_file_pseudo() took none. */
+	__module_get(THIS_MODULE);
+	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
+	region_file_get(file, region);
+	return file;
+}
+
+static int vmkeep_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, VMKEEP_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type vmkeep_fs_type = {
+	.name = "vmkeep",
+	.init_fs_context = vmkeep_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+int vmkeep_fs_init(void)
+{
+	vmkeep_mnt = kern_mount(&vmkeep_fs_type);
+	return PTR_ERR_OR_ZERO(vmkeep_mnt);
+}
+
+void vmkeep_fs_exit(void)
+{
+	kern_unmount(vmkeep_mnt);
+}
