@@ -35,4 +35,16 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 }
 #endif
 
+/*
+ * 6.12: the fault path offers ->huge_fault() to any file mapping that has
+ * one.  Before, only to DAX mappings (vma_is_dax()), so region inodes are
+ * marked S_DAX there; that also makes FOLL_LONGTERM pins (VFIO) refuse
+ * them, as for fs-dax.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+#define VMKEEP_INODE_FLAGS	S_DAX
+#else
+#define VMKEEP_INODE_FLAGS	0
+#endif
+
 #endif /* _VMKEEP_COMPAT_H */

@@ -293,6 +293,7 @@ struct file *vmkeep_region_file(struct vmkeep_region *region)
 	inode->i_mode = S_IFREG | region->fmt.mode;
 	inode->i_uid = make_kuid(&init_user_ns, region->fmt.uid);
 	inode->i_gid = make_kgid(&init_user_ns, region->fmt.gid);
+	inode->i_flags |= VMKEEP_INODE_FLAGS;
 	inode->i_private = region;
 	inode->i_fop = &vmkeep_region_fops;
 	i_size_write(inode, region->fmt.length);
