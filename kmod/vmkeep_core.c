@@ -32,6 +32,7 @@
 
 #include "vmkeep_internal.h"
 
+/* Serialises every change of pools, regions and on-pool metadata. */
 DEFINE_MUTEX(vmkeep_lock);
 
 static char *pools;

@@ -268,7 +268,7 @@ struct vmkeep_thaw {
 /* enum of &struct vmkeep_pool_info.state */
 #define VMKEEP_POOL_READY	0	/* metadata valid, in use */
 #define VMKEEP_POOL_EMPTY	1	/* no vmkeep metadata: formatted on first ALLOC */
-#define VMKEEP_POOL_DAMAGED	2	/* metadata present but invalid: untouched until FORMAT with FORCE */
+#define VMKEEP_POOL_DAMAGED	2	/* invalid metadata: untouched until a forced FORMAT */
 
 /* Why a pool is damaged: &struct vmkeep_pool_info.damage */
 #define VMKEEP_D_NONE		0
