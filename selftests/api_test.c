@@ -279,7 +279,8 @@ TEST_F(vmkeep, owner)
 			_exit(13);
 		if (vk_ioctl(self->dev, VMKEEP_IOC_FREEZE, &fr) != -EPERM)
 			_exit(14);
-		a.uid = a.gid = 1001;
+		a.uid = 1001;
+		a.gid = 1001;
 		strcpy(a.name, "t-chown");
 		if (vk_ioctl(self->dev, VMKEEP_IOC_ALLOC, &a) != -EPERM)
 			_exit(15);
@@ -405,7 +406,8 @@ TEST_F(vmkeep, zero_after_free)
 	for (off = 0; off < len; off += MiB) {
 		ASSERT_EQ((ssize_t)MiB, pread(fd, buf, MiB, off));
 		for (i = 0; i < MiB / 8; i++)
-			ASSERT_EQ(0ULL, buf[i]) TH_LOG("byte %#llx", (unsigned long long)(off + i * 8));
+			ASSERT_EQ(0ULL, buf[i])
+				TH_LOG("byte %#llx", (unsigned long long)(off + i * 8));
 	}
 	free(buf);
 	close(fd);

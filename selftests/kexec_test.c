@@ -57,7 +57,7 @@ TEST(stage1_preserve)
 	ASSERT_LE(0, dev);
 	if (the_stage != 1)
 		SKIP(return, "stage 2");
-	for (i = 0; i < sizeof(kx) / sizeof(kx[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(kx); i++) {
 		a = (struct vmkeep_alloc){ .size = sizeof(a), .flags = kx[i].flags,
 					   .length = kx[i].length, .uid = kx[i].uid,
 					   .gid = kx[i].gid, .mode = kx[i].mode };
@@ -102,7 +102,7 @@ TEST(stage2_restored)
 	       (unsigned long long)pool.meta_bytes);
 	EXPECT_EQ(-ENOENT, vk_find(dev, "kx-gone", &info));
 
-	for (i = 0; i < sizeof(kx) / sizeof(kx[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(kx); i++) {
 		ASSERT_EQ(0, vk_find(dev, kx[i].name, &info)) TH_LOG("%s", kx[i].name);
 		EXPECT_EQ(VMKEEP_STATE_INCOMING, info.state);
 		EXPECT_EQ(kx[i].length, info.length);
@@ -138,7 +138,7 @@ TEST(stage2_finish_free)
 	EXPECT_EQ(VMKEEP_STATE_ACTIVE, info.state);
 	EXPECT_EQ(-EINVAL, vk_finish(dev, "kx-mid", VMKEEP_FINISH_ALL));
 	ASSERT_EQ(0, vk_finish(dev, NULL, VMKEEP_FINISH_ALL));
-	for (i = 0; i < sizeof(kx) / sizeof(kx[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(kx); i++) {
 		ASSERT_EQ(0, vk_find(dev, kx[i].name, &info));
 		EXPECT_EQ(VMKEEP_STATE_ACTIVE, info.state);
 		EXPECT_EQ(0, vk_free(dev, kx[i].name));

@@ -26,13 +26,14 @@ static int cmdline_pool(uint64_t *start, uint64_t *size)
 		return -1;
 	p = fgets(buf, sizeof(buf), f);
 	fclose(f);
-	if (!p || !(p = strstr(buf, "vmkeep.pools=")))
+	p = p ? strstr(buf, "vmkeep.pools=") : NULL;
+	if (!p)
 		return -1;
 	*size = strtoull(p + strlen("vmkeep.pools="), &end, 0);
-	switch (*end) {
-	case 'G': *size <<= 10; /* fall through */
-	case 'M': *size <<= 10; /* fall through */
-	case 'K': *size <<= 10; end++;
+	p = strchr("KMG", *end);
+	if (*end && p) {
+		*size <<= 10 * (p - "KMG" + 1);
+		end++;
 	}
 	if (*end != '@')
 		return -1;
