@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The vmkeep authors
+ *
+ * Host unit tests of vmkeepctl's pure part (vmkeepctl_lib.c): sizes,
+ * names, the kexec command-line verdict, pool placement, JSON and tables.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "vmkeepctl.h"
+
+#define MiB	(1ULL << 20)
+#define GiB	(1ULL << 30)
+
+/* Test Case: sizes are bytes or K/M/G/T (1024-based); junk, signs and overflow are refused. */
+TEST(parse_size)
+{
+	static const struct {
+		const char *s;
+		int err;
+		uint64_t v;
+	} t[] = {
+		{ "0", 0, 0 },
+		{ "4096", 0, 4096 },
+		{ "1K", 0, 1024 },
+		{ "512M", 0, 512 * MiB },
+		{ "4G", 0, 4 * GiB },
+		{ "4g", 0, 4 * GiB },
+		{ "2T", 0, 2ULL << 40 },
+		{ "0x200000", 0, 2 * MiB },
+		{ "0x1G", 0, GiB },
+		{ "010", 0, 10 },
+		{ "18446744073709551615", 0, UINT64_MAX },
+		{ "16777215T", 0, 16777215ULL << 40 },
+		{ "18446744073709551616", -ERANGE, 0 },
+		{ "16777216T", -ERANGE, 0 },
+		{ "0x10000000000000000", -ERANGE, 0 },
+		{ "", -EINVAL, 0 },
+		{ "-1", -EINVAL, 0 },
+		{ "+1", -EINVAL, 0 },
+		{ " 1", -EINVAL, 0 },
+		{ "1 ", -EINVAL, 0 },
+		{ "G", -EINVAL, 0 },
+		{ "0x", -EINVAL, 0 },
+		{ "1.5G", -EINVAL, 0 },
+		{ "4GB", -EINVAL, 0 },
+		{ "4GiB", -EINVAL, 0 },
+		{ "4P", -EINVAL, 0 },
+		{ "4X", -EINVAL, 0 },
+	};
+	unsigned int i;
+	uint64_t v;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		v = 0;
+		EXPECT_EQ(t[i].err, vk_parse_size(t[i].s, &v)) TH_LOG("'%s'", t[i].s);
+		if (!t[i].err)
+			EXPECT_EQ(t[i].v, v) TH_LOG("'%s'", t[i].s);
+	}
+}
+
+/* Test Case: vmkeep.pools= values parse as the module's memparse() loop does. */
+TEST(parse_pools)
+{
+	struct vk_range r[4];
+
+	ASSERT_EQ(2, vk_parse_pools("4G@0x100000000,512M@040000000000", r, 4));
+	EXPECT_EQ(0x100000000ULL, r[0].start);
+	EXPECT_EQ(0x200000000ULL, r[0].end);
+	EXPECT_EQ(4 * GiB, r[1].start);
+	EXPECT_EQ(4 * GiB + 512 * MiB, r[1].end);
+	EXPECT_EQ(1, vk_parse_pools("1G@1G,", r, 4));
+	EXPECT_EQ(0, vk_parse_pools("", r, 4));
+	EXPECT_EQ(-EINVAL, vk_parse_pools("4G", r, 4));
+	EXPECT_EQ(-EINVAL, vk_parse_pools("4G@", r, 4));
+	EXPECT_EQ(-EINVAL, vk_parse_pools("4G@1G;2G@8G", r, 4));
+	EXPECT_EQ(-EINVAL, vk_parse_pools("1G@1G,1G@2G", r, 1));
+	EXPECT_EQ(-ERANGE, vk_parse_pools("2G@0xffffffffc0000000", r, 4));
+}
+
+/*
+ * Test Case: names follow the kernel's rules: 1..63 bytes of
+ * [A-Za-z0-9._:+@-], first alphanumeric.
+ */
+TEST(name_rules)
+{
+	static const struct {
+		const char *name;
+		bool ok;
+	} t[] = {
+		{ "vm1-ram", true },
+		{ "a", true },
+		{ "9", true },
+		{ "Vm_1.ram:node0+x@host-a", true },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", true },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false },
+		{ "", false },
+		{ "-vm", false },
+		{ ".vm", false },
+		{ "_vm", false },
+		{ "vm/1", false },
+		{ "vm 1", false },
+		{ "vm,1", false },
+		{ "vm$1", false },
+		{ "vm\xc3\xa9", false },
+	};
+	const char *err;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		err = vk_name_error(t[i].name);
+		EXPECT_EQ(t[i].ok, !err) TH_LOG("'%s': %s", t[i].name, err ?: "valid");
+	}
+	EXPECT_STREQ("the name is empty", vk_name_error(""));
+}
+
+/*
+ * Test Case: sizes print for people with binary units and two decimals, and
+ * exactly for command lines.
+ */
+TEST(size_printing)
+{
+	static const struct {
+		uint64_t v;
+		const char *human, *shortform;
+	} t[] = {
+		{ 0, "0 B", "0" },
+		{ 1023, "1023 B", "1023" },
+		{ 1024, "1.00 KiB", "1K" },
+		{ 256 * MiB, "256.00 MiB", "256M" },
+		{ 1536 * MiB, "1.50 GiB", "1536M" },
+		{ 4 * GiB, "4.00 GiB", "4G" },
+		{ 64 * GiB, "64.00 GiB", "64G" },
+		{ 3ULL << 40, "3.00 TiB", "3T" },
+		{ 4 * GiB + 1, "4.00 GiB", "4294967297" },
+		{ UINT64_MAX, "16.00 EiB", "18446744073709551615" },
+	};
+	char buf[64], params[128];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		vk_human_size(t[i].v, buf, sizeof(buf));
+		EXPECT_STREQ(t[i].human, buf);
+		vk_short_size(t[i].v, buf, sizeof(buf));
+		EXPECT_STREQ(t[i].shortform, buf);
+	}
+	vk_pool_params(0x1000000000ULL, 64 * GiB, params, sizeof(params));
+	EXPECT_STREQ("memmap=64G$0x1000000000 vmkeep.pools=64G@0x1000000000", params);
+}
+
+/*
+ * Test Case: a parameter's value is found as the kernel splits the line:
+ * last wins, quotes, "--".
+ */
+TEST(cmdline_param)
+{
+	const char *pools = "vmkeep.pools";
+	char val[64];
+
+	EXPECT_EQ(1, vk_cmdline_param("ro vmkeep.pools=1G@1G quiet", pools, val, sizeof(val)));
+	EXPECT_STREQ("1G@1G", val);
+	EXPECT_EQ(1, vk_cmdline_param("vmkeep.pools=1G@1G vmkeep.pools=2G@8G", pools, val, 64));
+	EXPECT_STREQ("2G@8G", val);
+	EXPECT_EQ(1, vk_cmdline_param("a=\"x y\" vmkeep.pools=\"1G@1G\"", "a", val, sizeof(val)));
+	EXPECT_STREQ("x y", val);
+	EXPECT_EQ(1, vk_cmdline_param("a=\"x y\" vmkeep.pools=\"1G@1G\"", pools, val, sizeof(val)));
+	EXPECT_STREQ("1G@1G", val);
+	EXPECT_EQ(1, vk_cmdline_param("\"vmkeep.pools=2G@8G\"", pools, val, sizeof(val)));
+	EXPECT_STREQ("2G@8G", val);
+	EXPECT_EQ(0, vk_cmdline_param("ro -- vmkeep.pools=1G@1G", pools, val, sizeof(val)));
+	EXPECT_EQ(0, vk_cmdline_param("vmkeep.pools ro", pools, val, sizeof(val)));
+	EXPECT_EQ(0, vk_cmdline_param("", pools, val, sizeof(val)));
+	EXPECT_EQ(-E2BIG, vk_cmdline_param("vmkeep.pools=1G@1G", pools, val, 4));
+}
+
+#define POOL(b, l, r)	{ .base = (b), .length = (l), .nr_regions = (r) }
+
+/* 4G@0x100000000 with regions, 2G@0x200000000 without */
+static const struct vmkeep_pool_info one[] = {
+	POOL(0x100000000ULL, 4 * GiB, 2),
+	POOL(0x200000000ULL, 2 * GiB, 0),
+};
+
+/* 4G@0x100000000 and 1G@0x300000000, both with regions */
+static const struct vmkeep_pool_info two[] = {
+	POOL(0x100000000ULL, 4 * GiB, 2),
+	POOL(0x300000000ULL, 1 * GiB, 1),
+};
+
+/*
+ * Test Case: kexec is allowed only when memmap= reserves and vmkeep.pools=
+ * lists every pool with regions.
+ */
+TEST(kexec_verdict)
+{
+	static const struct {
+		const struct vmkeep_pool_info *pools;
+		const char *cmdline;
+		bool safe;
+	} t[] = {
+		{ one, "memmap=4G$0x100000000 vmkeep.pools=4G@0x100000000", true },
+		{ one, "root=/dev/vda1 ro memmap=4G$4G vmkeep.pools=4G@4G quiet", true },
+		{ one, "memmap=4194304K$0x100000000 vmkeep.pools=0x100000000@0x100000000", true },
+		{ one, "memmap=4G$040000000000 vmkeep.pools=4G@0x100000000", true },
+		{ one, "memmap=1G$0x40000000,4G$0x100000000 vmkeep.pools=4G@0x100000000", true },
+		{ one, "memmap=2G$0x100000000 memmap=2G$0x180000000 vmkeep.pools=4G@0x100000000", true },
+		{ one, "memmap=8G$0xc0000000 vmkeep.pools=4G@0x100000000", true },
+		{ one, "memmap=4G$0x100000000 vmkeep.pools=4G@0x100000000,2G@0x200000000", true },
+		{ one, "\"memmap=4G$0x100000000\" vmkeep.pools=\"4G@0x100000000\"", true },
+		{ one, "memmap=4G$0x100000000 vmkeep.pools=2G@0x200000000 vmkeep.pools=4G@0x100000000", true },
+		{ one, "memmap=4G$0x100000000", false },
+		{ one, "memmap=4G$0x100000000 vmkeep.pools=2G@0x100000000", false },
+		{ one, "memmap=4G$0x100000000 vmkeep.pools=4G@0x140000000", false },
+		{ one, "memmap=2G$0x100000000 vmkeep.pools=4G@0x100000000", false },
+		{ one, "memmap=2G$0x100000000 memmap=2G$0x180200000 vmkeep.pools=4G@0x100000000", false },
+		{ one, "memmap=4G$0x100200000 vmkeep.pools=4G@0x100000000", false },
+		{ one, "vmkeep.pools=4G@0x100000000", false },
+		{ one, "memmap=4G@0x100000000 vmkeep.pools=4G@0x100000000", false },
+		{ one, "memmap=4G#0x100000000 vmkeep.pools=4G@0x100000000", false },
+		{ one, "memmap=4G\\$0x100000000 vmkeep.pools=4G@0x100000000", false },
+		{ one, "memmap=4G\\\\\\$0x100000000 vmkeep.pools=4G@0x100000000", false },
+		{ one, "memmap=4G$0x100000000x vmkeep.pools=4G@0x100000000", false },
+		{ one, "memmap=4G$04294967296 vmkeep.pools=4G@0x100000000", false },
+		{ one, "memmap=4G$0x100000000 vmkeep.pools=4G@0x100000000 vmkeep.pools=2G@0x200000000", false },
+		{ one, "quiet -- memmap=4G$0x100000000 vmkeep.pools=4G@0x100000000", false },
+		{ one, "memmap=4G$0x100000000 vmkeep.pools=4G@0x100000000;", false },
+		{ one, "memmap=4G$0x100000000 vmkeep.pools=4G", false },
+		{ one, "memmap=4G$0x100000000 vmkeep.pool=4G@0x100000000", false },
+		{ one, "memmap=4G$0x100000000 vmkeep.pools=", false },
+		{ one, "", false },
+		{ two, "memmap=4G$0x100000000 memmap=1G$0x300000000 vmkeep.pools=4G@0x100000000,1G@0x300000000", true },
+		{ two, "memmap=4G$0x100000000,1G$0x300000000 vmkeep.pools=1G@0x300000000,4G@0x100000000", true },
+		{ two, "memmap=4G$0x100000000 vmkeep.pools=4G@0x100000000,1G@0x300000000", false },
+		{ two, "memmap=4G$0x100000000 memmap=1G$0x300000000 vmkeep.pools=4G@0x100000000", false },
+		{ two, "memmap=4G$0x100000000 memmap=1G$0x300000000 vmkeep.pools=1G@0x300000000", false },
+	};
+	char msg[1024];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		EXPECT_EQ(t[i].safe, vk_kexec_verdict(t[i].cmdline, t[i].pools, 2,
+						       msg, sizeof(msg)))
+			TH_LOG("'%s': %s", t[i].cmdline, msg);
+		EXPECT_NE(0, msg[0]);
+	}
+}
+
+/* Test Case: the verdict names the pool, the parameters to add, and the cause. */
+TEST(kexec_verdict_message)
+{
+	static const struct vmkeep_pool_info none[] = { POOL(0x100000000ULL, 4 * GiB, 0) };
+	char msg[1024];
+
+	EXPECT_FALSE(vk_kexec_verdict("memmap=4G$0x100000000", one, 2, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "pool 0 (2 regions) needs memmap=4G$0x100000000 vmkeep.pools=4G@0x100000000"));
+	EXPECT_NE(NULL, strstr(msg, "no vmkeep.pools=")) TH_LOG("%s", msg);
+
+	EXPECT_FALSE(vk_kexec_verdict("memmap=4G\\$0x100000000", one, 2, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "no memmap= reserves [0x100000000, 0x200000000)")) TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "backslash")) TH_LOG("%s", msg);
+
+	EXPECT_FALSE(vk_kexec_verdict("memmap=4G$4G vmkeep.pools=2G@4G", one, 2, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "vmkeep.pools=2G@4G does not list it")) TH_LOG("%s", msg);
+
+	EXPECT_FALSE(vk_kexec_verdict("", two, 2, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "pool 0 ")) TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "; pool 1 (1 region) needs memmap=1G$0x300000000")) TH_LOG("%s", msg);
+
+	EXPECT_TRUE(vk_kexec_verdict("memmap=4G$4G vmkeep.pools=4G@4G", one, 2, msg, sizeof(msg)));
+	EXPECT_STREQ("1 pool with regions reserved by memmap= and listed in vmkeep.pools=", msg);
+	EXPECT_TRUE(vk_kexec_verdict("", none, 1, msg, sizeof(msg)));
+	EXPECT_STREQ("no pool holds regions", msg);
+	EXPECT_TRUE(vk_kexec_verdict("", NULL, 0, msg, sizeof(msg)));
+}
+
+static const char iomem[] =
+	"00000000-00000fff : Reserved\n"
+	"00001000-0009fbff : System RAM\n"
+	"000f0000-000fffff : Reserved\n"
+	"  000f0000-000fffff : System ROM\n"
+	"00100000-bffdffff : System RAM\n"
+	"  01000000-01ffffff : Kernel code\n"
+	"  40000000-4fffffff : System RAM\n"
+	"c0000000-febfffff : PCI Bus 0000:00\n"
+	"100000000-43fffffff : System RAM\n"
+	"440000000-47fffffff : Reserved\n"
+	"480000000-87fffffff : System RAM\n"
+	"880000000-8bfffffff : System RAMBO\n"
+	"fd00000000-ffffffffff : Reserved";
+
+/*
+ * Test Case: /proc/iomem yields its top-level System RAM ranges; zeroed
+ * addresses mean "not root".
+ */
+TEST(parse_iomem)
+{
+	static const char hidden[] =
+		"00000000-00000000 : Reserved\n"
+		"00000000-00000000 : System RAM\n";
+	struct vk_range r[8];
+
+	ASSERT_EQ(4, vk_parse_iomem(iomem, r, 8));
+	EXPECT_EQ(0x1000ULL, r[0].start);
+	EXPECT_EQ(0x9fc00ULL, r[0].end);
+	EXPECT_EQ(0x100000ULL, r[1].start);
+	EXPECT_EQ(0xbffe0000ULL, r[1].end);
+	EXPECT_EQ(0x100000000ULL, r[2].start);
+	EXPECT_EQ(0x440000000ULL, r[2].end);
+	EXPECT_EQ(0x480000000ULL, r[3].start);
+	EXPECT_EQ(0x880000000ULL, r[3].end);
+	EXPECT_EQ(2, vk_parse_iomem(iomem, r, 2));
+	EXPECT_EQ(-EPERM, vk_parse_iomem(hidden, r, 8));
+	EXPECT_EQ(-EPERM, vk_parse_iomem("", r, 8));
+}
+
+/* Test Case: a pool goes high, above 4 GiB, 1 GiB aligned if it can, never below 1 GiB. */
+TEST(pool_suggest)
+{
+	static const struct vk_range low[] = { { 0x100000, 0xbffe0000 } };
+	static const struct vk_range odd[] = {
+		{ 1 * GiB, 3 * GiB },
+		{ 0x100200000ULL, 0x140200000ULL },
+	};
+	struct vk_range r[8];
+	uint64_t addr = 0;
+	int n = vk_parse_iomem(iomem, r, 8);
+
+	ASSERT_EQ(4, n);
+	ASSERT_EQ(0, vk_pool_suggest(r, n, 4 * GiB, &addr));
+	EXPECT_EQ(0x780000000ULL, addr);
+	ASSERT_EQ(0, vk_pool_suggest(r, n, 16 * GiB, &addr));
+	EXPECT_EQ(0x480000000ULL, addr);
+	ASSERT_EQ(0, vk_pool_suggest(r, n, 13 * GiB, &addr));
+	EXPECT_EQ(0x480000000ULL + 3 * GiB, addr);
+	EXPECT_EQ(-ENOSPC, vk_pool_suggest(r, n, 17 * GiB, &addr));
+	EXPECT_EQ(-EINVAL, vk_pool_suggest(r, n, 0, &addr));
+	EXPECT_EQ(-EINVAL, vk_pool_suggest(r, n, GiB + 4096, &addr));
+
+	/* below 4 GiB only when nothing fits above, and never below 1 GiB */
+	ASSERT_EQ(0, vk_pool_suggest(low, 1, 1 * GiB, &addr));
+	EXPECT_EQ(1 * GiB, addr);
+	ASSERT_EQ(0, vk_pool_suggest(low, 1, 2 * GiB - 128 * MiB, &addr));
+	EXPECT_EQ(1 * GiB, addr);
+	EXPECT_EQ(-ENOSPC, vk_pool_suggest(low, 1, 2 * GiB, &addr));
+
+	/* above 4 GiB at 2 MiB alignment beats 1 GiB alignment below */
+	ASSERT_EQ(0, vk_pool_suggest(odd, 2, 1 * GiB, &addr));
+	EXPECT_EQ(0x100200000ULL, addr);
+	ASSERT_EQ(0, vk_pool_suggest(odd, 2, 512 * MiB, &addr));
+	EXPECT_EQ(0x120200000ULL, addr);
+}
+
+/* Test Case: System RAM restricted to a NUMA node's ranges keeps only the overlap. */
+TEST(intersect)
+{
+	static const struct vk_range ram[] = { { 0, 10 }, { 20, 30 } };
+	static const struct vk_range node[] = { { 5, 25 }, { 40, 50 } };
+	struct vk_range out[4];
+
+	ASSERT_EQ(2, vk_intersect(ram, 2, node, 2, out, 4));
+	EXPECT_EQ(5, out[0].start);
+	EXPECT_EQ(10, out[0].end);
+	EXPECT_EQ(20, out[1].start);
+	EXPECT_EQ(25, out[1].end);
+	EXPECT_EQ(1, vk_intersect(ram, 2, node, 2, out, 1));
+}
+
+static void fill_regions(struct vmkeep_region_info *r)
+{
+	memset(r, 0, 2 * sizeof(*r));
+	strcpy(r[0].name, "vm1-ram");
+	r[0].length = 4 * GiB;
+	r[0].id = 7;
+	r[0].uid = 107;
+	r[0].gid = 994;
+	r[0].mode = 0640;
+	r[0].flags = VMKEEP_REGION_EXCLUSIVE;
+	r[0].state = VMKEEP_STATE_INCOMING;
+	r[0].nr_extents = 1;
+	r[0].nr_open = 1;
+	r[0].nr_mapped = 2;
+	memset(r[1].name, 'q', VMKEEP_NAME_LEN);	/* not terminated */
+	r[1].length = 256 * MiB;
+	r[1].mode = 0600;
+	r[1].node = 1;
+	r[1].pool = 1;
+	r[1].state = VMKEEP_STATE_QUARANTINED;
+	r[1].quarantine = VMKEEP_Q_CRC;
+}
+
+static json_object *key(json_object *o, const char *k, enum json_type type)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, type))
+		return NULL;
+	return v ?: (json_object *)1;	/* a present null */
+}
+
+struct json_key {
+	const char *key;
+	enum json_type type;
+};
+
+/* "" when @o has exactly @keys with their types, else the first one wrong. */
+static const char *wrong_key(json_object *o, const struct json_key *keys,
+			     size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!key(o, keys[i].key, keys[i].type))
+			return keys[i].key;
+	return json_object_object_length(o) == (int)n ? "" : "(extra keys)";
+}
+
+/*
+ * Test Case: list --json is {"regions":[...]} with snake_case keys, raw
+ * byte sizes and typed values.
+ */
+TEST(list_json)
+{
+	static const struct json_key keys[] = {
+		{ "name", json_type_string }, { "id", json_type_int },
+		{ "size", json_type_int }, { "state", json_type_string },
+		{ "uid", json_type_int }, { "gid", json_type_int },
+		{ "mode", json_type_string }, { "node", json_type_int },
+		{ "pool", json_type_int }, { "exclusive", json_type_boolean },
+		{ "nr_extents", json_type_int }, { "nr_open", json_type_int },
+		{ "nr_mapped", json_type_int }, { "quarantine", json_type_null },
+	};
+	struct vmkeep_region_info r[2];
+	json_object *o, *arr, *e;
+
+	fill_regions(r);
+	o = vk_regions_json(r, 2);
+	o = json_tokener_parse(json_object_to_json_string(o));
+	ASSERT_NE(NULL, o);
+	arr = key(o, "regions", json_type_array);
+	ASSERT_NE(NULL, arr);
+	ASSERT_EQ(2, json_object_array_length(arr));
+	EXPECT_STREQ("", wrong_key(json_object_array_get_idx(arr, 0), keys, ARRAY_SIZE(keys)));
+	e = json_object_array_get_idx(arr, 0);
+	EXPECT_STREQ("vm1-ram", json_object_get_string(key(e, "name", json_type_string)));
+	EXPECT_EQ(4 * GiB, json_object_get_uint64(key(e, "size", json_type_int)));
+	EXPECT_STREQ("incoming", json_object_get_string(key(e, "state", json_type_string)));
+	EXPECT_NE(NULL, key(e, "quarantine", json_type_null));
+	EXPECT_STREQ("0640", json_object_get_string(key(e, "mode", json_type_string)));
+	EXPECT_EQ(107, json_object_get_int(key(e, "uid", json_type_int)));
+	EXPECT_TRUE(json_object_get_boolean(key(e, "exclusive", json_type_boolean)));
+	EXPECT_EQ(2, json_object_get_int(key(e, "nr_mapped", json_type_int)));
+	e = json_object_array_get_idx(arr, 1);
+	EXPECT_EQ(VMKEEP_NAME_LEN, strlen(json_object_get_string(key(e, "name", json_type_string))));
+	EXPECT_STREQ("quarantined", json_object_get_string(key(e, "state", json_type_string)));
+	EXPECT_STREQ("crc", json_object_get_string(key(e, "quarantine", json_type_string)));
+	EXPECT_FALSE(json_object_get_boolean(key(e, "exclusive", json_type_boolean)));
+	json_object_object_del(e, "quarantine");
+	EXPECT_STREQ("", wrong_key(e, keys, ARRAY_SIZE(keys) - 1));
+	json_object_put(o);
+
+	o = json_tokener_parse(json_object_to_json_string(vk_regions_json(NULL, 0)));
+	ASSERT_NE(NULL, o);
+	EXPECT_EQ(0, json_object_array_length(key(o, "regions", json_type_array)));
+	json_object_put(o);
+}
+
+/* Test Case: status --json is {"frozen":bool,"pools":[...]} with raw sizes and handoff flags. */
+TEST(status_json)
+{
+	static const struct json_key keys[] = {
+		{ "pool", json_type_int }, { "base", json_type_int },
+		{ "size", json_type_int }, { "free", json_type_int },
+		{ "node", json_type_int }, { "state", json_type_string },
+		{ "clean_handoff", json_type_boolean },
+		{ "restored", json_type_boolean },
+		{ "nr_regions", json_type_int }, { "nr_incoming", json_type_int },
+		{ "nr_quarantined", json_type_int },
+		{ "generation", json_type_int }, { "handoffs", json_type_int },
+		{ "restore_ns", json_type_int }, { "meta_bytes", json_type_int },
+		{ "damage", json_type_null },
+	};
+	struct vmkeep_pool_info p[2] = {
+		{ .base = 0x40000000, .length = 512 * MiB, .free = 256 * MiB,
+		  .state = VMKEEP_POOL_READY, .nr_regions = 1, .nr_incoming = 1,
+		  .generation = 9, .handoffs = 2,
+		  .flags = VMKEEP_POOL_CLEAN_HANDOFF | VMKEEP_POOL_RESTORED },
+		{ .base = 0x200000000ULL, .length = 8 * GiB, .node = 1,
+		  .state = VMKEEP_POOL_DAMAGED, .damage = VMKEEP_D_VERSION },
+	};
+	json_object *o, *arr, *e;
+
+	o = json_tokener_parse(json_object_to_json_string(vk_status_json(p, 2, VMKEEP_STATUS_FROZEN)));
+	ASSERT_NE(NULL, o);
+	EXPECT_TRUE(json_object_get_boolean(key(o, "frozen", json_type_boolean)));
+	arr = key(o, "pools", json_type_array);
+	ASSERT_NE(NULL, arr);
+	ASSERT_EQ(2, json_object_array_length(arr));
+	e = json_object_array_get_idx(arr, 0);
+	EXPECT_STREQ("", wrong_key(e, keys, ARRAY_SIZE(keys)));
+	EXPECT_EQ(0x40000000, json_object_get_uint64(key(e, "base", json_type_int)));
+	EXPECT_EQ(256 * MiB, json_object_get_uint64(key(e, "free", json_type_int)));
+	EXPECT_STREQ("ready", json_object_get_string(key(e, "state", json_type_string)));
+	EXPECT_NE(NULL, key(e, "damage", json_type_null));
+	EXPECT_TRUE(json_object_get_boolean(key(e, "clean_handoff", json_type_boolean)));
+	e = json_object_array_get_idx(arr, 1);
+	EXPECT_EQ(1, json_object_get_int(key(e, "pool", json_type_int)));
+	EXPECT_EQ(8 * GiB, json_object_get_uint64(key(e, "size", json_type_int)));
+	EXPECT_STREQ("damaged", json_object_get_string(key(e, "state", json_type_string)));
+	EXPECT_STREQ("version", json_object_get_string(key(e, "damage", json_type_string)));
+	json_object_put(o);
+}
+
+/*
+ * Test Case: the tables for people show human sizes, states with reasons,
+ * and the handoff summary.
+ */
+TEST(tables)
+{
+	struct vmkeep_region_info r[2];
+	struct vmkeep_pool_info p = {
+		.base = 0x40000000, .length = 512 * MiB, .free = 256 * MiB,
+		.nr_regions = 3, .nr_incoming = 2, .nr_quarantined = 1,
+		.flags = VMKEEP_POOL_RESTORED,
+	};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	fill_regions(r);
+	f = open_memstream(&buf, &len);
+	ASSERT_NE(NULL, f);
+	vk_print_regions(f, r, 2);
+	vk_print_pools(f, &p, 1, 0);
+	fclose(f);
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(0, strncmp(buf, "NAME ", 5)) TH_LOG("\n%s", buf);
+	EXPECT_NE(NULL, strstr(buf, "vm1-ram"));
+	EXPECT_NE(NULL, strstr(buf, "4.00 GiB  incoming"));
+	EXPECT_NE(NULL, strstr(buf, "107:994"));
+	EXPECT_NE(NULL, strstr(buf, "0640"));
+	EXPECT_NE(NULL, strstr(buf, "exclusive"));
+	EXPECT_NE(NULL, strstr(buf, "256.00 MiB  quarantined(crc)"));
+	EXPECT_NE(NULL, strstr(buf, "0x40000000"));
+	EXPECT_NE(NULL, strstr(buf, "unclean"));
+	EXPECT_NE(NULL, strstr(buf, "3 regions restored, 2 incoming, 1 quarantined; unclean handoff"));
+	free(buf);
+}
+
+TEST_HARNESS_MAIN
