@@ -1,0 +1,1077 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The vmkeep authors
+ *
+ * Host unit tests of the on-pool format code (kmod/vmkeep_format.c), the
+ * same source the module builds.  Every test works on a 2 MiB metadata
+ * buffer of exactly %VMKEEP_FMT_META_SIZE bytes, so that a build with
+ * -fsanitize=address catches any read outside it.
+ */
+
+#include <endian.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vmkeep/format.h>
+#include <linux/vmkeep.h>
+
+#include "kselftest_harness.h"
+
+#define UNIT		VMKEEP_FMT_UNIT
+#define META		VMKEEP_FMT_META_SIZE
+#define POOL_BASE	0x100000000ULL
+#define POOL_SIZE	(256ULL << 30)
+#define MAX_ENTRIES	((u32)VMKEEP_FMT_MAX_ENTRIES)
+
+/*
+ * Region @id: @nr extents, each in its own 2-unit slot starting at unit
+ * 16 * @slot past the metadata; odd extents fill their slot, so extents
+ * touch without overlapping.
+ */
+static void mkregion(struct vmkeep_fmt_region *r, u64 id, const char *name,
+		     u32 slot, u32 nr)
+{
+	u32 j;
+
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	r->uid = 1000 + id;
+	r->gid = 100 + id;
+	r->mode = 0600 | (id & 07);
+	r->flags = id & 1 ? VMKEEP_FMT_EXCLUSIVE : 0;
+	r->nr_extents = nr;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	for (j = 0; j < nr && j < VMKEEP_FMT_MAX_EXTENTS; j++) {
+		r->extents[j].offset = META + (16ULL * slot + 2 * j) * UNIT;
+		r->extents[j].length = (1 + (j & 1)) * UNIT;
+		r->length += r->extents[j].length;
+	}
+}
+
+/* Regions "vm-<i>", ids 1..n, with 1 to 8 extents. */
+static void mkregions(struct vmkeep_fmt_region *r, u32 n)
+{
+	char name[VMKEEP_FMT_NAME_LEN];
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "vm-%u", i);
+		mkregion(&r[i], i + 1, name, i, 1 + i % VMKEEP_FMT_MAX_EXTENTS);
+	}
+}
+
+/* What the module does for an update: begin, put each, commit. */
+static void store(u8 *meta, struct vmkeep_fmt_pool *p,
+		  const struct vmkeep_fmt_region *r, u32 n, u32 flags)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		if (r[i].id >= p->next_id)
+			p->next_id = r[i].id + 1;
+	vmkeep_fmt_begin(meta, p);
+	for (i = 0; i < n; i++)
+		vmkeep_fmt_put(meta, p, i, &r[i]);
+	vmkeep_fmt_commit(meta, p, n, flags);
+}
+
+static struct vmkeep_fmt_header *hdr(u8 *meta, u32 copy)
+{
+	return (struct vmkeep_fmt_header *)(meta + copy * VMKEEP_FMT_COPY_SIZE);
+}
+
+static struct vmkeep_fmt_entry *ent(u8 *meta, u32 copy, u32 idx)
+{
+	return (struct vmkeep_fmt_entry *)((u8 *)hdr(meta, copy) +
+					   VMKEEP_FMT_HEADER_SIZE) + idx;
+}
+
+static void fix_hdr(struct vmkeep_fmt_header *h)
+{
+	h->crc = 0;
+	h->crc = htole32(vmkeep_crc32c(0, h, sizeof(*h)));
+}
+
+static void fix_ent(struct vmkeep_fmt_entry *e)
+{
+	e->crc = 0;
+	e->crc = htole32(vmkeep_crc32c(0, e, sizeof(*e)));
+}
+
+/* Bytes of copy @copy up to its last non-zero byte */
+static size_t used_bytes(const u8 *meta, u32 copy)
+{
+	const u8 *c = meta + copy * VMKEEP_FMT_COPY_SIZE;
+	size_t n = VMKEEP_FMT_COPY_SIZE;
+
+	while (n && !c[n - 1])
+		n--;
+	return n;
+}
+
+static bool printable(const char *name)
+{
+	size_t i, n = strnlen(name, VMKEEP_FMT_NAME_LEN);
+
+	if (n == VMKEEP_FMT_NAME_LEN || !n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (name[i] <= ' ' || name[i] > '~')
+			return false;
+	return true;
+}
+
+FIXTURE(fmt) {
+	u8 *meta;
+	struct vmkeep_fmt_pool wp;	/* the writer's view */
+	struct vmkeep_fmt_pool rp;	/* what a reader finds */
+	struct vmkeep_fmt_region *in;	/* regions written */
+	struct vmkeep_fmt_region *out;	/* regions read */
+	struct vmkeep_fmt_span *scratch;
+};
+
+FIXTURE_SETUP(fmt)
+{
+	self->meta = calloc(1, META);
+	self->in = calloc(MAX_ENTRIES, sizeof(*self->in));
+	self->out = calloc(MAX_ENTRIES, sizeof(*self->out));
+	self->scratch = calloc((size_t)MAX_ENTRIES * VMKEEP_FMT_MAX_EXTENTS,
+			       sizeof(*self->scratch));
+	ASSERT_NE(NULL, self->meta);
+	ASSERT_NE(NULL, self->in);
+	ASSERT_NE(NULL, self->out);
+	ASSERT_NE(NULL, self->scratch);
+	self->wp.base = POOL_BASE;
+	self->wp.size = POOL_SIZE;
+	vmkeep_fmt_format(self->meta, &self->wp);
+}
+
+FIXTURE_TEARDOWN(fmt)
+{
+	free(self->meta);
+	free(self->in);
+	free(self->out);
+	free(self->scratch);
+}
+
+/* Reads the pool as the next kernel would; quarantined count or -1. */
+static int load_pool(const u8 *meta, struct vmkeep_fmt_pool *rp,
+		     struct vmkeep_fmt_region *out,
+		     struct vmkeep_fmt_span *scratch)
+{
+	memset(rp, 0xa5, sizeof(*rp));
+	rp->base = POOL_BASE;
+	rp->size = POOL_SIZE;
+	vmkeep_fmt_read(meta, rp);
+	if (rp->state != VMKEEP_POOL_READY)
+		return -1;
+	memset(out, 0xa5, sizeof(*out) * rp->nr_entries);
+	return vmkeep_fmt_regions(meta, rp, out, scratch);
+}
+
+#define LOAD() load_pool(self->meta, &self->rp, self->out, self->scratch)
+
+/* Stores @n regions and returns entry @idx of the active copy. */
+static struct vmkeep_fmt_entry *stored_entry(u8 *meta,
+					     struct vmkeep_fmt_pool *wp,
+					     struct vmkeep_fmt_region *in,
+					     u32 n, u32 idx)
+{
+	mkregions(in, n);
+	store(meta, wp, in, n, 0);
+	return ent(meta, wp->copy, idx);
+}
+
+#define STORED(n, idx) stored_entry(self->meta, &self->wp, self->in, n, idx)
+
+/* Entry @i came back quarantined for @why */
+#define ASSERT_QUARANTINED(idx, why) do {				\
+	const struct vmkeep_fmt_region *o_ = &self->out[idx];		\
+	ASSERT_EQ(why, o_->quarantine);					\
+	ASSERT_TRUE(o_->flags & VMKEEP_FMT_QUARANTINED);		\
+	ASSERT_TRUE(printable(o_->name));				\
+} while (0)
+
+/* Entry @i came back exactly as written */
+#define ASSERT_INTACT(idx) do {						\
+	const u32 i_ = (idx);						\
+	ASSERT_EQ(0, self->out[i_].quarantine);				\
+	ASSERT_EQ(0, memcmp(&self->in[i_], &self->out[i_],		\
+			    sizeof(self->out[i_])));			\
+} while (0)
+
+/* Test Case: the CRC-32C check value, and that the seed chains */
+TEST(crc32c_vector)
+{
+	static const u8 zero32[32];
+
+	ASSERT_EQ(0xe3069283, vmkeep_crc32c(0, "123456789", 9));
+	ASSERT_EQ(0xe3069283,
+		  vmkeep_crc32c(vmkeep_crc32c(0, "1234", 4), "56789", 5));
+	ASSERT_EQ(0, vmkeep_crc32c(0, "", 0));
+	/* 32 zero bytes, RFC 3720 B.4 */
+	ASSERT_EQ(0x8a9136aa, vmkeep_crc32c(0, zero32, sizeof(zero32)));
+}
+
+/* Test Case: names are 1..63 bytes of [A-Za-z0-9._:+@-], NUL in the buffer */
+TEST(name_rules)
+{
+	char buf[VMKEEP_FMT_NAME_LEN];
+	static const char * const good[] = { "a", "vm1-ram", "A.b_c:d+e@f-g", "0", "9x" };
+	static const char * const bad[] = { "", "-a", ".a", "_a", "a b", "a/b", "a!",
+			      "a\n", "\x80", "a\xff", "@a", ":a" };
+	const char *name;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		name = good[i];
+		EXPECT_EQ(0, vmkeep_fmt_check_name(name, strlen(name) + 1))
+			TH_LOG("'%s'", name);
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		name = bad[i];
+		EXPECT_EQ(-EINVAL, vmkeep_fmt_check_name(name, strlen(name) + 1))
+			TH_LOG("'%s'", name);
+	}
+
+	memset(buf, 'a', sizeof(buf));
+	buf[63] = 0;
+	ASSERT_EQ(0, vmkeep_fmt_check_name(buf, sizeof(buf)));	/* 63 */
+	buf[63] = 'a';
+	ASSERT_EQ(-EINVAL, vmkeep_fmt_check_name(buf, sizeof(buf)));
+	/* the NUL must lie within len, even when the bytes go on */
+	ASSERT_EQ(-EINVAL, vmkeep_fmt_check_name("abc", 3));
+	ASSERT_EQ(0, vmkeep_fmt_check_name("abc", 4));
+}
+
+/* Test Case: formatted pool reads back ready, empty, generation 1 */
+TEST_F(fmt, format_reads_ready)
+{
+	ASSERT_EQ(0, LOAD());
+	ASSERT_EQ(VMKEEP_POOL_READY, self->rp.state);
+	ASSERT_EQ(VMKEEP_D_NONE, self->rp.damage);
+	ASSERT_EQ(0, self->rp.copy);
+	ASSERT_EQ(1, self->rp.generation);
+	ASSERT_EQ(1, self->rp.next_id);
+	ASSERT_EQ(0, self->rp.handoffs);
+	ASSERT_EQ(0, self->rp.flags);
+	ASSERT_EQ(0, self->rp.nr_entries);
+	ASSERT_EQ(VMKEEP_FMT_MAGIC, le64toh(hdr(self->meta, 0)->magic));
+	ASSERT_EQ(0, hdr(self->meta, 1)->magic);
+}
+
+/* Test Case: format over garbage and over damaged metadata */
+TEST_F(fmt, format_over_garbage)
+{
+	size_t i;
+
+	srand(1);
+	for (i = 0; i < META; i++)
+		self->meta[i] = rand();
+	vmkeep_fmt_format(self->meta, &self->wp);
+	ASSERT_EQ(0, LOAD());
+	ASSERT_EQ(1, self->rp.generation);
+	ASSERT_EQ(0, self->rp.nr_entries);
+}
+
+/* Test Case: one region round-trips, every field, header values too */
+TEST_F(fmt, roundtrip_one)
+{
+	size_t bytes;
+
+	mkregion(&self->in[0], 1, "vm1-ram", 0, 1);
+	self->in[0].uid = 0xfffffffe;
+	self->in[0].gid = 0x12345678;
+	self->in[0].mode = 0777;
+	self->wp.handoffs = 5;
+	store(self->meta, &self->wp, self->in, 1, VMKEEP_FMT_CLEAN);
+
+	ASSERT_EQ(0, LOAD());
+	ASSERT_EQ(1, self->rp.copy);
+	ASSERT_EQ(2, self->rp.generation);
+	ASSERT_EQ(5, self->rp.handoffs);
+	ASSERT_EQ(2, self->rp.next_id);
+	ASSERT_EQ(VMKEEP_FMT_CLEAN, self->rp.flags);
+	ASSERT_EQ(1, self->rp.nr_entries);
+	ASSERT_INTACT(0);
+
+	bytes = VMKEEP_FMT_HEADER_SIZE + 1 * VMKEEP_FMT_ENTRY_SIZE;
+	ASSERT_GE(bytes, used_bytes(self->meta, 1));
+	TH_LOG("metadata, 1 region: %zu bytes per copy, %zu for both",
+	       bytes, 2 * bytes);
+}
+
+/* Test Case: 1000 regions with 1 to 8 extents round-trip exactly */
+TEST_F(fmt, roundtrip_1000)
+{
+	size_t bytes;
+	u32 i;
+
+	mkregions(self->in, 1000);
+	store(self->meta, &self->wp, self->in, 1000, 0);
+
+	ASSERT_EQ(0, LOAD());
+	ASSERT_EQ(1000, self->rp.nr_entries);
+	for (i = 0; i < 1000; i++)
+		ASSERT_INTACT(i);
+
+	bytes = VMKEEP_FMT_HEADER_SIZE + 1000 * VMKEEP_FMT_ENTRY_SIZE;
+	ASSERT_GE(bytes, used_bytes(self->meta, 1));
+	TH_LOG("metadata, 1000 regions: %zu bytes per copy, %zu for both",
+	       bytes, 2 * bytes);
+	TH_LOG("a copy is a %d-byte header and %u entries of %d bytes at most",
+	       VMKEEP_FMT_HEADER_SIZE, MAX_ENTRIES, VMKEEP_FMT_ENTRY_SIZE);
+}
+
+/* Test Case: a full copy (VMKEEP_FMT_MAX_ENTRIES entries) round-trips */
+TEST_F(fmt, roundtrip_full)
+{
+	u32 i;
+
+	mkregions(self->in, MAX_ENTRIES);
+	store(self->meta, &self->wp, self->in, MAX_ENTRIES, 0);
+	ASSERT_EQ(0, LOAD());
+	ASSERT_EQ(MAX_ENTRIES, self->rp.nr_entries);
+	for (i = 0; i < MAX_ENTRIES; i++)
+		ASSERT_INTACT(i);
+	/* the next update goes to copy 0 and still fits */
+	store(self->meta, &self->wp, self->in, MAX_ENTRIES, 0);
+	ASSERT_EQ(0, LOAD());
+	ASSERT_EQ(0, self->rp.copy);
+}
+
+/* Test Case: put() ignores an index past the copy; commit() clamps */
+TEST_F(fmt, writer_guards)
+{
+	u32 before, after;
+
+	mkregion(&self->in[0], 1, "a", 0, 1);
+	vmkeep_fmt_begin(self->meta, &self->wp);
+	before = vmkeep_crc32c(0, self->meta, META);
+	vmkeep_fmt_put(self->meta, &self->wp, MAX_ENTRIES, &self->in[0]);
+	vmkeep_fmt_put(self->meta, &self->wp, ~0U, &self->in[0]);
+	after = vmkeep_crc32c(0, self->meta, META);
+	ASSERT_EQ(before, after);
+
+	vmkeep_fmt_commit(self->meta, &self->wp, MAX_ENTRIES + 1, ~0U);
+	ASSERT_EQ(MAX_ENTRIES, self->wp.nr_entries);
+	ASSERT_EQ(VMKEEP_FMT_CLEAN, self->wp.flags);
+	ASSERT_EQ(MAX_ENTRIES, LOAD());
+}
+
+/* Test Case: each update flips copies; the newer valid copy wins */
+TEST_F(fmt, ab_newer_wins)
+{
+	mkregions(self->in, 3);
+	store(self->meta, &self->wp, self->in, 3, 0);		/* gen 2, B */
+	ASSERT_EQ(0, LOAD());
+	ASSERT_EQ(1, self->rp.copy);
+	ASSERT_EQ(2, self->rp.generation);
+
+	store(self->meta, &self->wp, self->in, 2, 0);		/* gen 3, A */
+	ASSERT_EQ(0, LOAD());
+	ASSERT_EQ(0, self->rp.copy);
+	ASSERT_EQ(3, self->rp.generation);
+	ASSERT_EQ(2, self->rp.nr_entries);
+
+	/* higher generation wins whichever copy holds it */
+	hdr(self->meta, 1)->generation = htole64(7);
+	fix_hdr(hdr(self->meta, 1));
+	ASSERT_EQ(0, LOAD());
+	ASSERT_EQ(1, self->rp.copy);
+	ASSERT_EQ(7, self->rp.generation);
+	ASSERT_EQ(3, self->rp.nr_entries);
+
+	/* a tie goes to copy 0 */
+	hdr(self->meta, 1)->generation = htole64(3);
+	fix_hdr(hdr(self->meta, 1));
+	ASSERT_EQ(0, LOAD());
+	ASSERT_EQ(0, self->rp.copy);
+}
+
+/* Test Case: a corrupt newer header falls back to the older copy */
+TEST_F(fmt, ab_corrupt_newer_older_wins)
+{
+	u32 i;
+
+	mkregions(self->in, 4);
+	store(self->meta, &self->wp, self->in, 4, 0);		/* gen 2, B */
+	store(self->meta, &self->wp, self->in, 1, 0);		/* gen 3, A */
+	hdr(self->meta, 0)->next_id ^= htole64(1);		/* bit flip */
+
+	ASSERT_EQ(0, LOAD());
+	ASSERT_EQ(1, self->rp.copy);
+	ASSERT_EQ(2, self->rp.generation);
+	ASSERT_EQ(4, self->rp.nr_entries);
+	for (i = 0; i < 4; i++)
+		ASSERT_INTACT(i);
+}
+
+/* Test Case: begin() and puts without commit (torn update) keep the old state */
+TEST_F(fmt, ab_torn_update)
+{
+	struct vmkeep_fmt_region other[2];
+	u32 i;
+
+	mkregions(self->in, 3);
+	store(self->meta, &self->wp, self->in, 3, 0);		/* gen 2, B */
+	store(self->meta, &self->wp, self->in, 3, 0);		/* gen 3, A */
+
+	/* the next update rewrites B; it stops before the commit */
+	vmkeep_fmt_begin(self->meta, &self->wp);
+	mkregion(&other[0], 9, "other", 100, 2);
+	mkregion(&other[1], 10, "vm-0", 101, 1);
+	vmkeep_fmt_put(self->meta, &self->wp, 0, &other[0]);
+	vmkeep_fmt_put(self->meta, &self->wp, 1, &other[1]);
+	ASSERT_EQ(0, hdr(self->meta, 1)->magic);
+
+	ASSERT_EQ(0, LOAD());
+	ASSERT_EQ(0, self->rp.copy);
+	ASSERT_EQ(3, self->rp.generation);
+	for (i = 0; i < 3; i++)
+		ASSERT_INTACT(i);
+
+	/* stopped inside commit: header written, magic not yet */
+	vmkeep_fmt_commit(self->meta, &self->wp, 2, 0);
+	hdr(self->meta, 1)->magic = 0;
+	ASSERT_EQ(0, LOAD());
+	ASSERT_EQ(3, self->rp.generation);
+	ASSERT_EQ(3, self->rp.nr_entries);
+}
+
+/* Test Case: zeroed metadata and random bytes without the magic are EMPTY */
+TEST_F(fmt, empty)
+{
+	size_t i;
+
+	memset(self->meta, 0, META);
+	ASSERT_EQ(-1, LOAD());
+	ASSERT_EQ(VMKEEP_POOL_EMPTY, self->rp.state);
+	ASSERT_EQ(VMKEEP_D_NONE, self->rp.damage);
+	ASSERT_EQ(0, self->rp.nr_entries);
+	ASSERT_EQ(0, self->rp.generation);
+
+	srand(2);
+	for (i = 0; i < META; i++)
+		self->meta[i] = rand();
+	hdr(self->meta, 0)->magic ^= htole64(1ULL << 63);
+	hdr(self->meta, 1)->magic ^= htole64(1ULL << 63);
+	ASSERT_NE(VMKEEP_FMT_MAGIC, le64toh(hdr(self->meta, 0)->magic));
+	ASSERT_NE(VMKEEP_FMT_MAGIC, le64toh(hdr(self->meta, 1)->magic));
+	ASSERT_EQ(-1, LOAD());
+	ASSERT_EQ(VMKEEP_POOL_EMPTY, self->rp.state);
+}
+
+/* Test Case: the magic with a bad checksum in both copies is DAMAGED/CRC */
+TEST_F(fmt, damaged_crc)
+{
+	store(self->meta, &self->wp, self->in, 0, 0);		/* A and B */
+	hdr(self->meta, 0)->reserved[0] = 1;
+	hdr(self->meta, 1)->crc ^= htole32(1);
+	ASSERT_EQ(-1, LOAD());
+	ASSERT_EQ(VMKEEP_POOL_DAMAGED, self->rp.state);
+	ASSERT_EQ(VMKEEP_D_CRC, self->rp.damage);
+	ASSERT_EQ(0, self->rp.nr_entries);
+
+	/* one damaged copy and one blank: still damaged, never empty */
+	hdr(self->meta, 1)->magic = 0;
+	ASSERT_EQ(-1, LOAD());
+	ASSERT_EQ(VMKEEP_POOL_DAMAGED, self->rp.state);
+	ASSERT_EQ(VMKEEP_D_CRC, self->rp.damage);
+}
+
+/* Test Case: another compatible string or version is DAMAGED/VERSION */
+TEST_F(fmt, damaged_version)
+{
+	struct vmkeep_fmt_header *h = hdr(self->meta, 0);
+	static const char * const compat[] = { "vmkeep-v2", "vmkeep-v1x",
+					       "vmkeep-v", "" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(compat); i++) {
+		vmkeep_fmt_format(self->meta, &self->wp);
+		memset(h->compatible, 0, sizeof(h->compatible));
+		snprintf(h->compatible, sizeof(h->compatible), "%s",
+			 compat[i]);
+		fix_hdr(h);
+		ASSERT_EQ(-1, LOAD());
+		ASSERT_EQ(VMKEEP_POOL_DAMAGED, self->rp.state);
+		ASSERT_EQ(VMKEEP_D_VERSION, self->rp.damage);
+	}
+
+	/* not NUL-padded */
+	vmkeep_fmt_format(self->meta, &self->wp);
+	h->compatible[15] = 'x';
+	fix_hdr(h);
+	ASSERT_EQ(-1, LOAD());
+	ASSERT_EQ(VMKEEP_D_VERSION, self->rp.damage);
+
+	vmkeep_fmt_format(self->meta, &self->wp);
+	h->version = htole32(2);
+	fix_hdr(h);
+	ASSERT_EQ(-1, LOAD());
+	ASSERT_EQ(VMKEEP_D_VERSION, self->rp.damage);
+}
+
+/* Test Case: metadata of another pool base or size is DAMAGED/GEOMETRY */
+TEST_F(fmt, damaged_geometry)
+{
+	self->wp.base = POOL_BASE + UNIT;
+	vmkeep_fmt_format(self->meta, &self->wp);
+	ASSERT_EQ(-1, LOAD());
+	ASSERT_EQ(VMKEEP_POOL_DAMAGED, self->rp.state);
+	ASSERT_EQ(VMKEEP_D_GEOMETRY, self->rp.damage);
+
+	self->wp.base = POOL_BASE;
+	self->wp.size = POOL_SIZE - UNIT;
+	vmkeep_fmt_format(self->meta, &self->wp);
+	ASSERT_EQ(-1, LOAD());
+	ASSERT_EQ(VMKEEP_D_GEOMETRY, self->rp.damage);
+}
+
+/* Test Case: a pool too small or not a multiple of 2 MiB is DAMAGED/GEOMETRY */
+TEST_F(fmt, damaged_pool_size)
+{
+	static const u64 sizes[] = { 0, UNIT, META, META + UNIT - 4096,
+				     POOL_SIZE + 4096, ~0ULL };
+	struct vmkeep_fmt_pool p;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		memset(self->meta, 0, META);
+		p.base = POOL_BASE;
+		p.size = sizes[i];
+		vmkeep_fmt_read(self->meta, &p);
+		ASSERT_EQ(VMKEEP_POOL_DAMAGED, p.state);
+		ASSERT_EQ(VMKEEP_D_GEOMETRY, p.damage);
+	}
+	/* the smallest pool: metadata and one unit */
+	p.size = META + UNIT;
+	vmkeep_fmt_read(self->meta, &p);
+	ASSERT_EQ(VMKEEP_POOL_EMPTY, p.state);
+}
+
+/* Test Case: each out-of-range header field is DAMAGED/FIELD */
+TEST_F(fmt, damaged_field)
+{
+	struct vmkeep_fmt_header *h = hdr(self->meta, 0);
+	int i;
+
+	for (i = 0; i < 7; i++) {
+		vmkeep_fmt_format(self->meta, &self->wp);
+		switch (i) {
+		case 0:
+			h->header_size = htole32(1024);
+			break;
+		case 1:
+			h->entry_size = htole32(128);
+			break;
+		case 2:
+			h->nr_entries = htole32(MAX_ENTRIES + 1);
+			break;
+		case 3:
+			h->flags = htole32(1U << 1);
+			break;
+		case 4:
+			h->reserved[423] = 1;
+			break;
+		case 5:
+			h->generation = 0;
+			break;
+		case 6:
+			h->nr_entries = htole32(~0U);
+			break;
+		}
+		fix_hdr(h);
+		ASSERT_EQ(-1, LOAD()) TH_LOG("case %d", i);
+		ASSERT_EQ(VMKEEP_POOL_DAMAGED, self->rp.state);
+		ASSERT_EQ(VMKEEP_D_FIELD, self->rp.damage) TH_LOG("case %d", i);
+	}
+}
+
+/* Test Case: with two damaged copies the most specific reason is reported */
+TEST_F(fmt, damaged_priority)
+{
+	static const struct { u32 a, b, want; } tab[] = {
+		{ VMKEEP_D_CRC, VMKEEP_D_FIELD, VMKEEP_D_FIELD },
+		{ VMKEEP_D_GEOMETRY, VMKEEP_D_FIELD, VMKEEP_D_GEOMETRY },
+		{ VMKEEP_D_GEOMETRY, VMKEEP_D_VERSION, VMKEEP_D_VERSION },
+		{ VMKEEP_D_VERSION, VMKEEP_D_CRC, VMKEEP_D_VERSION },
+		{ VMKEEP_D_CRC, VMKEEP_D_CRC, VMKEEP_D_CRC },
+	};
+	size_t i;
+	u32 c, why;
+
+	for (i = 0; i < ARRAY_SIZE(tab); i++) {
+		store(self->meta, &self->wp, self->in, 0, 0);
+		store(self->meta, &self->wp, self->in, 0, 0);
+		for (c = 0; c < 2; c++) {
+			struct vmkeep_fmt_header *h = hdr(self->meta, c);
+
+			why = c ? tab[i].b : tab[i].a;
+			if (why == VMKEEP_D_VERSION)
+				h->version = htole32(9);
+			else if (why == VMKEEP_D_GEOMETRY)
+				h->pool_size = htole64(POOL_SIZE * 2);
+			else if (why == VMKEEP_D_FIELD)
+				h->flags = htole32(0x80);
+			if (why != VMKEEP_D_CRC)
+				fix_hdr(h);
+			else
+				h->crc ^= htole32(0x10);
+		}
+		ASSERT_EQ(-1, LOAD());
+		ASSERT_EQ(tab[i].want, self->rp.damage) TH_LOG("case %zu", i);
+	}
+}
+
+/* Test Case: an entry with a bad checksum is Q_CRC; its valid extents are kept */
+TEST_F(fmt, entry_crc)
+{
+	mkregions(self->in, 3);
+	store(self->meta, &self->wp, self->in, 3, 0);
+	ent(self->meta, self->wp.copy, 1)->uid ^= htole32(1);
+	ASSERT_EQ(1, LOAD());
+	ASSERT_INTACT(0);
+	ASSERT_QUARANTINED(1, VMKEEP_Q_CRC);
+	ASSERT_EQ(self->in[1].nr_extents, self->out[1].nr_extents);
+	ASSERT_EQ(0, memcmp(self->in[1].extents, self->out[1].extents,
+			    sizeof(self->out[1].extents)));
+	ASSERT_STREQ("vm-1", self->out[1].name);
+	ASSERT_INTACT(2);
+
+	/* bad checksum over bad extents: Q_CRC, and the memory is not trusted */
+	ent(self->meta, self->wp.copy, 1)->nr_extents = htole32(0);
+	ASSERT_EQ(1, LOAD());
+	ASSERT_QUARANTINED(1, VMKEEP_Q_CRC);
+	ASSERT_EQ(0, self->out[1].nr_extents);
+}
+
+/* Test Case: a name without NUL is Q_NAME and renamed "!bad-<index>" */
+TEST_F(fmt, entry_name_no_nul)
+{
+	struct vmkeep_fmt_entry *e;
+
+	e = STORED(3, 1);
+	memset(e->name, 'a', sizeof(e->name));
+	fix_ent(e);
+	ASSERT_EQ(1, LOAD());
+	ASSERT_QUARANTINED(1, VMKEEP_Q_NAME);
+	ASSERT_STREQ("!bad-1", self->out[1].name);
+	ASSERT_EQ(self->in[1].nr_extents, self->out[1].nr_extents);
+	ASSERT_INTACT(0);
+	ASSERT_INTACT(2);
+}
+
+/* Test Case: names with a bad byte, a bad first byte, or empty are Q_NAME */
+TEST_F(fmt, entry_name_bad_byte)
+{
+	static const char * const names[] = { "vm 1", "-vm", "vm/1", "",
+					       "vm\x7f", "!dup-2" };
+	struct vmkeep_fmt_entry *e;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		e = STORED(3, 2);
+		memset(e->name, 0, sizeof(e->name));
+		snprintf(e->name, sizeof(e->name), "%s", names[i]);
+		fix_ent(e);
+		ASSERT_EQ(1, LOAD());
+		ASSERT_QUARANTINED(2, VMKEEP_Q_NAME);
+		ASSERT_STREQ("!bad-2", self->out[2].name);
+	}
+}
+
+/* Test Case: a bad checksum over a non-printable name gives a clean name */
+TEST_F(fmt, entry_name_unprintable)
+{
+	struct vmkeep_fmt_entry *e;
+
+	e = STORED(3, 2);
+	e->name[0] = 1;
+	fix_ent(e);
+	e->reserved0 = htole32(1);
+	ASSERT_EQ(1, LOAD());
+	ASSERT_QUARANTINED(2, VMKEEP_Q_CRC);
+	ASSERT_STREQ("!bad-2", self->out[2].name);
+}
+
+/* Test Case: a duplicate name is Q_NAME "!dup-<index>"; the first keeps it */
+TEST_F(fmt, entry_name_dup)
+{
+	struct vmkeep_fmt_entry *e;
+
+	e = STORED(4, 3);
+	memcpy(e->name, "vm-1", sizeof("vm-1"));
+	fix_ent(e);
+	ASSERT_EQ(1, LOAD());
+	ASSERT_INTACT(0);
+	ASSERT_INTACT(1);
+	ASSERT_INTACT(2);
+	ASSERT_QUARANTINED(3, VMKEEP_Q_NAME);
+	ASSERT_STREQ("!dup-3", self->out[3].name);
+	ASSERT_EQ(self->in[3].nr_extents, self->out[3].nr_extents);
+
+	/* three of a kind */
+	e = ent(self->meta, self->wp.copy, 0);
+	memcpy(e->name, "vm-1", sizeof("vm-1"));
+	fix_ent(e);
+	ASSERT_EQ(2, LOAD());
+	ASSERT_EQ(0, self->out[0].quarantine);
+	ASSERT_STREQ("vm-1", self->out[0].name);
+	ASSERT_STREQ("!dup-1", self->out[1].name);
+	ASSERT_STREQ("!dup-3", self->out[3].name);
+}
+
+/* Test Case: a damaged entry never takes the name of a good one */
+TEST_F(fmt, entry_name_dup_prefers_good)
+{
+	struct vmkeep_fmt_entry *e;
+
+	e = STORED(3, 0);
+	memcpy(e->name, "vm-2", sizeof("vm-2"));
+	fix_ent(e);
+	e->uid ^= htole32(1);				/* crc now wrong */
+	ASSERT_EQ(1, LOAD());
+	ASSERT_QUARANTINED(0, VMKEEP_Q_CRC);
+	ASSERT_STREQ("!dup-0", self->out[0].name);
+	ASSERT_INTACT(1);
+	ASSERT_INTACT(2);
+}
+
+/* Test Case: each bad extent list is Q_EXTENT and its memory not trusted */
+TEST_F(fmt, entry_extents)
+{
+	static const char * const what[] = {
+		"past the pool", "unaligned offset", "unaligned length",
+		"zero length", "sum mismatch", "nr_extents 0", "nr_extents 9",
+		"inside the metadata", "offset+length overflows",
+		"unused extent not zero", "length 2^64 - UNIT",
+	};
+	struct vmkeep_fmt_entry *e;
+	struct vmkeep_fmt_extent *x;
+	int i;
+
+	for (i = 0; i < (int)ARRAY_SIZE(what); i++) {
+		/* entry 1 has two extents: 1 and 2 units */
+		e = STORED(3, 1);
+		x = e->extents;
+		switch (i) {
+		case 0:
+			x[1].offset = htole64(POOL_SIZE - UNIT);
+			break;
+		case 1:
+			x[0].offset = htole64(le64toh(x[0].offset) + 4096);
+			break;
+		case 2:
+			x[0].length = htole64(UNIT + 4096);
+			x[1].length = htole64(2 * UNIT - 4096);
+			break;
+		case 3:
+			x[0].length = 0;
+			e->length = htole64(2 * UNIT);
+			break;
+		case 4:
+			e->length = htole64(le64toh(e->length) + UNIT);
+			break;
+		case 5:
+			e->nr_extents = 0;
+			break;
+		case 6:
+			e->nr_extents = htole32(9);
+			break;
+		case 7:
+			x[0].offset = htole64(0);
+			break;
+		case 8:
+			x[1].offset = htole64(-UNIT);
+			break;
+		case 9:
+			x[7].length = htole64(UNIT);
+			break;
+		case 10:
+			x[1].length = htole64(-UNIT);
+			e->length = htole64(0);
+			break;
+		}
+		fix_ent(e);
+		ASSERT_EQ(1, LOAD()) TH_LOG("%s", what[i]);
+		ASSERT_QUARANTINED(1, VMKEEP_Q_EXTENT);
+		ASSERT_EQ(0, self->out[1].nr_extents);
+		ASSERT_STREQ("vm-1", self->out[1].name);
+		ASSERT_INTACT(0);
+		ASSERT_INTACT(2);
+	}
+}
+
+/* Test Case: 8 extents fit, the last unit of the pool is usable */
+TEST_F(fmt, entry_extents_limits)
+{
+	struct vmkeep_fmt_region *r = self->in;
+
+	mkregion(&r[0], 1, "eight", 0, 8);
+	mkregion(&r[1], 2, "last", 0, 0);
+	r[1].nr_extents = 1;
+	r[1].extents[0].offset = POOL_SIZE - UNIT;
+	r[1].extents[0].length = UNIT;
+	r[1].length = UNIT;
+	store(self->meta, &self->wp, r, 2, 0);
+	ASSERT_EQ(0, LOAD());
+	ASSERT_INTACT(0);
+	ASSERT_INTACT(1);
+}
+
+/* Test Case: two regions sharing memory are both Q_OVERLAP, extents kept */
+TEST_F(fmt, overlap_two)
+{
+	struct vmkeep_fmt_entry *e;
+	u32 i;
+
+	/* entry 0 (one extent at unit 0) reaches into entry 1's unit 16 */
+	e = STORED(4, 0);
+	e->extents[0].length = htole64(17 * UNIT);
+	e->length = e->extents[0].length;
+	fix_ent(e);
+	ASSERT_EQ(2, LOAD());
+	ASSERT_QUARANTINED(0, VMKEEP_Q_OVERLAP);
+	ASSERT_QUARANTINED(1, VMKEEP_Q_OVERLAP);
+	ASSERT_INTACT(2);
+	ASSERT_INTACT(3);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(i + 1, self->out[i].nr_extents);
+		ASSERT_STREQ(self->in[i].name, self->out[i].name);
+	}
+	ASSERT_EQ(17 * UNIT, self->out[0].extents[0].length);
+	ASSERT_EQ(0, memcmp(self->in[1].extents, self->out[1].extents,
+			    sizeof(self->out[1].extents)));
+}
+
+/* Test Case: a region inside another, and one after it touching it */
+TEST_F(fmt, overlap_nested)
+{
+	struct vmkeep_fmt_region *r = self->in;
+
+	mkregion(&r[0], 1, "big", 0, 1);
+	r[0].extents[0].length = 10 * UNIT;
+	r[0].length = 10 * UNIT;
+	mkregion(&r[1], 2, "inner-a", 0, 1);
+	r[1].extents[0].offset += 3 * UNIT;
+	mkregion(&r[2], 3, "inner-b", 0, 1);
+	r[2].extents[0].offset += 7 * UNIT;
+	mkregion(&r[3], 4, "after", 0, 1);
+	r[3].extents[0].offset += 10 * UNIT;
+	mkregion(&r[4], 5, "before", 0, 0);
+	r[4].nr_extents = 1;
+	r[4].extents[0].offset = META;
+	r[4].extents[0].length = UNIT;
+	r[4].length = UNIT;
+	r[0].extents[0].offset += UNIT;
+	r[1].extents[0].offset += UNIT;
+	r[2].extents[0].offset += UNIT;
+	r[3].extents[0].offset += UNIT;
+	store(self->meta, &self->wp, r, 5, 0);
+	ASSERT_EQ(3, LOAD());
+	ASSERT_QUARANTINED(0, VMKEEP_Q_OVERLAP);
+	ASSERT_QUARANTINED(1, VMKEEP_Q_OVERLAP);
+	ASSERT_QUARANTINED(2, VMKEEP_Q_OVERLAP);
+	ASSERT_INTACT(3);
+	ASSERT_INTACT(4);
+}
+
+/* Test Case: a region whose own extents intersect is Q_OVERLAP */
+TEST_F(fmt, overlap_self)
+{
+	struct vmkeep_fmt_entry *e;
+
+	e = STORED(3, 1);
+	e->extents[1].offset = e->extents[0].offset;
+	fix_ent(e);
+	ASSERT_EQ(1, LOAD());
+	ASSERT_QUARANTINED(1, VMKEEP_Q_OVERLAP);
+	ASSERT_EQ(2, self->out[1].nr_extents);
+	ASSERT_INTACT(0);
+	ASSERT_INTACT(2);
+}
+
+/* Test Case: a good region sharing memory with a quarantined one is Q_OVERLAP */
+TEST_F(fmt, overlap_with_quarantined)
+{
+	struct vmkeep_fmt_entry *e;
+
+	e = STORED(3, 0);
+	e->extents[0].offset = htole64(META + 32 * UNIT);
+	fix_ent(e);
+	e->gid ^= htole32(1);				/* crc now wrong */
+	ASSERT_EQ(2, LOAD());
+	ASSERT_QUARANTINED(0, VMKEEP_Q_CRC);
+	ASSERT_EQ(1, self->out[0].nr_extents);
+	ASSERT_QUARANTINED(2, VMKEEP_Q_OVERLAP);
+	ASSERT_INTACT(1);
+}
+
+/* Test Case: unknown flags, mode, reserved bytes, stray reason, name padding, ids: Q_FIELD */
+TEST_F(fmt, entry_fields)
+{
+	static const char * const what[] = {
+		"unknown flag", "mode 01000", "reserved0", "reserved[15]",
+		"quarantine without flag", "name padding", "id 0",
+		"id >= next_id",
+	};
+	struct vmkeep_fmt_entry *e;
+	int i;
+
+	for (i = 0; i < (int)ARRAY_SIZE(what); i++) {
+		e = STORED(3, 1);
+		switch (i) {
+		case 0:
+			e->flags |= htole32(1U << 2);
+			break;
+		case 1:
+			e->mode = htole32(01000);
+			break;
+		case 2:
+			e->reserved0 = htole32(1);
+			break;
+		case 3:
+			e->reserved[15] = 0x80;
+			break;
+		case 4:
+			e->quarantine = htole32(VMKEEP_Q_CRC);
+			break;
+		case 5:
+			e->name[63] = 'x';
+			break;
+		case 6:
+			e->id = 0;
+			break;
+		case 7:
+			e->id = htole64(self->wp.next_id);
+			break;
+		}
+		fix_ent(e);
+		ASSERT_EQ(1, LOAD()) TH_LOG("%s", what[i]);
+		ASSERT_QUARANTINED(1, VMKEEP_Q_FIELD);
+		ASSERT_EQ(2, self->out[1].nr_extents);
+		ASSERT_INTACT(0);
+		ASSERT_INTACT(2);
+	}
+}
+
+/* Test Case: a duplicate id quarantines the later region, Q_FIELD */
+TEST_F(fmt, entry_dup_id)
+{
+	struct vmkeep_fmt_entry *e;
+
+	e = STORED(3, 2);
+	e->id = htole64(1);
+	fix_ent(e);
+	ASSERT_EQ(1, LOAD());
+	ASSERT_INTACT(0);
+	ASSERT_INTACT(1);
+	ASSERT_QUARANTINED(2, VMKEEP_Q_FIELD);
+}
+
+/* Test Case: a stored quarantine reason round-trips; unknown ones become Q_FIELD */
+TEST_F(fmt, stored_quarantine)
+{
+	u32 why;
+
+	mkregions(self->in, 7);
+	for (why = VMKEEP_Q_CRC; why <= VMKEEP_Q_FIELD; why++)
+		self->in[why].quarantine = why;
+	store(self->meta, &self->wp, self->in, 7, 0);
+	ASSERT_EQ(5, LOAD());
+	ASSERT_INTACT(0);
+	ASSERT_INTACT(6);
+	for (why = VMKEEP_Q_CRC; why <= VMKEEP_Q_FIELD; why++) {
+		ASSERT_QUARANTINED(why, why);
+		ASSERT_EQ(self->in[why].nr_extents,
+			  self->out[why].nr_extents);
+		ASSERT_STREQ(self->in[why].name, self->out[why].name);
+	}
+
+	/* the flag with reason 0 or an unknown reason */
+	ent(self->meta, self->wp.copy, 1)->quarantine = 0;
+	fix_ent(ent(self->meta, self->wp.copy, 1));
+	ent(self->meta, self->wp.copy, 2)->quarantine = htole32(99);
+	fix_ent(ent(self->meta, self->wp.copy, 2));
+	ASSERT_EQ(5, LOAD());
+	ASSERT_QUARANTINED(1, VMKEEP_Q_FIELD);
+	ASSERT_QUARANTINED(2, VMKEEP_Q_FIELD);
+
+	/* and the decoded regions written again read the same */
+	memcpy(self->in, self->out, 7 * sizeof(*self->in));
+	store(self->meta, &self->wp, self->in, 7, 0);
+	ASSERT_EQ(5, LOAD());
+	for (why = 0; why < 7; why++)
+		ASSERT_EQ(0, memcmp(&self->in[why], &self->out[why],
+				    sizeof(self->out[why])));
+}
+
+/* Test Case: good regions among many bad ones come back unchanged */
+TEST_F(fmt, good_next_to_bad)
+{
+	struct vmkeep_fmt_entry *e;
+	u32 i, n = 64;
+
+	mkregions(self->in, n);
+	store(self->meta, &self->wp, self->in, n, 0);
+	for (i = 0; i < n; i += 2) {
+		e = ent(self->meta, self->wp.copy, i);
+		switch (i % 8) {
+		case 0:
+			e->crc ^= htole32(1);	/* checksum stays wrong */
+			continue;
+		case 2:
+			e->name[0] = ' ';
+			break;
+		case 4:
+			e->nr_extents = 0;
+			break;
+		case 6:
+			e->reserved[0] = 1;
+			break;
+		}
+		fix_ent(e);
+	}
+	ASSERT_EQ(n / 2, LOAD());
+	for (i = 1; i < n; i += 2)
+		ASSERT_INTACT(i);
+	for (i = 0; i < n; i += 2)
+		ASSERT_NE(0, self->out[i].quarantine);
+}
+
+/* Test Case: garbage entries never read past the buffer, names stay clean */
+TEST_F(fmt, garbage_entries)
+{
+	struct vmkeep_fmt_header *h;
+	u32 i, round;
+	int q;
+
+	srand(3);
+	for (round = 0; round < 4; round++) {
+		vmkeep_fmt_format(self->meta, &self->wp);
+		h = hdr(self->meta, 0);
+		for (i = VMKEEP_FMT_HEADER_SIZE; i < VMKEEP_FMT_COPY_SIZE; i++)
+			self->meta[i] = rand() % (round + 2);
+		for (i = 0; i < MAX_ENTRIES; i += 1 + round)
+			fix_ent(ent(self->meta, 0, i));
+		h->nr_entries = htole32(MAX_ENTRIES);
+		h->next_id = htole64(~0ULL);
+		fix_hdr(h);
+		q = LOAD();
+		ASSERT_LE(0, q);
+		ASSERT_GE((int)MAX_ENTRIES, q);
+		for (i = 0; i < MAX_ENTRIES; i++) {
+			ASSERT_TRUE(printable(self->out[i].name));
+			ASSERT_EQ(!!self->out[i].quarantine,
+				  !!(self->out[i].flags &
+				     VMKEEP_FMT_QUARANTINED));
+		}
+	}
+}
+
+TEST_HARNESS_MAIN
