@@ -40,7 +40,7 @@
  *	     bits 0-3 add 4 KiB steps to the offset, bits 4-6 to the
  *	     length, bit 7 makes the offset -(units + 1) * 2 MiB.
  *
- * Built with -DFORMAT_FUZZ_MAIN (no libFuzzer) it is a tool instead:
+ * Built with -DFORMAT_FUZZ_MAIN (no libFuzzer; "make corpus") it is a tool:
  * "format_fuzz_gen -o DIR" writes the seed corpus, "format_fuzz_gen
  * FILE..." runs the target on each file.
  */
