@@ -66,7 +66,7 @@ checkpatch: $(KSRC)/.stamp
 
 # Host unit tests, then the VM plan; each writes KTAP to .cache/results.
 RESULTS := $(CACHE)/results/$(KVER)
-PLANS ?= selftests/vm/plans/check.plan
+PLANS ?= selftests/vm/plans/check.plan selftests/vm/plans/e2e.plan
 
 unit: $(KSRC)/.stamp
 	$(MAKE) -C tools unit
@@ -74,10 +74,11 @@ unit: $(KSRC)/.stamp
 vmtest: selftests
 	$(MAKE) KDIR=$(VM_KDIR) modules
 	@mkdir -p $(RESULTS)
-	@for p in $(PLANS); do \
-		selftests/vm/vmtest.sh -k $(VM_KENV) $$p > $(RESULTS)/$$(basename $$p .plan).ktap; \
-		rc=$$?; cat $(RESULTS)/$$(basename $$p .plan).ktap; [ $$rc = 0 ] || exit $$rc; \
-	done
+	@rc=0; for p in $(PLANS); do \
+		k=$(RESULTS)/$$(basename $$p .plan).ktap; \
+		selftests/vm/vmtest.sh -k $(VM_KENV) $$p > $$k || rc=1; \
+		cat $$k; \
+	done; exit $$rc
 
 check:
 	@rm -rf $(RESULTS); mkdir -p $(RESULTS)

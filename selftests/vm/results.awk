@@ -26,7 +26,7 @@ BEGIN {
 		sub(/^[ \t]*[0-9]+[ \t]+[a-z]+[ \t]*/, "", line)
 		cmd[nsteps] = line
 		split(line, w, " ")
-		label[nsteps] = "stage" f[1] ":" (kind[nsteps] == "kexec" ? "kexec" : w[1])
+		label[nsteps] = "stage" f[1] ":" (kind[nsteps] == "kexec" ? "kexec" (line == "" ? "" : " " line) : w[1])
 		if (kind[nsteps] == "run")
 			label[nsteps] = "stage" f[1] ":" line
 	}

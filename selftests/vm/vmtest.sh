@@ -18,7 +18,7 @@
 # refcount_t/panic).  A step that did not run fails.  Exits non-zero on
 # any failure; the run directory (console.log, results.log) is kept then.
 #
-# Environment: VM_MEM (MiB, 2048), VM_POOL (SIZE@ADDR, 512M@0x40000000),
+# Environment: VM_MEM (MiB, 2048 or the plan's "# mem: N"), VM_POOL (SIZE@ADDR, 512M@0x40000000),
 # VM_TIMEOUT (seconds per boot, 300), VM_ACCEL (tcg|kvm|auto, auto).
 
 set -euo pipefail
@@ -43,7 +43,9 @@ plan=${1:?usage: vmtest.sh [-v] [-k KERNEL_ENV] [-o DIR] PLAN}
 # shellcheck source=/dev/null
 . "$kenv"
 
-mem=${VM_MEM:-2048}
+# A plan may ask for more memory: "# mem: MiB".
+mem=${VM_MEM:-$(sed -n 's/^# mem: *\([0-9]*\).*/\1/p' "$plan" | head -1)}
+mem=${mem:-2048}
 pool=${VM_POOL:-512M@0x40000000}
 tmo=${VM_TIMEOUT:-300}
 name=$(basename "$plan" .plan)
@@ -81,12 +83,15 @@ build_initramfs() {
 	depmod -b "$root" "$KREL"
 
 	[ -x "$top/tools/vmkeepctl" ] && add_bin "$top/tools/vmkeepctl" /usr/sbin/vmkeepctl
-	for f in "$top"/selftests/*_test "$top"/selftests/*.sh; do
-		[ -x "$f" ] && add_bin "$f" "/selftests/$(basename "$f")"
+	for f in "$top"/selftests/*; do
+		[ -f "$f" ] && [ -x "$f" ] && add_bin "$f" "/selftests/$(basename "$f")"
 	done
 
 	if grep -q '^# needs: qemu' "$plan"; then
 		add_bin "$(command -v qemu-system-x86_64)" /usr/bin/qemu-system-x86_64
+		for d in /usr/lib/x86_64-linux-gnu/qemu/accel-tcg-*.so; do
+			[ -e "$d" ] && add_bin "$d"
+		done
 		for d in /usr/share/qemu /usr/share/seabios; do
 			mkdir -p "$root$d"
 			cp -rL "$d"/. "$root$d"/
