@@ -66,7 +66,7 @@ checkpatch: $(KSRC)/.stamp
 
 # Host unit tests, then the VM plan; each writes KTAP to .cache/results.
 RESULTS := $(CACHE)/results/$(KVER)
-PLANS ?= selftests/vm/plans/check.plan selftests/vm/plans/e2e.plan
+PLANS ?= selftests/vm/plans/check.plan selftests/vm/plans/scale.plan selftests/vm/plans/e2e.plan
 
 unit: $(KSRC)/.stamp
 	$(MAKE) -C tools unit

@@ -18,7 +18,8 @@
 # refcount_t/panic).  A step that did not run fails.  Exits non-zero on
 # any failure; the run directory (console.log, results.log) is kept then.
 #
-# Environment: VM_MEM (MiB, 2048 or the plan's "# mem: N"), VM_POOL (SIZE@ADDR, 512M@0x40000000),
+# Environment: VM_MEM (MiB; default 2048 or the plan's "# mem: N"), VM_POOL
+# (SIZE@ADDR; default 512M@0x40000000 or the plan's "# pool: SIZE@ADDR"),
 # VM_TIMEOUT (seconds per boot, 300), VM_ACCEL (tcg|kvm|auto, auto).
 
 set -euo pipefail
@@ -46,7 +47,8 @@ plan=${1:?usage: vmtest.sh [-v] [-k KERNEL_ENV] [-o DIR] PLAN}
 # A plan may ask for more memory: "# mem: MiB".
 mem=${VM_MEM:-$(sed -n 's/^# mem: *\([0-9]*\).*/\1/p' "$plan" | head -1)}
 mem=${mem:-2048}
-pool=${VM_POOL:-512M@0x40000000}
+pool=${VM_POOL:-$(sed -n 's/^# pool: *\([^ ]*\).*/\1/p' "$plan" | head -1)}
+pool=${pool:-512M@0x40000000}
 tmo=${VM_TIMEOUT:-300}
 name=$(basename "$plan" .plan)
 dir=${dir:-$CACHE/vmtest/$name-$KREL}
