@@ -66,7 +66,8 @@ checkpatch: $(KSRC)/.stamp
 
 # Host unit tests, then the VM plan; each writes KTAP to .cache/results.
 RESULTS := $(CACHE)/results/$(KVER)
-PLANS ?= selftests/vm/plans/check.plan selftests/vm/plans/scale.plan selftests/vm/plans/e2e.plan
+PLANS ?= selftests/vm/plans/check.plan selftests/vm/plans/corrupt.plan \
+	selftests/vm/plans/scale.plan selftests/vm/plans/e2e.plan
 
 unit: $(KSRC)/.stamp
 	$(MAKE) -C tools unit
@@ -76,7 +77,8 @@ vmtest: selftests
 	@mkdir -p $(RESULTS)
 	@rc=0; for p in $(PLANS); do \
 		k=$(RESULTS)/$$(basename $$p .plan).ktap; \
-		selftests/vm/vmtest.sh -k $(VM_KENV) $$p > $$k || rc=1; \
+		selftests/vm/vmtest.sh -k $(VM_KENV) $$p > $$k || \
+			{ rc=1; echo "not ok 1 $$p # vmtest.sh failed" >> $$k; }; \
 		cat $$k; \
 	done; exit $$rc
 

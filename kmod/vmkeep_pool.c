@@ -186,6 +186,15 @@ static const char * const damage_str[] = {
 	[VMKEEP_D_FIELD] = "superblock field out of range",
 };
 
+static const char * const quarantine_str[] = {
+	[VMKEEP_Q_NONE] = "none",
+	[VMKEEP_Q_CRC] = "checksum mismatch",
+	[VMKEEP_Q_NAME] = "bad or duplicate name",
+	[VMKEEP_Q_EXTENT] = "extents out of bounds or inconsistent",
+	[VMKEEP_Q_OVERLAP] = "memory claimed by another region",
+	[VMKEEP_Q_FIELD] = "unknown flag or reserved field set",
+};
+
 static int pool_restore(struct vmkeep_pool *pool)
 {
 	struct vmkeep_fmt_region *r;
@@ -231,8 +240,10 @@ static int pool_restore(struct vmkeep_pool *pool)
 		pool->nr_regions++;
 		next_id = max(next_id, r[i].id + 1);
 		if (r[i].quarantine)
-			pr_warn("pool %u: region '%s' quarantined (reason %u)\n",
-				pool->index, r[i].name, r[i].quarantine);
+			pr_warn("pool %u: region '%s' quarantined: %s\n",
+				pool->index, r[i].name,
+				r[i].quarantine < ARRAY_SIZE(quarantine_str) ?
+				quarantine_str[r[i].quarantine] : "unknown");
 	}
 	kvfree(r);
 	kvfree(spans);

@@ -136,8 +136,8 @@ build_initramfs
 t1=$(date +%s.%N)
 accel=$(pick_accel)
 stages=$(awk '!/^#/ && NF { if ($1 > n) n = $1 } END { print n + 0 }' "$plan")
-psize=${pool%@*}
-paddr=${pool#*@}
+# memmap=SIZE$ADDR for each pool of the list.
+memmap=$(echo "$pool" | tr ',' '\n' | sed 's/\(.*\)@\(.*\)/memmap=\1$\2/' | tr '\n' ' ')
 cpu=max
 [ "$accel" = kvm ] && cpu=host
 log "kernel $KREL, $accel, ${mem} MiB, pool $pool, $stages stage(s), initramfs $(du -h "$dir/initrd.img" | cut -f1)"
@@ -155,7 +155,7 @@ timeout $((tmo * stages)) qemu-system-x86_64 \
 	-nodefaults -no-reboot -display none \
 	-serial file:"$dir/console.log" -serial file:"$dir/results.log" \
 	-kernel "$VMLINUZ" -initrd "$dir/initrd.img" \
-	-append "console=ttyS0 panic=-1 memmap=$psize\$$paddr vmkeep.pools=$psize@$paddr" \
+	-append "console=ttyS0 panic=-1 ${memmap}vmkeep.pools=$pool" \
 	>"$dir/qemu.log" 2>&1 || rc=$?
 t3=$(date +%s.%N)
 if [ $verbose = 1 ]; then

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The vmkeep authors
+ *
+ * vkcorrupt - damage a pool's metadata through /dev/mem, as a hostile or
+ * broken previous kernel could, and check later that it stayed damaged.
+ * The module must be unloaded (it claims the pool while loaded).
+ *
+ *   vkcorrupt SIZE@ADDR entries    in the active copy: break the checksum
+ *                                  of "cr-crc", point "cr-bounds" past
+ *                                  the pool, give "cr-ovl-b" the memory
+ *                                  of "cr-ovl-a", take the NUL out of
+ *                                  "cr-name" (checksums fixed up), and
+ *                                  break the inactive header's checksum
+ *   vkcorrupt SIZE@ADDR both-crc   break both headers' checksums
+ *   vkcorrupt SIZE@ADDR version    active header says version 2 (valid
+ *                                  checksum), the other copy is erased
+ *   vkcorrupt SIZE@ADDR count      active header has 2^32-1 entries
+ *                                  (valid checksum), the other erased
+ *   vkcorrupt SIZE@ADDR random     2 MiB of seeded random bytes
+ *   vkcorrupt SIZE@ADDR check MODE the damage of MODE is still there
+ *
+ * The format code is the module's own (kmod/vmkeep_format.c).
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <vmkeep/format.h>
+#include <linux/vmkeep.h>
+
+#define COPY(meta, c) ((unsigned char *)(meta) + (c) * VMKEEP_FMT_COPY_SIZE)
+#define HDR(meta, c) ((struct vmkeep_fmt_header *)COPY(meta, c))
+#define ENTRY(meta, c, i) ((struct vmkeep_fmt_entry *)(COPY(meta, c) + \
+	VMKEEP_FMT_HEADER_SIZE + (i) * VMKEEP_FMT_ENTRY_SIZE))
+
+static void fix_header(struct vmkeep_fmt_header *h)
+{
+	h->crc = 0;
+	h->crc = vmkeep_crc32c(0, h, sizeof(*h));
+}
+
+static void fix_entry(struct vmkeep_fmt_entry *e)
+{
+	e->crc = 0;
+	e->crc = vmkeep_crc32c(0, e, sizeof(*e));
+}
+
+static struct vmkeep_fmt_entry *find(void *meta, const struct vmkeep_fmt_pool *p,
+				     const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nr_entries; i++)
+		if (!strcmp(ENTRY(meta, p->copy, i)->name, name))
+			return ENTRY(meta, p->copy, i);
+	fprintf(stderr, "vkcorrupt: no entry '%s'\n", name);
+	exit(1);
+}
+
+static void random_bytes(unsigned char *buf, size_t len)
+{
+	uint64_t x = 0x1234567887654321ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		buf[i] = x;
+	}
+}
+
+static int check(void *meta, const char *mode)
+{
+	struct vmkeep_fmt_header *a = HDR(meta, 0), *b = HDR(meta, 1);
+	unsigned char *buf;
+	int ok;
+
+	if (!strcmp(mode, "both-crc")) {
+		ok = a->magic && b->magic && a->reserved[0] == 0x5a &&
+		     b->reserved[0] == 0x5a;
+	} else if (!strcmp(mode, "version")) {
+		ok = (a->version == 2 && !b->magic) || (b->version == 2 && !a->magic);
+	} else if (!strcmp(mode, "count")) {
+		ok = (a->nr_entries == ~0U && !b->magic) ||
+		     (b->nr_entries == ~0U && !a->magic);
+	} else if (!strcmp(mode, "random")) {
+		buf = malloc(VMKEEP_FMT_META_SIZE);
+		random_bytes(buf, VMKEEP_FMT_META_SIZE);
+		ok = !memcmp(buf, meta, VMKEEP_FMT_META_SIZE);
+		free(buf);
+	} else {
+		fprintf(stderr, "vkcorrupt: no check for '%s'\n", mode);
+		return 2;
+	}
+	printf("vkcorrupt: %s damage %s\n", mode, ok ? "untouched" : "CHANGED");
+	return !ok;
+}
+
+int main(int argc, char **argv)
+{
+	struct vmkeep_fmt_pool p = {};
+	struct vmkeep_fmt_entry *e;
+	char *at;
+	void *meta;
+	int fd, c;
+
+	if (argc < 3 || !(at = strchr(argv[1], '@'))) {
+		fprintf(stderr, "usage: vkcorrupt SIZE@ADDR MODE\n");
+		return 2;
+	}
+	p.size = strtoull(argv[1], NULL, 0) << 20;
+	p.base = strtoull(at + 1, NULL, 0);
+	fd = open("/dev/mem", O_RDWR | O_SYNC);
+	if (fd < 0) {
+		perror("/dev/mem");
+		return 1;
+	}
+	meta = mmap(NULL, VMKEEP_FMT_META_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, fd, p.base);
+	if (meta == MAP_FAILED) {
+		perror("mmap /dev/mem");
+		return 1;
+	}
+	if (!strcmp(argv[2], "check"))
+		return argc == 4 ? check(meta, argv[3]) : 2;
+	if (!strcmp(argv[2], "random")) {
+		random_bytes(meta, VMKEEP_FMT_META_SIZE);
+		return 0;
+	}
+
+	vmkeep_fmt_read(meta, &p);
+	if (p.state != VMKEEP_POOL_READY) {
+		fprintf(stderr, "vkcorrupt: pool metadata not valid (state %u)\n", p.state);
+		return 1;
+	}
+	c = p.copy;
+	if (!strcmp(argv[2], "entries")) {
+		find(meta, &p, "cr-crc")->reserved[3] ^= 1;
+		e = find(meta, &p, "cr-bounds");
+		e->extents[0].offset = p.size;
+		fix_entry(e);
+		e = find(meta, &p, "cr-ovl-b");
+		e->extents[0] = find(meta, &p, "cr-ovl-a")->extents[0];
+		fix_entry(e);
+		e = find(meta, &p, "cr-name");
+		memset(e->name, 'x', sizeof(e->name));
+		fix_entry(e);
+		HDR(meta, !c)->crc ^= 1;
+	} else if (!strcmp(argv[2], "both-crc")) {
+		HDR(meta, 0)->reserved[0] = 0x5a;
+		HDR(meta, 1)->reserved[0] = 0x5a;
+		HDR(meta, 0)->magic = HDR(meta, 1)->magic = VMKEEP_FMT_MAGIC;
+	} else if (!strcmp(argv[2], "version")) {
+		HDR(meta, c)->version = 2;
+		fix_header(HDR(meta, c));
+		memset(HDR(meta, !c), 0, VMKEEP_FMT_HEADER_SIZE);
+	} else if (!strcmp(argv[2], "count")) {
+		HDR(meta, c)->nr_entries = ~0U;
+		fix_header(HDR(meta, c));
+		memset(HDR(meta, !c), 0, VMKEEP_FMT_HEADER_SIZE);
+	} else {
+		fprintf(stderr, "vkcorrupt: unknown mode '%s'\n", argv[2]);
+		return 2;
+	}
+	msync(meta, VMKEEP_FMT_META_SIZE, MS_SYNC);
+	return 0;
+}
