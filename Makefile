@@ -7,6 +7,7 @@
 #   make check            host unit tests + VM tests on the default kernel
 #   make check KVER=6.1   the same on Debian 12's own kernel
 #   make demo             the main job, step by step, in a VM
+#   make stress           longer fuzzing, concurrency and kexec churn
 #   make sparse | checkpatch
 #
 # KDIR builds against any kernel tree (default: the running kernel's
@@ -67,7 +68,8 @@ checkpatch: $(KSRC)/.stamp
 # Host unit tests, then the VM plan; each writes KTAP to .cache/results.
 RESULTS := $(CACHE)/results/$(KVER)
 PLANS ?= selftests/vm/plans/check.plan selftests/vm/plans/corrupt.plan \
-	selftests/vm/plans/scale.plan selftests/vm/plans/e2e.plan
+	selftests/vm/plans/interrupt.plan selftests/vm/plans/scale.plan \
+	selftests/vm/plans/e2e.plan
 
 unit: $(KSRC)/.stamp
 	$(MAKE) -C tools unit
@@ -91,6 +93,11 @@ check:
 	$(MAKE) vmtest || rc=1; \
 	scripts/ktap-summary.sh $(RESULTS)/*.ktap && [ $$rc = 0 ]
 
+# Longer runs: 10 minutes of fuzzing, longer concurrency and churn.
+stress: $(KSRC)/.stamp
+	$(MAKE) -C tools stress-fuzz
+	$(MAKE) vmtest PLANS=selftests/vm/plans/stress.plan
+
 demo: selftests
 	$(MAKE) KDIR=$(VM_KDIR) modules
 	selftests/vm/vmtest.sh -v -k $(VM_KENV) selftests/vm/plans/demo.plan
@@ -103,4 +110,4 @@ clean:
 distclean: clean
 	rm -rf $(CACHE)
 
-.PHONY: all modules tools selftests sparse checkpatch unit vmtest check demo clean distclean
+.PHONY: all modules tools selftests sparse checkpatch unit vmtest check stress demo clean distclean

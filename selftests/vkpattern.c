@@ -74,7 +74,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (bad)
-		printf("vkpattern: %s: %" PRIu64 " of %" PRIu64 " words differ, first at %#" PRIx64 "\n",
+		printf("vkpattern: %s: %" PRIu64 " of %" PRIu64
+		       " words differ, first at %#" PRIx64 "\n",
 		       argv[2], bad, len / 8, first);
 	else
 		printf("vkpattern: %s: all %" PRIu64 " bytes match\n", argv[2], len);

@@ -65,7 +65,7 @@ static int help(struct ctx *ctx)
 	return RC_OK;
 }
 
-static int usage(struct ctx *ctx)
+static int bad_usage(struct ctx *ctx)
 {
 	fprintf(stderr, "usage: vmkeepctl %s", ctx->cmd->help);
 	return RC_USAGE;
@@ -346,7 +346,8 @@ static unsigned int warn_mapped(struct ctx *ctx,
 		if (!r->nr_mapped)
 			continue;
 		if (!mapped++)
-			fprintf(stderr, "vmkeepctl: %s: warning: regions still mapped (their VMMs still run):",
+			fprintf(stderr,
+				"vmkeepctl: %s: warning: regions still mapped (their VMMs still run):",
 				ctx->cmd->name);
 		fprintf(stderr, " %.*s", VMKEEP_NAME_LEN, r->name);
 	}
@@ -369,7 +370,7 @@ static int simple_opts(int argc, char **argv, struct ctx *ctx, bool *json)
 		if (c == 'j' && json)
 			*json = true;
 		else
-			return c == 'h' ? help(ctx) : usage(ctx);
+			return c == 'h' ? help(ctx) : bad_usage(ctx);
 	}
 	return -1;
 }
@@ -535,10 +536,12 @@ static int no_pool(struct ctx *ctx)
 	     "no pool: neither /proc/cmdline (vmkeep.pools=), modprobe.d nor --pools names one");
 	if (!find_pool(EXAMPLE_POOL, -1, &addr, whybuf, sizeof(whybuf))) {
 		vk_pool_params(addr, EXAMPLE_POOL, params, sizeof(params));
-		fprintf(stderr, "vmkeepctl: load: reserve one on the kernel command line and reboot, for example\n    %s\n",
-			params);
+		fprintf(stderr,
+			"vmkeepctl: load: reserve one on the kernel command line and reboot, for example\n"
+			"    %s\n", params);
 	}
-	fprintf(stderr, "vmkeepctl: load: 'vmkeepctl pool suggest --size SIZE' finds room for the size you need\n");
+	fprintf(stderr,
+		"vmkeepctl: load: 'vmkeepctl pool suggest --size SIZE' finds room for the size you need\n");
 	return RC_FAIL;
 }
 
@@ -563,11 +566,11 @@ static int cmd_load(int argc, char **argv, struct ctx *ctx)
 		case 'h':
 			return help(ctx);
 		default:
-			return usage(ctx);
+			return bad_usage(ctx);
 		}
 	}
 	if (optind != argc)
-		return usage(ctx);
+		return bad_usage(ctx);
 	if (pools && vk_parse_pools(pools, r, ARRAY_SIZE(r)) <= 0)
 		return bad_arg(ctx, "--pools", pools, "SIZE@ADDR[,SIZE@ADDR...]");
 
@@ -616,7 +619,7 @@ static int cmd_unload(int argc, char **argv, struct ctx *ctx)
 	if (rc >= 0)
 		return rc;
 	if (optind != argc)
-		return usage(ctx);
+		return bad_usage(ctx);
 	rc = vmkeep_module(ctx, &mod);
 	if (rc)
 		return rc;
@@ -642,7 +645,7 @@ static int cmd_status(int argc, char **argv, struct ctx *ctx)
 	if (rc >= 0)
 		return rc;
 	if (optind != argc)
-		return usage(ctx);
+		return bad_usage(ctx);
 	rc = dev_open(ctx, &fd);
 	if (rc)
 		return rc;
@@ -661,7 +664,7 @@ static int cmd_list(int argc, char **argv, struct ctx *ctx)
 	if (rc >= 0)
 		return rc;
 	if (optind != argc)
-		return usage(ctx);
+		return bad_usage(ctx);
 	rc = dev_open(ctx, &fd);
 	if (rc)
 		return rc;
@@ -722,12 +725,14 @@ static int cmd_alloc(int argc, char **argv, struct ctx *ctx)
 			break;
 		case 'm':
 			if (parse_uint(optarg, 8, 0777, &v) || !v)
-				return bad_arg(ctx, "--mode", optarg, "octal permissions 1 to 0777");
+				return bad_arg(ctx, "--mode", optarg,
+					       "octal permissions 1 to 0777");
 			a.mode = v;
 			break;
 		case 'o':
 			if (parse_owner(optarg, &a.uid, &a.gid))
-				return bad_arg(ctx, "--owner", optarg, "USER:GROUP, names or numbers");
+				return bad_arg(ctx, "--owner", optarg,
+					       "USER:GROUP, names or numbers");
 			a.flags |= VMKEEP_ALLOC_OWNER;
 			break;
 		case 'j':
@@ -736,11 +741,11 @@ static int cmd_alloc(int argc, char **argv, struct ctx *ctx)
 		case 'h':
 			return help(ctx);
 		default:
-			return usage(ctx);
+			return bad_usage(ctx);
 		}
 	}
 	if (!name || !a.length || optind != argc)
-		return usage(ctx);
+		return bad_usage(ctx);
 	rc = check_name(ctx, name);
 	if (rc)
 		return rc;
@@ -779,7 +784,7 @@ static int cmd_get(int argc, char **argv, struct ctx *ctx)
 	if (rc >= 0)
 		return rc;
 	if (argc - optind != 1)
-		return usage(ctx);
+		return bad_usage(ctx);
 	rc = check_name(ctx, argv[optind]);
 	if (rc)
 		return rc;
@@ -814,11 +819,11 @@ static int cmd_finish(int argc, char **argv, struct ctx *ctx)
 		case 'h':
 			return help(ctx);
 		default:
-			return usage(ctx);
+			return bad_usage(ctx);
 		}
 	}
 	if (argc - optind != !f.flags)
-		return usage(ctx);
+		return bad_usage(ctx);
 	if (f.flags)
 		return region_op(ctx, VMKEEP_IOC_FINISH, &f, "--all",
 				 "every incoming region you may finish is active");
@@ -839,7 +844,7 @@ static int cmd_free(int argc, char **argv, struct ctx *ctx)
 	if (rc >= 0)
 		return rc;
 	if (argc - optind != 1)
-		return usage(ctx);
+		return bad_usage(ctx);
 	rc = check_name(ctx, argv[optind]);
 	if (rc)
 		return rc;
@@ -858,7 +863,7 @@ static int cmd_freeze(int argc, char **argv, struct ctx *ctx)
 	if (rc >= 0)
 		return rc;
 	if (optind != argc)
-		return usage(ctx);
+		return bad_usage(ctx);
 	rc = dev_open(ctx, &fd);
 	if (rc)
 		return rc;
@@ -884,7 +889,7 @@ static int cmd_thaw(int argc, char **argv, struct ctx *ctx)
 	if (rc >= 0)
 		return rc;
 	if (optind != argc)
-		return usage(ctx);
+		return bad_usage(ctx);
 	return region_op(ctx, VMKEEP_IOC_THAW, &t, NULL, "vmkeep is thawed");
 }
 
@@ -907,7 +912,8 @@ static int cmd_format(int argc, char **argv, struct ctx *ctx)
 		switch (c) {
 		case 'p':
 			if (parse_uint(optarg, 10, UINT32_MAX, &v))
-				return bad_arg(ctx, "--pool", optarg, "a pool index ('vmkeepctl status')");
+				return bad_arg(ctx, "--pool", optarg,
+					       "a pool index ('vmkeepctl status')");
 			f.pool = v;
 			have_pool = true;
 			break;
@@ -917,11 +923,11 @@ static int cmd_format(int argc, char **argv, struct ctx *ctx)
 		case 'h':
 			return help(ctx);
 		default:
-			return usage(ctx);
+			return bad_usage(ctx);
 		}
 	}
 	if (!have_pool || optind != argc)
-		return usage(ctx);
+		return bad_usage(ctx);
 	snprintf(obj, sizeof(obj), "pool %u", f.pool);
 	rc = dev_open(ctx, &fd);
 	if (rc)
@@ -998,11 +1004,11 @@ static int cmd_exec(int argc, char **argv, struct ctx *ctx)
 		case 'h':
 			return help(ctx);
 		default:
-			return usage(ctx);
+			return bad_usage(ctx);
 		}
 	}
 	if (!n || optind == argc)
-		return usage(ctx);
+		return bad_usage(ctx);
 	for (i = 0; i < n; i++)
 		if (m[i].target > top)
 			top = m[i].target;
@@ -1138,11 +1144,11 @@ static int cmd_send(int argc, char **argv, struct ctx *ctx)
 		case 'h':
 			return help(ctx);
 		default:
-			return usage(ctx);
+			return bad_usage(ctx);
 		}
 	}
 	if (!path || optind == argc || (have_set && !qmp))
-		return usage(ctx);
+		return bad_usage(ctx);
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return bad_arg(ctx, "--socket", path, "a shorter path");
 	for (i = optind; i < argc; i++) {
@@ -1198,9 +1204,10 @@ static int cmd_send(int argc, char **argv, struct ctx *ctx)
 		close(rfd);
 		if (rc)
 			break;
-		printf("%s: fdset-id %d, fd %d: mem-path=/dev/fdset/%d (fdset-patched QEMU) or /proc/self/fd/%d\n",
-		       name, qmp_int(ret, "fdset-id"), qmp_int(ret, "fd"),
-		       qmp_int(ret, "fdset-id"), qmp_int(ret, "fd"));
+		fprintf(stdout,
+			"%s: fdset-id %d, fd %d: mem-path=/dev/fdset/%d (fdset-patched QEMU) or /proc/self/fd/%d\n",
+			name, qmp_int(ret, "fdset-id"), qmp_int(ret, "fd"),
+			qmp_int(ret, "fdset-id"), qmp_int(ret, "fd"));
 	}
 out:
 	json_object_put(ret);
@@ -1225,7 +1232,9 @@ static void qemu_note(struct ctx *ctx, unsigned long set)
 			snprintf(ver, sizeof(ver), "%d.%d here", maj, min);
 		pclose(p);
 	}
-	fprintf(stderr, "vmkeepctl: %s: note: mem-path=/dev/fdset/%lu needs a QEMU with the fdset patch; stock QEMU (%s) opens mem-path with open(): leave out --fdset to use /proc/self/fd/N\n",
+	fprintf(stderr,
+		"vmkeepctl: %s: note: mem-path=/dev/fdset/%lu needs a QEMU with the fdset patch;"
+		" stock QEMU (%s) opens mem-path with open(): leave out --fdset to use /proc/self/fd/N\n",
 		ctx->cmd->name, set, ver);
 }
 
@@ -1276,11 +1285,11 @@ static int cmd_qemu_args(int argc, char **argv, struct ctx *ctx)
 		case 'h':
 			return help(ctx);
 		default:
-			return usage(ctx);
+			return bad_usage(ctx);
 		}
 	}
 	if (argc - optind != 1)
-		return usage(ctx);
+		return bad_usage(ctx);
 	rc = check_name(ctx, argv[optind]);
 	if (rc)
 		return rc;
@@ -1297,12 +1306,14 @@ static int cmd_qemu_args(int argc, char **argv, struct ctx *ctx)
 	if (!ri) {
 		rc = fail(ctx, RC_FAIL, argv[optind], ENOENT, "no region has that name");
 	} else if (have_set) {
-		printf("-add-fd fd=%lu,set=%lu -object memory-backend-file,id=%s,size=%llu,mem-path=/dev/fdset/%lu,share=on\n",
-		       nfd, set, id, (unsigned long long)ri->length, set);
+		fprintf(stdout,
+			"-add-fd fd=%lu,set=%lu -object memory-backend-file,id=%s,size=%llu,mem-path=/dev/fdset/%lu,share=on\n",
+			nfd, set, id, (unsigned long long)ri->length, set);
 		qemu_note(ctx, set);
 	} else {
-		printf("-object memory-backend-file,id=%s,size=%llu,mem-path=/proc/self/fd/%lu,share=on\n",
-		       id, (unsigned long long)ri->length, nfd);
+		fprintf(stdout,
+			"-object memory-backend-file,id=%s,size=%llu,mem-path=/proc/self/fd/%lu,share=on\n",
+			id, (unsigned long long)ri->length, nfd);
 	}
 	free(r);
 	return rc;
@@ -1366,7 +1377,7 @@ static int load_kernel(struct ctx *ctx, const char *kernel,
 	return rc;
 }
 
-static void thaw(int fd)
+static void thaw_vmkeep(int fd)
 {
 	struct vmkeep_thaw t = { .size = sizeof(t) };
 
@@ -1419,11 +1430,11 @@ static int cmd_kexec(int argc, char **argv, struct ctx *ctx)
 		case 'h':
 			return help(ctx);
 		default:
-			return usage(ctx);
+			return bad_usage(ctx);
 		}
 	}
 	if (!kernel || !append == !reuse || optind != argc)
-		return usage(ctx);
+		return bad_usage(ctx);
 	cmdline = append ? strdup(append) : proc_cmdline();
 	if (!cmdline)
 		return fail(ctx, RC_FAIL, "/proc/cmdline", errno ?: ENOMEM, NULL);
@@ -1455,7 +1466,7 @@ static int cmd_kexec(int argc, char **argv, struct ctx *ctx)
 	}
 	rc = load_kernel(ctx, kernel, initrd, cmdline);
 	if (rc) {
-		thaw(fd);
+		thaw_vmkeep(fd);
 		goto out;
 	}
 	if (!exec) {
@@ -1467,8 +1478,9 @@ static int cmd_kexec(int argc, char **argv, struct ctx *ctx)
 	sync();
 	reboot(LINUX_REBOOT_CMD_KEXEC);
 	err = errno;
-	thaw(fd);
-	rc = fail(ctx, RC_FAIL, kernel, err, "reboot(LINUX_REBOOT_CMD_KEXEC) failed; vmkeep is thawed");
+	thaw_vmkeep(fd);
+	rc = fail(ctx, RC_FAIL, kernel, err,
+		  "reboot(LINUX_REBOOT_CMD_KEXEC) failed; vmkeep is thawed");
 out:
 	free(r);
 	free(p);
@@ -1493,7 +1505,7 @@ static int cmd_pool(int argc, char **argv, struct ctx *ctx)
 	int c, err;
 
 	if (argc < 2 || strcmp(argv[1], "suggest"))
-		return argc == 2 && !strcmp(argv[1], "--help") ? help(ctx) : usage(ctx);
+		return argc == 2 && !strcmp(argv[1], "--help") ? help(ctx) : bad_usage(ctx);
 	while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -1509,11 +1521,11 @@ static int cmd_pool(int argc, char **argv, struct ctx *ctx)
 		case 'h':
 			return help(ctx);
 		default:
-			return usage(ctx);
+			return bad_usage(ctx);
 		}
 	}
 	if (!size || optind != argc - 1)
-		return usage(ctx);
+		return bad_usage(ctx);
 	err = find_pool(size, node, &addr, whybuf, sizeof(whybuf));
 	if (err)
 		return fail(ctx, RC_FAIL, "suggest", -err, whybuf);
@@ -1524,7 +1536,8 @@ static int cmd_pool(int argc, char **argv, struct ctx *ctx)
 	       "as \\\\\\$ (the shell and GRUB each remove one level of escaping):\n"
 	       "    GRUB_CMDLINE_LINUX=\"... memmap=%s\\\\\\$0x%" PRIx64
 	       " vmkeep.pools=%s@0x%" PRIx64 "\"\n"
-	       "then run update-grub and reboot; /proc/cmdline must show memmap=%s$0x%" PRIx64 ".\n",
+	       "then run update-grub and reboot; /proc/cmdline must show memmap=%s$0x%"
+	       PRIx64 ".\n",
 	       whybuf, hs, addr, hs, addr, hs, addr);
 	return RC_OK;
 }

