@@ -458,6 +458,28 @@ TEST_F(vmkeep, gup)
 	close(fd);
 }
 
+/* Test Case: out of fds, ALLOC fails with EMFILE and leaves no region behind. */
+TEST_F(vmkeep, fd_limit)
+{
+	struct vmkeep_region_info info;
+	struct vmkeep_pool_info before, after;
+	struct rlimit rl;
+	int fd;
+
+	ASSERT_EQ(0, vk_pool(self->dev, 0, &before));
+	fd = dup(0);
+	ASSERT_LE(0, fd);
+	close(fd);
+	/* The lowest free fd is fd: allow no more than those below it. */
+	rl.rlim_cur = rl.rlim_max = fd;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	EXPECT_EQ(-EMFILE, vk_alloc(self->dev, "t-nofd", 2 * MiB, 0));
+	EXPECT_EQ(-ENOENT, vk_find(self->dev, "t-nofd", &info));
+	ASSERT_EQ(0, vk_pool(self->dev, 0, &after));
+	EXPECT_EQ(before.free, after.free);
+	EXPECT_EQ(before.nr_regions, after.nr_regions);
+}
+
 /* Test Case: FORMAT refuses a pool with regions unless forced, and needs CAP_SYS_ADMIN rules. */
 TEST_F(vmkeep, format_refused)
 {

@@ -38,6 +38,7 @@
  *  - ENOSPC: no pool (on the requested node) has room for the region, or
  *    its metadata has no room for another region.
  *  - ENOMEM: the kernel could not allocate its own bookkeeping.
+ *  - EMFILE: the caller has no free file descriptor (nothing was made).
  *  - EMSGSIZE: an output array is too small; the count it needs is
  *    written back.
  *  - EIO: the region is quarantined: its metadata from the previous
