@@ -4,7 +4,7 @@
 # Documentation/testing.rst.
 #
 #   make                  module (W=1, warnings are errors) and tools
-#   make check            host unit tests + VM tests on the default kernel
+#   make check            host unit tests, sparse, checkpatch, VM tests
 #   make check KVER=6.1   the same on Debian 12's own kernel
 #   make demo             the main job, step by step, in a VM
 #   make stress           longer fuzzing, concurrency and kexec churn
@@ -91,6 +91,10 @@ check:
 	$(MAKE) unit > $(RESULTS)/unit.log 2>&1 || rc=1; \
 	grep -h -E '^(not )?ok |^# ' $(RESULTS)/unit.log > $(RESULTS)/unit.ktap; \
 	[ $$rc = 0 ] || { cat $(RESULTS)/unit.log; echo "not ok 1 unit # build or run failed" >> $(RESULTS)/unit.ktap; }; \
+	for c in sparse checkpatch; do \
+		if $(MAKE) -s $$c > $(RESULTS)/$$c.log 2>&1; then echo "ok 1 $$c"; \
+		else sed "s/^/# /" $(RESULTS)/$$c.log; echo "not ok 1 $$c"; rc=1; fi; \
+	done > $(RESULTS)/lint.ktap; \
 	$(MAKE) vmtest || rc=1; \
 	scripts/ktap-summary.sh $(RESULTS)/*.ktap && [ $$rc = 0 ]
 

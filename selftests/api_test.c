@@ -471,7 +471,8 @@ TEST_F(vmkeep, fd_limit)
 	ASSERT_LE(0, fd);
 	close(fd);
 	/* The lowest free fd is fd: allow no more than those below it. */
-	rl.rlim_cur = rl.rlim_max = fd;
+	rl.rlim_cur = fd;
+	rl.rlim_max = fd;
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
 	EXPECT_EQ(-EMFILE, vk_alloc(self->dev, "t-nofd", 2 * MiB, 0));
 	EXPECT_EQ(-ENOENT, vk_find(self->dev, "t-nofd", &info));

@@ -124,7 +124,10 @@ TEST(stage2_quarantine)
 	close(dev);
 }
 
-/* Test Case: stage 2 - damaged pools are reported with their reason and not used; random bytes read as empty. */
+/*
+ * Test Case: stage 2 - damaged pools are reported with their reason and
+ * not used; random bytes read as empty.
+ */
 TEST(stage2_damaged_pools)
 {
 	struct vmkeep_pool_info pool;

@@ -180,7 +180,10 @@ static int churn(int dev, unsigned int id, time_t end)
 	return 0;
 }
 
-/* Test Case: four processes allocate, map, write, reopen, read and free at once; the pool comes out whole. */
+/*
+ * Test Case: four processes allocate, map, write, reopen, read and free at
+ * once; the pool comes out whole.
+ */
 TEST(concurrency)
 {
 	const char *s = getenv("STRESS_SECONDS");
@@ -204,8 +207,8 @@ TEST(concurrency)
 	}
 	for (i = 0; i < 4; i++) {
 		ASSERT_EQ(pid[i], waitpid(pid[i], &status, 0));
-		EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("worker %d failed at step %d", i,
-							WEXITSTATUS(status));
+		EXPECT_EQ(0, WEXITSTATUS(status))
+			TH_LOG("worker %d failed at step %d", i, WEXITSTATUS(status));
 	}
 	free_new_regions(dev, "cc-");
 	pool_state(dev, &free1, &nreg1);

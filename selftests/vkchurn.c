@@ -28,7 +28,8 @@ static int check(int dev)
 	uint32_t n, i;
 	int fd, bad = 0, zero;
 
-	if (vk_pool(dev, 0, &pool) || !(r = vk_list(dev, &n)))
+	r = vk_list(dev, &n);
+	if (vk_pool(dev, 0, &pool) || !r)
 		return 1;
 	for (i = 0; i < n; i++) {
 		used += r[i].length;

@@ -75,7 +75,7 @@ static void random_bytes(unsigned char *buf, size_t len)
 	}
 }
 
-static int check(void *meta, const char *mode)
+static int check_damage(void *meta, const char *mode)
 {
 	struct vmkeep_fmt_header *a = HDR(meta, 0), *b = HDR(meta, 1);
 	unsigned char *buf;
@@ -110,7 +110,8 @@ int main(int argc, char **argv)
 	void *meta;
 	int fd, c;
 
-	if (argc < 3 || !(at = strchr(argv[1], '@'))) {
+	at = argc < 3 ? NULL : strchr(argv[1], '@');
+	if (!at) {
 		fprintf(stderr, "usage: vkcorrupt SIZE@ADDR MODE\n");
 		return 2;
 	}
@@ -128,7 +129,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!strcmp(argv[2], "check"))
-		return argc == 4 ? check(meta, argv[3]) : 2;
+		return argc == 4 ? check_damage(meta, argv[3]) : 2;
 	if (!strcmp(argv[2], "random")) {
 		random_bytes(meta, VMKEEP_FMT_META_SIZE);
 		return 0;
