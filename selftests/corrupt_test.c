@@ -24,11 +24,7 @@ static int the_stage;
 
 static void __attribute__((constructor)) find_stage(void)
 {
-	struct vmkeep_region_info info = {};
-	int dev = vk_open();
-
-	the_stage = dev >= 0 && !vk_find(dev, "cr-good", &info) ? 2 : 1;
-	close(dev);
+	the_stage = vk_stage("cr-good");
 }
 
 /* Test Case: stage 1 - six regions on pool 0 with patterns, pools 1-4 formatted. */

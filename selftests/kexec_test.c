@@ -26,14 +26,9 @@ static const struct {
 
 static int the_stage;
 
-/* Decided once, before any test changes the regions. */
 static void __attribute__((constructor)) find_stage(void)
 {
-	struct vmkeep_region_info info = {};
-	int dev = vk_open();
-
-	the_stage = dev >= 0 && !vk_find(dev, "kx-small", &info) ? 2 : 1;
-	close(dev);
+	the_stage = vk_stage("kx-small");
 }
 
 static uint64_t check_pattern(const char *p, const char *name, uint64_t len)

@@ -19,11 +19,7 @@ static int the_stage;
 
 static void __attribute__((constructor)) find_stage(void)
 {
-	struct vmkeep_region_info info = {};
-	int dev = vk_open();
-
-	the_stage = dev >= 0 && !vk_find(dev, "s-0000", &info) ? 2 : 1;
-	close(dev);
+	the_stage = vk_stage("s-0000");
 }
 
 static void name_of(char *buf, unsigned int i)

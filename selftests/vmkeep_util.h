@@ -130,6 +130,21 @@ static inline int vk_pool(int dev, unsigned int idx,
 	return 0;
 }
 
+/*
+ * Two-stage tests find their stage from the preserved state itself: stage
+ * 2 when the region @marker exists, else stage 1.  Call it before any
+ * test changes the regions (from a constructor).
+ */
+static inline int vk_stage(const char *marker)
+{
+	struct vmkeep_region_info info = {};
+	int dev = vk_open(), stage;
+
+	stage = dev >= 0 && !vk_find(dev, marker, &info) ? 2 : 1;
+	close(dev);
+	return stage;
+}
+
 /* A pattern that differs per region and per 8-byte word. */
 static inline uint64_t vk_pattern(const char *name, uint64_t off)
 {
