@@ -103,7 +103,11 @@ stress: $(KSRC)/.stamp
 	$(MAKE) -C tools stress-fuzz
 	$(MAKE) vmtest PLANS=selftests/vm/plans/stress.plan
 
-demo: selftests
+deps:
+	scripts/install-deps.sh
+
+demo: deps
+	$(MAKE) selftests
 	$(MAKE) KDIR=$(VM_KDIR) modules
 	selftests/vm/vmtest.sh -v -k $(VM_KENV) selftests/vm/plans/demo.plan
 
@@ -115,4 +119,4 @@ clean:
 distclean: clean
 	rm -rf $(CACHE)
 
-.PHONY: all modules tools selftests sparse checkpatch unit vmtest check stress demo clean distclean
+.PHONY: deps all modules tools selftests sparse checkpatch unit vmtest check stress demo clean distclean
