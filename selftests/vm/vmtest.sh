@@ -149,7 +149,7 @@ log "kernel $KREL, $accel, ${mem} MiB, pool $pool, $stages stage(s), initramfs $
 : >"$dir/results.log"
 if [ $verbose = 1 ]; then
 	tail -F -n +1 "$dir/results.log" 2>/dev/null | sed -u 's/\r$//' |
-		grep --line-buffered -v '^@@ \(end\|stage\)' | sed -u 's/^@@ begin [0-9]* [0-9]* [a-z]* /\n$ /' >&2 &
+		grep --line-buffered -v '^@@ \(end\|stage\)' | sed -u 's/^@@ begin [0-9]* [0-9]* kexec */\n$ kexec /; s/^@@ begin [0-9]* [0-9]* [a-z]* /\n$ /' >&2 &
 	tailer=$!
 fi
 t2=$(date +%s.%N)
@@ -174,6 +174,8 @@ awk -v plan="$plan" -v qemu_rc=$rc -v timeout=$((tmo * stages)) \
     "$dir/results.txt" | tee "$dir/ktap.txt"
 if grep -q '^not ok' "$dir/ktap.txt"; then
 	echo "# vmtest: FAILED; logs kept in $dir" >&2
+	[ $verbose = 0 ] || echo "== FAIL: $(grep -c '^not ok' "$dir/ktap.txt") of $(grep -c '^\(not \)\?ok' "$dir/ktap.txt") checks failed" >&2
 	exit 1
 fi
+[ $verbose = 0 ] || echo "== PASS: all $(grep -c '^ok' "$dir/ktap.txt") checks passed" >&2
 rm -rf "$root" "$dir/initrd.img"
