@@ -39,6 +39,10 @@ static char *pools;
 module_param(pools, charp, 0444);
 MODULE_PARM_DESC(pools, "SIZE@ADDR[,SIZE@ADDR...]: reserved ranges (memmap=SIZE$ADDR) to keep regions in");
 
+static unsigned int max_regions = VMKEEP_FMT_MAX_ENTRIES;
+module_param(max_regions, uint, 0444);
+MODULE_PARM_DESC(max_regions, "regions per pool, at most 4094 (what one metadata copy holds)");
+
 /* Set by FREEZE, cleared by THAW; set for good by the reboot notifier. */
 static bool vmkeep_frozen;
 static bool vmkeep_shutdown;
@@ -149,7 +153,7 @@ static struct vmkeep_pool *pool_pick(const struct vmkeep_alloc *cmd)
 			continue;
 		if ((cmd->flags & VMKEEP_ALLOC_NODE) && pool->node != cmd->node)
 			continue;
-		if (pool->nr_regions >= VMKEEP_FMT_MAX_ENTRIES ||
+		if (pool->nr_regions >= min(max_regions, VMKEEP_FMT_MAX_ENTRIES) ||
 		    vmkeep_pool_free_bytes(pool) < cmd->length)
 			continue;
 		if (!best || vmkeep_pool_free_bytes(pool) > vmkeep_pool_free_bytes(best))
@@ -597,6 +601,8 @@ static int vmkeep_debugfs_show(struct seq_file *m, void *unused)
 	u32 e;
 
 	guard(mutex)(&vmkeep_lock);
+	seq_printf(m, "objects %d files %d\n", atomic_read(&vmkeep_nr_objects),
+		   atomic_read(&vmkeep_nr_files));
 	for (i = 0; i < vmkeep_nr_pools; i++) {
 		pool = vmkeep_pools[i];
 		seq_printf(m, "pool %u %pa+%#llx node %d %s damage %u generation %llu handoffs %llu free %llu regions %u flags %#x restore_ns %llu\n",

@@ -81,6 +81,8 @@ struct vmkeep_region {
 };
 
 extern struct mutex vmkeep_lock;
+extern atomic_t vmkeep_nr_objects;
+extern atomic_t vmkeep_nr_files;
 extern struct vmkeep_pool *vmkeep_pools[VMKEEP_MAX_POOLS];
 extern unsigned int vmkeep_nr_pools;
 

@@ -42,6 +42,10 @@
 
 static struct vfsmount *vmkeep_mnt;
 
+/* Live region objects and files, for leak checks through debugfs. */
+atomic_t vmkeep_nr_objects = ATOMIC_INIT(0);
+atomic_t vmkeep_nr_files = ATOMIC_INIT(0);
+
 struct vmkeep_region *vmkeep_region_new(struct vmkeep_pool *pool,
 					const struct vmkeep_fmt_region *fmt,
 					u32 state)
@@ -50,6 +54,7 @@ struct vmkeep_region *vmkeep_region_new(struct vmkeep_pool *pool,
 
 	if (!region)
 		return NULL;
+	atomic_inc(&vmkeep_nr_objects);
 	kref_init(&region->kref);
 	INIT_LIST_HEAD(&region->link);
 	region->pool = pool;
@@ -67,6 +72,7 @@ static void vmkeep_region_release(struct kref *kref)
 	list_del(&region->link);
 	vmkeep_pool_rebuild(region->pool);
 	kfree(region);
+	atomic_dec(&vmkeep_nr_objects);
 }
 
 /* Caller holds vmkeep_lock: the last put changes the pool's free map. */
@@ -239,6 +245,7 @@ static void region_file_get(struct file *file, struct vmkeep_region *region)
 {
 	kref_get(&region->kref);
 	atomic_inc(&region->nr_open);
+	atomic_inc(&vmkeep_nr_files);
 	file->private_data = region;
 }
 
@@ -258,6 +265,7 @@ static int vmkeep_release(struct inode *inode, struct file *file)
 	struct vmkeep_region *region = file->private_data;
 
 	atomic_dec(&region->nr_open);
+	atomic_dec(&vmkeep_nr_files);
 	guard(mutex)(&vmkeep_lock);
 	vmkeep_region_put(region);
 	return 0;

@@ -74,6 +74,19 @@ static void pool_state(int dev, uint64_t *free_bytes, uint32_t *regions)
 	}
 }
 
+/* The module's live region objects and files (debugfs). */
+static int kernel_objects(int *objects, int *files)
+{
+	FILE *f = fopen("/sys/kernel/debug/vmkeep/state", "r");
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "objects %d files %d", objects, files);
+	fclose(f);
+	return n == 2 ? 0 : -1;
+}
+
 static void free_new_regions(int dev, const char *prefix)
 {
 	struct vmkeep_region_info *r;
@@ -90,6 +103,7 @@ static void free_new_regions(int dev, const char *prefix)
 TEST(hostile_ioctls)
 {
 	unsigned long ok = 0, refused = 0, i, iters = 20000;
+	int objects0, files0, objects1, files1;
 	uint64_t free0, free1;
 	uint32_t nreg0, nreg1, e;
 	unsigned char *page;
@@ -103,6 +117,7 @@ TEST(hostile_ioctls)
 	pool_state(dev, &free0, &nreg0);
 	if (nreg0)
 		SKIP(return, "the pool must start without regions");
+	ASSERT_EQ(0, kernel_objects(&objects0, &files0));
 
 	for (i = 0; i < iters; i++) {
 		unsigned long cmd = cmds[rnd() % ARRAY_SIZE(cmds)];
@@ -139,6 +154,10 @@ TEST(hostile_ioctls)
 	pool_state(dev, &free1, &nreg1);
 	EXPECT_EQ(0U, nreg1);
 	EXPECT_EQ(free0, free1);
+	/* Every region object and file the ioctls made is gone again. */
+	ASSERT_EQ(0, kernel_objects(&objects1, &files1));
+	EXPECT_EQ(objects0, objects1);
+	EXPECT_EQ(files0, files1);
 	munmap(page, 4096);
 	close(dev);
 }
