@@ -12,7 +12,7 @@
 #include "kselftest_harness.h"
 #include "vmkeep_util.h"
 
-static unsigned int max_regions(void)
+static unsigned int read_max_regions(void)
 {
 	FILE *f = fopen("/sys/module/vmkeep/parameters/max_regions", "r");
 	unsigned int n = 0;
@@ -47,7 +47,7 @@ static int marked(int dev, const char *name)
 /* Test Case: the metadata takes max_regions regions, then ENOSPC; the others are intact. */
 TEST(metadata_full)
 {
-	unsigned int i, max = max_regions();
+	unsigned int i, max = read_max_regions();
 	char name[VMKEEP_NAME_LEN];
 	int dev = vk_open(), fd;
 
