@@ -145,6 +145,7 @@ static void region_unlink(struct vmkeep_region *region)
 static struct vmkeep_pool *pool_pick(const struct vmkeep_alloc *cmd)
 {
 	struct vmkeep_pool *pool, *best = NULL;
+	u64 free, best_free = 0;
 	unsigned int i;
 
 	for (i = 0; i < vmkeep_nr_pools; i++) {
@@ -153,11 +154,13 @@ static struct vmkeep_pool *pool_pick(const struct vmkeep_alloc *cmd)
 			continue;
 		if ((cmd->flags & VMKEEP_ALLOC_NODE) && pool->node != cmd->node)
 			continue;
-		if (pool->nr_regions >= min(max_regions, VMKEEP_FMT_MAX_ENTRIES) ||
-		    vmkeep_pool_free_bytes(pool) < cmd->length)
+		if (pool->nr_regions >= min(max_regions, VMKEEP_FMT_MAX_ENTRIES))
 			continue;
-		if (!best || vmkeep_pool_free_bytes(pool) > vmkeep_pool_free_bytes(best))
+		free = vmkeep_pool_free_bytes(pool);
+		if (free >= cmd->length && free > best_free) {
 			best = pool;
+			best_free = free;
+		}
 	}
 	return best;
 }
@@ -474,7 +477,8 @@ static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 	list_for_each_entry(region, &pool->regions, link)
 		if (atomic_read(&region->nr_open))
 			return -EBUSY;
-	return vmkeep_pool_format(pool);
+	vmkeep_pool_format(pool);
+	return 0;
 }
 
 union vmkeep_ucmd_buffer {

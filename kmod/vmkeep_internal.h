@@ -89,8 +89,8 @@ extern unsigned int vmkeep_nr_pools;
 /* vmkeep_pool.c */
 int vmkeep_pools_init(const char *param);
 void vmkeep_pools_exit(void);
-int vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags);
-int vmkeep_pool_format(struct vmkeep_pool *pool);
+void vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags);
+void vmkeep_pool_format(struct vmkeep_pool *pool);
 int vmkeep_pool_reserve(struct vmkeep_pool *pool, struct vmkeep_fmt_region *r);
 void vmkeep_pool_rebuild(struct vmkeep_pool *pool);
 u64 vmkeep_pool_free_bytes(const struct vmkeep_pool *pool);

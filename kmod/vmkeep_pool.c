@@ -143,18 +143,17 @@ void *vmkeep_region_va(const struct vmkeep_region *region, u64 offset,
  * Writes the inactive metadata copy and makes it active.  Pools that are
  * empty or damaged are left alone.  Caller holds vmkeep_lock.
  */
-int vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags)
+void vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags)
 {
 	struct vmkeep_region *region;
 	u32 i = 0;
 
 	if (pool->fmt.state != VMKEEP_POOL_READY)
-		return 0;
+		return;
 	vmkeep_fmt_begin(pool->va, &pool->fmt);
 	list_for_each_entry(region, &pool->regions, link)
 		vmkeep_fmt_put(pool->va, &pool->fmt, i++, &region->fmt);
 	vmkeep_fmt_commit(pool->va, &pool->fmt, i, flags);
-	return 0;
 }
 
 static void pool_drop_regions(struct vmkeep_pool *pool)
@@ -167,7 +166,7 @@ static void pool_drop_regions(struct vmkeep_pool *pool)
 }
 
 /* Drops every region (callers check none is open).  Holds vmkeep_lock. */
-int vmkeep_pool_format(struct vmkeep_pool *pool)
+void vmkeep_pool_format(struct vmkeep_pool *pool)
 {
 	pool_drop_regions(pool);
 	vmkeep_fmt_format(pool->va, &pool->fmt);
@@ -175,7 +174,6 @@ int vmkeep_pool_format(struct vmkeep_pool *pool)
 	vmkeep_pool_rebuild(pool);
 	pr_info("pool %u [mem %pa+%#llx] formatted\n", pool->index,
 		&pool->base, pool->size);
-	return 0;
 }
 
 static const char * const damage_str[] = {
