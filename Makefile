@@ -32,8 +32,10 @@ KDIR = $(eval KDIR := $(VM_KDIR))$(KDIR)
 endif
 endif
 
+# sid's headers (KVER=7) need sid's gcc: build in a chroot made on first use.
+KRUN = $(if $(filter 7,$(KVER)),$(CURDIR)/scripts/sid-chroot.sh)
 KSRC := $(CACHE)/ksrc
-KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR) W=1 KCFLAGS=-Werror
+KBUILD = $(KRUN) $(MAKE) -C $(KDIR) M=$(CURDIR) W=1 KCFLAGS=-Werror
 
 all: modules tools
 

@@ -8,6 +8,7 @@
 #ifndef _VMKEEP_COMPAT_H
 #define _VMKEEP_COMPAT_H
 
+#include <linux/huge_mm.h>
 #include <linux/mm.h>
 #include <linux/version.h>
 
@@ -45,6 +46,52 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 #define VMKEEP_INODE_FLAGS	S_DAX
 #else
 #define VMKEEP_INODE_FLAGS	0
+#endif
+
+/*
+ * 6.15: ZONE_DEVICE pages are mapped as refcounted folios, as device-dax
+ * does since (vmf_insert_folio_pmd(), vmf_insert_page_mkwrite()); a PMD
+ * entry needs a PMD-order folio, so the pool's struct pages are made 2 MiB
+ * compound pages.  The VMA must not be VM_MIXEDMAP then, or unmap takes it
+ * for special (vma_is_special_huge()) and leaks the folio's rmap and
+ * reference.  Before, the pages were inserted as devmap pfn_t entries,
+ * which carry neither and need VM_MIXEDMAP for unmap and fork to leave
+ * them alone.  6.17 removed pfn_t.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
+#include <linux/pfn_t.h>
+
+#define VMKEEP_VMEMMAP_SHIFT	0
+#define VMKEEP_VM_FLAGS		(VM_HUGEPAGE | VM_MIXEDMAP)
+
+static inline vm_fault_t vmkeep_insert_pmd(struct vm_fault *vmf,
+					   unsigned long pfn, bool write)
+{
+	return vmf_insert_pfn_pmd(vmf, phys_to_pfn_t(PFN_PHYS(pfn), PFN_DEV | PFN_MAP),
+				  write);
+}
+
+static inline vm_fault_t vmkeep_insert_pte(struct vm_fault *vmf,
+					   unsigned long pfn, bool write)
+{
+	return vmf_insert_mixed(vmf->vma, vmf->address,
+				phys_to_pfn_t(PFN_PHYS(pfn), PFN_DEV | PFN_MAP));
+}
+#else
+#define VMKEEP_VMEMMAP_SHIFT	HPAGE_PMD_ORDER
+#define VMKEEP_VM_FLAGS		VM_HUGEPAGE
+
+static inline vm_fault_t vmkeep_insert_pmd(struct vm_fault *vmf,
+					   unsigned long pfn, bool write)
+{
+	return vmf_insert_folio_pmd(vmf, pfn_folio(pfn), write);
+}
+
+static inline vm_fault_t vmkeep_insert_pte(struct vm_fault *vmf,
+					   unsigned long pfn, bool write)
+{
+	return vmf_insert_page_mkwrite(vmf, pfn_to_page(pfn), write);
+}
 #endif
 
 #endif /* _VMKEEP_COMPAT_H */

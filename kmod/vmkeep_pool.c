@@ -34,6 +34,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "vmkeep_compat.h"
 #include "vmkeep_internal.h"
 
 struct vmkeep_pool *vmkeep_pools[VMKEEP_MAX_POOLS];
@@ -335,6 +336,7 @@ static int pool_add(phys_addr_t base, u64 size)
 	pool->pgmap.range.start = base;
 	pool->pgmap.range.end = base + size - 1;
 	pool->pgmap.nr_range = 1;
+	pool->pgmap.vmemmap_shift = VMKEEP_VMEMMAP_SHIFT;
 	va = memremap_pages(&pool->pgmap, pool->node);
 	if (IS_ERR(va)) {
 		pr_err("pool [mem %pa+%#llx] refused: no struct pages: %pe\n",

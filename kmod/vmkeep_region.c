@@ -18,8 +18,9 @@
  * /proc/self/fd/N - which stock QEMU does with mem-path - works and is
  * permission-checked by the VFS like any file.
  *
- * The pages are ZONE_DEVICE pages (see vmkeep_pool.c) inserted as devmap
- * entries, as device-dax does, so get_user_pages() works on mappings.
+ * The pages are ZONE_DEVICE pages (see vmkeep_pool.c) inserted as
+ * device-dax inserts them (see vmkeep_compat.h), so get_user_pages() works
+ * on mappings.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -29,7 +30,6 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mount.h>
-#include <linux/pfn_t.h>
 #include <linux/pseudo_fs.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -140,14 +140,12 @@ static vm_fault_t vmkeep_fault_order(struct vm_fault *vmf, unsigned int order)
 	if (order) {
 		if (!IS_ALIGNED(phys, PMD_SIZE) || contig < PMD_SIZE)
 			return VM_FAULT_FALLBACK;
-		ret = vmf_insert_pfn_pmd(vmf, phys_to_pfn_t(phys, PFN_DEV | PFN_MAP),
-					 write);
+		ret = vmkeep_insert_pmd(vmf, PHYS_PFN(phys), write);
 		if (!(ret & VM_FAULT_ERROR))
 			atomic64_inc(&region->pmd_faults);
 		return ret;
 	}
-	ret = vmf_insert_mixed(vma, vmf->address,
-			       phys_to_pfn_t(phys, PFN_DEV | PFN_MAP));
+	ret = vmkeep_insert_pte(vmf, PHYS_PFN(phys), write);
 	if (!(ret & VM_FAULT_ERROR))
 		atomic64_inc(&region->pte_faults);
 	return ret;
@@ -188,13 +186,8 @@ static int vmkeep_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (ret)
 		return ret;
-	/*
-	 * VM_MIXEDMAP: the devmap entries we insert carry no refcount or rmap,
-	 * so unmap and fork must treat them as special (vma_is_special_huge()),
-	 * as they do for device-dax through vma_is_dax().
-	 */
 	vma->vm_ops = &vmkeep_vm_ops;
-	vm_flags_set(vma, VM_HUGEPAGE | VM_MIXEDMAP);
+	vm_flags_set(vma, VMKEEP_VM_FLAGS);
 	atomic_inc(&region->nr_mapped);
 	return 0;
 }
@@ -211,7 +204,12 @@ static ssize_t vmkeep_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 	if (pos < 0)
 		return -EINVAL;
 	while (iov_iter_count(iter) && (u64)pos < region->fmt.length) {
+		/*
+		 * At most to the end of the 2 MiB page: hardened usercopy
+		 * refuses copies that cross a compound page (6.15+).
+		 */
 		va = vmkeep_region_va(region, pos, &contig, NULL);
+		contig = min_t(u64, contig, PMD_SIZE - (pos & ~PMD_MASK));
 		len = min3((u64)iov_iter_count(iter), contig,
 			   region->fmt.length - pos);
 		n = write ? copy_from_iter(va, len, iter) :

@@ -4,7 +4,8 @@
 # debian-apt.sh - apt-get/apt-cache against a private package list
 #
 # Kernels, headers and kernel sources come from suites the host does not
-# use (bookworm-backports, sid).  This keeps their package lists under
+# use (bookworm-backports, sid).  Packages are only ever downloaded from
+# these lists (apt-get download, mmdebstrap), never installed on the host.  This keeps their package lists under
 # $CACHE/apt and never touches the host's sources or state.
 #
 #   debian-apt.sh get|cache ARGS...   (run apt-get or apt-cache)
@@ -13,7 +14,7 @@ set -euo pipefail
 
 CACHE=${CACHE:-$(cd "$(dirname "$0")/.." && pwd)/.cache}
 dir=$CACHE/apt
-suites=${VMKEEP_SUITES:-"bookworm bookworm-updates bookworm-backports"}
+suites=${VMKEEP_SUITES:-"bookworm bookworm-updates bookworm-backports sid"}
 
 opts=(-o Dir::Etc::SourceList=/dev/null
       -o Dir::Etc::SourceParts="$dir/sources"

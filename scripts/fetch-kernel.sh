@@ -3,11 +3,11 @@
 #
 # fetch-kernel.sh KVER - fetch a Debian kernel (image + headers + kbuild)
 #
-# KVER is a series: 6.12 (bookworm-backports, the default) or 6.1
-# (bookworm).  The newest amd64 build of the series is downloaded and
-# unpacked into $CACHE/kernels/KVER/root; the script prints the path of
-# an env file defining KREL, KDIR and VMLINUZ.  Nothing is installed on
-# the host.
+# KVER is a series: 6.12 (bookworm-backports, the default), 6.1
+# (bookworm) or 7 (sid's newest 7.x).  The newest amd64 build of the
+# series is downloaded and unpacked into $CACHE/kernels/KVER/root; the
+# script prints the path of an env file defining KREL, KDIR, VMLINUZ and
+# MODDIR (modules.order and friends).  Nothing is installed on the host.
 
 set -euo pipefail
 
@@ -17,15 +17,20 @@ CACHE=${CACHE:-$top/.cache}
 out=$CACHE/kernels/$KVER
 apt=$top/scripts/debian-apt.sh
 
-if [ -s "$out/env" ]; then
+if [ -s "$out/env" ] && grep -q "^MODDIR=" "$out/env"; then
 	echo "$out/env"
 	exit 0
 fi
 
+# sid splits the image (linux-binary-unsigned-*) from modules.order and
+# the config (linux-base-*), under /usr/lib/modules.
+pre=linux-image- suf=-unsigned
 case $KVER in
 6.12)	pat='^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' ;;
 6.1)	pat='^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' ;;
-*)	echo "fetch-kernel: unknown KVER '$KVER' (6.12 or 6.1)" >&2
+7)	pat='^linux-binary-unsigned-7\.[0-9.]+\+deb[0-9]+-amd64$'
+	pre=linux-binary-unsigned- suf= ;;
+*)	echo "fetch-kernel: unknown KVER '$KVER' (6.12, 6.1 or 7)" >&2
 	exit 1 ;;
 esac
 
@@ -41,11 +46,12 @@ for p in $(CACHE=$CACHE "$apt" cache search --names-only "$pat" |
 done
 [ -n "$image" ] || { echo "fetch-kernel: no package matches $pat" >&2; exit 1; }
 
-krel=${image#linux-image-}
-krel=${krel%-unsigned}
+krel=${image#"$pre"}
+krel=${krel%"$suf"}
 headers=linux-headers-$krel
 deps=$(CACHE=$CACHE "$apt" cache depends "$headers" |
        awk '/Depends: linux-(headers|kbuild)-/ { print $2 }')
+[ "$KVER" != 7 ] || deps="$deps linux-base-$krel"
 
 echo "fetch-kernel: $image $headers $deps" >&2
 rm -rf "$out.tmp"
@@ -61,10 +67,18 @@ kdir=$out/root/usr/src/linux-headers-$krel
 	{ echo "fetch-kernel: $headers has no Makefile" >&2; exit 1; }
 # The headers package includes its common part by absolute path.
 sed -i "s|/usr/src/|$out/root/usr/src/|" "$out.tmp/root/usr/src/linux-headers-$krel/Makefile"
+if [ "$KVER" = 7 ]; then
+	moddir=$out/root/usr/lib/modules/$krel
+	vmlinuz=$moddir/vmlinuz.unsigned
+else
+	moddir=$out/root/lib/modules/$krel
+	vmlinuz=$out/root/boot/vmlinuz-$krel
+fi
 cat >"$out.tmp/env" <<EOF
 KREL=$krel
 KDIR=$kdir
-VMLINUZ=$out/root/boot/vmlinuz-$krel
+VMLINUZ=$vmlinuz
+MODDIR=$moddir
 EOF
 rm -rf "$out"
 mv "$out.tmp" "$out"

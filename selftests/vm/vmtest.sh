@@ -81,7 +81,7 @@ build_initramfs() {
 	m=$root/lib/modules/$KREL
 	mkdir -p "$m/extra"
 	install -m 0644 "$top/kmod/vmkeep.ko" "$m/extra/"
-	cp "$(dirname "$kenv")/root/lib/modules/$KREL"/modules.{order,builtin,builtin.modinfo} "$m/"
+	cp "$MODDIR"/modules.{order,builtin,builtin.modinfo} "$m/"
 	depmod -b "$root" "$KREL"
 
 	[ -x "$top/tools/vmkeepctl" ] && add_bin "$top/tools/vmkeepctl" /usr/sbin/vmkeepctl

@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# sid-chroot.sh CMD [ARGS...] - run CMD in a Debian sid chroot
+#
+# sid's kernel headers are built for sid's gcc (gcc-16 today), which
+# Debian 12 lacks.  The chroot is made once with mmdebstrap from Debian's
+# archive into $CACHE/chroot/sid; each call runs CMD in a private mount
+# namespace where the source tree is bind-mounted at its own path and
+# /proc is mounted (objtool needs it), so paths mean the same inside and
+# out and nothing stays mounted afterwards.  CMD runs in the current
+# directory, which must be inside the tree.
+
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${CACHE:-$top/.cache}
+root=$CACHE/chroot/sid
+pkgs=gcc-16,make,libelf-dev,bc,flex,bison,dwarves,kmod,dkms
+
+if [ ! -e "$root/.stamp" ]; then
+	echo "sid-chroot: creating $root" >&2
+	rm -rf "$root"
+	mkdir -p "$CACHE/chroot"
+	mmdebstrap --quiet --variant=minbase --include="$pkgs" \
+		--aptopt='Acquire::Check-Valid-Until "false"' \
+		sid "$root" http://deb.debian.org/debian >&2
+	touch "$root/.stamp"
+fi
+
+case $PWD/ in
+"$top"/*) ;;
+*) echo "sid-chroot: $PWD is outside $top" >&2; exit 1 ;;
+esac
+
+exec unshare --mount --propagation private /bin/sh -euc '
+	root=$1 top=$2 cwd=$3
+	shift 3
+	mkdir -p "$root$top"
+	mount --bind "$top" "$root$top"
+	mount -t proc proc "$root/proc"
+	exec chroot "$root" /bin/sh -c "cd \"\$0\" && exec \"\$@\"" "$cwd" "$@"
+' sid-chroot "$root" "$top" "$PWD" "$@"
