@@ -77,12 +77,15 @@ PLANS ?= selftests/vm/plans/check.plan selftests/vm/plans/corrupt.plan \
 unit: $(KSRC)/.stamp
 	$(MAKE) -C tools unit
 
+# The module is copied per kernel, so a build for another KVER cannot
+# slip into this run.
 vmtest: selftests
 	$(MAKE) KDIR=$(VM_KDIR) modules
 	@mkdir -p $(RESULTS)
+	cp kmod/vmkeep.ko $(RESULTS)/vmkeep.ko
 	@rc=0; for p in $(PLANS); do \
 		k=$(RESULTS)/$$(basename $$p .plan).ktap; \
-		selftests/vm/vmtest.sh -k $(VM_KENV) $$p > $$k || \
+		VMKEEP_KO=$(RESULTS)/vmkeep.ko selftests/vm/vmtest.sh -k $(VM_KENV) $$p > $$k || \
 			{ rc=1; echo "not ok 1 $$p # vmtest.sh failed" >> $$k; }; \
 		cat $$k; \
 	done; exit $$rc
@@ -99,6 +102,16 @@ check:
 	done > $(RESULTS)/lint.ktap; \
 	$(MAKE) vmtest || rc=1; \
 	scripts/ktap-summary.sh $(RESULTS)/*.ktap && [ $$rc = 0 ]
+
+# The three kernels, then DKMS as an operator would use it.
+check-all:
+	$(MAKE) check KVER=6.12
+	$(MAKE) check KVER=6.1
+	$(MAKE) check KVER=7
+	$(MAKE) dkms-check
+
+dkms-check:
+	scripts/dkms-check.sh
 
 # Longer runs: 10 minutes of fuzzing, longer concurrency and churn.
 stress: $(KSRC)/.stamp
@@ -121,4 +134,4 @@ clean:
 distclean: clean
 	rm -rf $(CACHE)
 
-.PHONY: deps all modules tools selftests sparse checkpatch unit vmtest check stress demo clean distclean
+.PHONY: deps all modules tools selftests sparse checkpatch unit vmtest check check-all dkms-check stress demo clean distclean

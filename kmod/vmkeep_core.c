@@ -609,12 +609,12 @@ static int vmkeep_debugfs_show(struct seq_file *m, void *unused)
 		   atomic_read(&vmkeep_nr_files));
 	for (i = 0; i < vmkeep_nr_pools; i++) {
 		pool = vmkeep_pools[i];
-		seq_printf(m, "pool %u %pa+%#llx node %d %s damage %u generation %llu handoffs %llu free %llu regions %u flags %#x restore_ns %llu\n",
+		seq_printf(m, "pool %u %pa+%#llx node %d %s damage %u generation %llu handoffs %llu free %llu regions %u flags %#x restore_ns %llu commit_ns %llu\n",
 			   i, &pool->base, pool->size, pool->node,
 			   pool_state_str[pool->fmt.state], pool->fmt.damage,
 			   pool->fmt.generation, pool->fmt.handoffs,
 			   vmkeep_pool_free_bytes(pool), pool->nr_regions,
-			   pool->flags, pool->restore_ns);
+			   pool->flags, pool->restore_ns, pool->commit_ns);
 		list_for_each_entry(region, &pool->regions, link) {
 			seq_printf(m, "  region %s id %llu length %llu %s q %u uid %u gid %u mode %o flags %#x open %d mapped %d pmd_faults %lld pte_faults %lld extents",
 				   region->fmt.name, region->fmt.id,

@@ -31,6 +31,7 @@
  * @freed: regions freed while still open: their memory is not free yet
  * @nr_regions: entries of @regions
  * @restore_ns: time taken to validate and restore at load
+ * @commit_ns: time the last metadata write took (FREEZE, reboot)
  * @flags: VMKEEP_POOL_CLEAN_HANDOFF, VMKEEP_POOL_RESTORED
  *
  * Everything but @index, @base, @size, @node, @pgmap and @va is
@@ -50,6 +51,7 @@ struct vmkeep_pool {
 	struct list_head freed;
 	unsigned int nr_regions;
 	u64 restore_ns;
+	u64 commit_ns;
 	u32 flags;
 };
 

@@ -147,6 +147,7 @@ void *vmkeep_region_va(const struct vmkeep_region *region, u64 offset,
 void vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags)
 {
 	struct vmkeep_region *region;
+	ktime_t t0 = ktime_get();
 	u32 i = 0;
 
 	if (pool->fmt.state != VMKEEP_POOL_READY)
@@ -155,6 +156,7 @@ void vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags)
 	list_for_each_entry(region, &pool->regions, link)
 		vmkeep_fmt_put(pool->va, &pool->fmt, i++, &region->fmt);
 	vmkeep_fmt_commit(pool->va, &pool->fmt, i, flags);
+	pool->commit_ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
 }
 
 static void pool_drop_regions(struct vmkeep_pool *pool)

@@ -32,7 +32,7 @@ rc=0
 echo 1..7
 export DEBIAN_FRONTEND=noninteractive
 t apt-get -qq update
-t apt-get install -y -qq --no-install-recommends linux-headers-\$krel
+t apt-get install -y -qq --no-install-recommends openssl linux-headers-\$krel
 rm -rf /usr/src/vmkeep-\$ver /var/lib/dkms/vmkeep
 tar -C /usr/src -xf "$work/src.tar"
 t dkms add vmkeep/\$ver
@@ -40,6 +40,7 @@ t dkms build vmkeep/\$ver -k \$krel
 t dkms install vmkeep/\$ver -k \$krel
 ko=\$(find /lib/modules/\$krel -name 'vmkeep.ko*' | head -1)
 t test "\$(modinfo -F vermagic "\$ko" | cut -d' ' -f1)" = \$krel
+cat /var/lib/dkms/vmkeep/\$ver/build/make.log >>"$work/log" 2>/dev/null || true
 t dkms remove vmkeep/\$ver --all
 exit \$rc
 EOS

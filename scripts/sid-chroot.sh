@@ -16,16 +16,16 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${CACHE:-$top/.cache}
 root=$CACHE/chroot/sid
-pkgs=gcc-16,make,libelf-dev,bc,flex,bison,dwarves,kmod,dkms
+pkgs=gcc-16,make,libelf-dev,bc,flex,bison,dwarves,kmod,sparse,dkms
 
-if [ ! -e "$root/.stamp" ]; then
+if [ "$(cat "$root/.stamp" 2>/dev/null)" != "$pkgs" ]; then
 	echo "sid-chroot: creating $root" >&2
 	rm -rf "$root"
 	mkdir -p "$CACHE/chroot"
 	mmdebstrap --quiet --variant=minbase --include="$pkgs" \
 		--aptopt='Acquire::Check-Valid-Until "false"' \
 		sid "$root" http://deb.debian.org/debian >&2
-	touch "$root/.stamp"
+	echo "$pkgs" >"$root/.stamp"
 fi
 
 case $PWD/ in

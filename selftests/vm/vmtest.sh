@@ -18,7 +18,7 @@
 # refcount_t/panic).  A step that did not run fails.  Exits non-zero on
 # any failure; the run directory (console.log, results.log) is kept then.
 #
-# Environment: VM_MEM (MiB; default 2048 or the plan's "# mem: N"), VM_POOL
+# Environment: VMKEEP_KO (the module; kmod/vmkeep.ko), VM_MEM (MiB; default 2048 or the plan's "# mem: N"), VM_POOL
 # (SIZE@ADDR; default 512M@0x40000000 or the plan's "# pool: SIZE@ADDR"),
 # VM_TIMEOUT (seconds per boot, 300), VM_ACCEL (tcg|kvm|auto, auto).
 
@@ -43,6 +43,14 @@ plan=${1:?usage: vmtest.sh [-v] [-k KERNEL_ENV] [-o DIR] PLAN}
 [ -n "$kenv" ] || kenv=$("$top/scripts/fetch-kernel.sh" "${KVER:-6.12}")
 # shellcheck source=/dev/null
 . "$kenv"
+
+# One tree builds for several kernels: refuse a module built for another.
+ko=${VMKEEP_KO:-$top/kmod/vmkeep.ko}
+magic=$(modinfo -F vermagic "$ko" | cut -d' ' -f1)
+if [ "$magic" != "$KREL" ]; then
+	echo "vmtest: $ko is built for '$magic', not $KREL" >&2
+	exit 1
+fi
 
 # A plan may ask for more memory: "# mem: MiB".
 mem=${VM_MEM:-$(sed -n 's/^# mem: *\([0-9]*\).*/\1/p' "$plan" | head -1)}
@@ -80,7 +88,7 @@ build_initramfs() {
 
 	m=$root/lib/modules/$KREL
 	mkdir -p "$m/extra"
-	install -m 0644 "$top/kmod/vmkeep.ko" "$m/extra/"
+	install -m 0644 "$ko" "$m/extra/vmkeep.ko"
 	cp "$MODDIR"/modules.{order,builtin,builtin.modinfo} "$m/"
 	depmod -b "$root" "$KREL"
 
