@@ -5,7 +5,10 @@
 #
 #   make                  module (W=1, warnings are errors) and tools
 #   make check            host unit tests, sparse, checkpatch, VM tests
-#   make check KVER=6.1   the same on Debian 12's own kernel
+#   make check KVER=6.1   the same on Debian 12's own kernel (KVER=7: sid's 7.x)
+#   make check-all        6.12, 6.1 and 7, then DKMS
+#   make bench            vmkeep vs memfd, hugetlbfs, full copy (benchmarks.rst)
+#   make install          vmkeepctl, man page, bash completion
 #   make demo             the main job, step by step, in a VM
 #   make stress           longer fuzzing, concurrency and kexec churn
 #   make sparse | checkpatch
@@ -113,10 +116,28 @@ check-all:
 dkms-check:
 	scripts/dkms-check.sh
 
+# vmkeep beside memfd, hugetlbfs and a full RAM copy, in one VM run:
+# samples in $(BENCH)/vm/results.txt, then bench.json, the plots and
+# Documentation/benchmarks.rst.  Not part of make check: nothing is timed
+# there.
+BENCH := $(CACHE)/bench
+bench: selftests
+	$(MAKE) KDIR=$(VM_KDIR) modules
+	@mkdir -p $(BENCH)
+	VM_TIMEOUT=900 selftests/vm/vmtest.sh -k $(VM_KENV) -o $(BENCH)/vm \
+		selftests/vm/plans/bench.plan > $(BENCH)/ktap.txt || \
+		{ cat $(BENCH)/ktap.txt; exit 1; }
+	scripts/bench-report.sh $(BENCH)/vm/results.txt $(BENCH) Documentation
+
 # Longer runs: 10 minutes of fuzzing, longer concurrency and churn.
 stress: $(KSRC)/.stamp
 	$(MAKE) -C tools stress-fuzz
 	$(MAKE) vmtest PLANS=selftests/vm/plans/stress.plan
+
+# The tool, its man page and bash completion (PREFIX, DESTDIR); the module
+# installs with DKMS (dkms.conf) or "make modules_install" of Kbuild.
+install uninstall:
+	$(MAKE) -C tools $@
 
 deps:
 	scripts/install-deps.sh
@@ -134,4 +155,4 @@ clean:
 distclean: clean
 	rm -rf $(CACHE)
 
-.PHONY: deps all modules tools selftests sparse checkpatch unit vmtest check check-all dkms-check stress demo clean distclean
+.PHONY: deps all modules tools selftests sparse checkpatch unit vmtest check check-all dkms-check bench install uninstall stress demo clean distclean

@@ -153,6 +153,7 @@ cpu=max
 # one TCG thread for both vCPUs keeps code modification coherent.
 [ "$accel" = tcg ] && accel=tcg,thread=single
 log "kernel $KREL, $accel, ${mem} MiB, pool $pool, $stages stage(s), initramfs $(du -h "$dir/initrd.img" | cut -f1)"
+printf 'KREL=%s\nACCEL=%s\nMEM=%s\nPOOL=%s\n' "$KREL" "$accel" "$mem" "$pool" >"$dir/vm.env"
 
 : >"$dir/results.log"
 if [ $verbose = 1 ]; then

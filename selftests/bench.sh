@@ -1,0 +1,135 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench.sh STEP [ARGS] - the guest side of make bench (vm/plans/bench.plan)
+#
+# Prints KTAP, and every sample as "# bench: GROUP LABEL METRIC VALUE REP"
+# for scripts/bench-report.sh.  A step fails only when an operation fails;
+# no time is judged here.
+#
+#   handoff-setup REPS  fill pools 0-6 (one module load each, so every
+#                       pool gets exactly its regions), load all pools,
+#                       then time REPS metadata writes (FREEZE)
+#   handoff-restore REP restore time of each pool at this load (after kexec)
+#   map MIB REPS        touch every page: vmkeep, memfd, memfd THP, hugetlbfs
+#   alloc MIB REPS      ALLOC vs memfd + fallocate, and the zeroing
+#   full REPS MIB...    full RAM copy: save and restore in this kernel
+#   save REP MIB...     vmkeep: save each VM, keeping its RAM for the kexec
+#   restore REP MIB...  vmkeep: restore each VM after the kexec
+
+set -u
+step=${1:?usage: bench.sh STEP [ARGS]}
+shift
+# Pool i holds handoff configuration i: LABEL:MIB:COUNT.  The first pool
+# restored pays for what runs for the first time (under TCG, translating
+# the code): it is reported on its own.
+configs="first:2:1 size-64M:64:1 size-1G:1024:1 size-3G:3072:1 count-1:2:1 count-100:2:100 count-1000:2:1000"
+ko=/lib/modules/$(uname -r)/extra/vmkeep.ko
+n=0
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fi
+}
+cmdline_pool() {
+	tr ' ' '\n' </proc/cmdline | sed -n 's/^vmkeep\.pools=//p' |
+		tr ',' '\n' | sed -n "$(($1 + 1))p"
+}
+# debugfs: the commit_ns of pool $1.
+commit_ns() {
+	sed -n "s/^pool $1 .* commit_ns \([0-9]*\).*/\1/p" /sys/kernel/debug/vmkeep/state
+}
+# Runs e2e_qemu.sh, turning its "# e2e:" lines into samples.
+e2e() {
+	mode=$1 mib=$2 label=$3 rep=$4
+	E2E_TAG=-$mib E2E_VERIFY=0 e2e_qemu.sh "$mode" "$mib" >/tmp/bench.e2e
+	rc=$?
+	grep -v '^\(TAP\|1\.\.\)' /tmp/bench.e2e | sed 's/^\(not \)\?ok [0-9]* /# &/'
+	sed -n "s/^# e2e: vmkeep save: \([0-9]*\) KiB .*, \([0-9]*\) ms .*/ram_kib \1\nsave_ms \2/p
+		s/^# e2e: vmkeep restore: \([0-9]*\) ms .*/restore_ms \1/p
+		s/^# e2e: full copy: \([0-9]*\) KiB .*, save \([0-9]*\) ms, restore \([0-9]*\) ms/ram_kib \1\nsave_ms \2\nrestore_ms \3/p" \
+		/tmp/bench.e2e | while read -r metric v; do
+		echo "# bench: downtime $label $metric $v $rep"
+	done
+	ok $rc "$mode $label rep $rep"
+}
+
+echo "TAP version 13"
+case $step in
+handoff-setup)
+	reps=$1
+	i=0
+	for c in $configs; do
+		label=${c%%:*} mib=${c#*:} count=${c##*:}
+		mib=${mib%:*}
+		rmmod vmkeep 2>/dev/null
+		insmod "$ko" pools="$(cmdline_pool $i)" &&
+			vkbench fill "h$i" "$mib" "$count" | sed 's/^/# /'
+		ok $? "pool $i: $label, $count x $mib MiB"
+		i=$((i + 1))
+	done
+	rmmod vmkeep && modprobe vmkeep
+	ok $? "all pools loaded"
+	for rep in $(seq "$reps"); do
+		vmkeepctl freeze >/dev/null
+		i=0
+		for c in $configs; do
+			echo "# bench: handoff ${c%%:*} commit_us $(($(commit_ns $i) / 1000)) $rep"
+			i=$((i + 1))
+		done
+		vmkeepctl thaw
+		ok $? "metadata write rep $rep"
+	done
+	;;
+handoff-restore)
+	rep=$1
+	i=0
+	vkbench pools >/tmp/bench.pools
+	for c in $configs; do
+		label=${c%%:*} count=${c##*:}
+		set -- $(sed -n "$((i + 1))p" /tmp/bench.pools)
+		echo "# bench: handoff $label restore_us $(($4 / 1000)) $rep"
+		echo "# bench: handoff $label meta_bytes $5 $rep"
+		echo "# bench: handoff $label meta_bytes_per_region $(($5 / count)) $rep"
+		[ "$2" = "$count" ] && [ "$3" = "$count" ]
+		ok $? "pool $i: $label: $2 regions, $3 incoming, $count expected"
+		i=$((i + 1))
+	done
+	;;
+map)
+	mib=$1 reps=$2
+	thp=/sys/kernel/mm/transparent_hugepage/shmem_enabled
+	echo $((mib / 2)) >/proc/sys/vm/nr_hugepages
+	for b in vmkeep memfd memfd-thp hugetlb; do
+		if [ $b = memfd-thp ]; then echo always; else echo never; fi >$thp
+		vkbench touch $b "$mib" "$reps"
+		ok $? "map $b: $reps x $mib MiB"
+	done
+	echo 0 >/proc/sys/vm/nr_hugepages
+	;;
+alloc)
+	vkbench alloc "$1" "$2"
+	ok $? "alloc: $2 x $1 MiB"
+	;;
+full)
+	reps=$1
+	shift
+	for rep in $(seq "$reps"); do
+		for mib; do
+			e2e baseline "$mib" "full-${mib}M" "$rep"
+		done
+	done
+	;;
+save|restore)
+	rep=$1
+	shift
+	for mib; do
+		e2e "$step" "$mib" "vmkeep-${mib}M" "$rep"
+	done
+	;;
+*)
+	echo "bench.sh: unknown step $step" >&2
+	exit 2
+	;;
+esac
+echo "1..$n"
