@@ -52,11 +52,12 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
  * 6.15: ZONE_DEVICE pages are mapped as refcounted folios, as device-dax
  * does since (vmf_insert_folio_pmd(), vmf_insert_page_mkwrite()); a PMD
  * entry needs a PMD-order folio, so the pool's struct pages are made 2 MiB
- * compound pages.  The VMA must not be VM_MIXEDMAP then, or unmap takes it
- * for special (vma_is_special_huge()) and leaks the folio's rmap and
- * reference.  Before, the pages were inserted as devmap pfn_t entries,
- * which carry neither and need VM_MIXEDMAP for unmap and fork to leave
- * them alone.  6.17 removed pfn_t.
+ * compound pages.  The VMA must not be VM_MIXEDMAP then, or the THP code
+ * takes it for special (vma_is_special_huge()) and drops entries without
+ * the folio's rmap and reference, e.g. splitting a PMD on a partial
+ * munmap.  Before, the pages were inserted as devmap pfn_t entries, which
+ * carry neither and need VM_MIXEDMAP for unmap and fork to leave them
+ * alone.  Mapped folios count in the mapper's RSS from 6.15 on.
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
 #include <linux/pfn_t.h>

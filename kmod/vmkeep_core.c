@@ -150,6 +150,7 @@ static struct vmkeep_pool *pool_pick(const struct vmkeep_alloc *cmd)
 
 	for (i = 0; i < vmkeep_nr_pools; i++) {
 		pool = vmkeep_pools[i];
+		vmkeep_pool_reap(pool);
 		if (pool->fmt.state == VMKEEP_POOL_DAMAGED)
 			continue;
 		if ((cmd->flags & VMKEEP_ALLOC_NODE) && pool->node != cmd->node)
@@ -437,6 +438,8 @@ static int vmkeep_ioc_status(struct vmkeep_ucmd *ucmd)
 	if (cmd->flags)
 		return -EOPNOTSUPP;
 	guard(mutex)(&vmkeep_lock);
+	for (i = 0; i < vmkeep_nr_pools; i++)
+		vmkeep_pool_reap(vmkeep_pools[i]);
 	cmd->out_flags = vmkeep_frozen ? VMKEEP_STATUS_FROZEN : 0;
 	if (vmkeep_nr_pools > cmd->num_pools) {
 		cmd->num_pools = vmkeep_nr_pools;

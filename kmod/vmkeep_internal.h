@@ -29,9 +29,11 @@
  * @nr_units: bits in @used
  * @regions: &struct vmkeep_region.link, in metadata order
  * @freed: regions freed while still open: their memory is not free yet
+ * @held: regions freed and closed whose pages someone still holds (a pin,
+ *        a pipe buffer): their memory is not free until it is let go
  * @nr_regions: entries of @regions
  * @restore_ns: time taken to validate and restore at load
- * @commit_ns: time the last metadata write took (FREEZE, reboot)
+ * @commit_ns: time the last metadata write took
  * @flags: VMKEEP_POOL_CLEAN_HANDOFF, VMKEEP_POOL_RESTORED
  *
  * Everything but @index, @base, @size, @node, @pgmap and @va is
@@ -49,6 +51,7 @@ struct vmkeep_pool {
 	unsigned long nr_units;
 	struct list_head regions;
 	struct list_head freed;
+	struct list_head held;
 	unsigned int nr_regions;
 	u64 restore_ns;
 	u64 commit_ns;
@@ -58,7 +61,8 @@ struct vmkeep_pool {
 /**
  * struct vmkeep_region - a named piece of a pool
  * @kref: held by the pool's list until FREE, and by every open file
- * @link: in &vmkeep_pool.regions, after FREE in &vmkeep_pool.freed
+ * @link: in &vmkeep_pool.regions, after FREE in &vmkeep_pool.freed, after
+ *        the last put in &vmkeep_pool.held while its pages are held
  * @pool: the pool the memory comes from
  * @fmt: name, owner, flags and extents, as stored on the pool
  * @state: VMKEEP_STATE_*
@@ -95,6 +99,7 @@ void vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags);
 void vmkeep_pool_format(struct vmkeep_pool *pool);
 int vmkeep_pool_reserve(struct vmkeep_pool *pool, struct vmkeep_fmt_region *r);
 void vmkeep_pool_rebuild(struct vmkeep_pool *pool);
+void vmkeep_pool_reap(struct vmkeep_pool *pool);
 u64 vmkeep_pool_free_bytes(const struct vmkeep_pool *pool);
 void *vmkeep_region_va(const struct vmkeep_region *region, u64 offset,
 		       u64 *contig, phys_addr_t *phys);
@@ -106,6 +111,8 @@ struct vmkeep_region *vmkeep_region_new(struct vmkeep_pool *pool,
 					const struct vmkeep_fmt_region *fmt,
 					u32 state);
 void vmkeep_region_put(struct vmkeep_region *region);
+bool vmkeep_region_held(const struct vmkeep_region *region);
+void vmkeep_region_destroy(struct vmkeep_region *region);
 struct file *vmkeep_region_file(struct vmkeep_region *region);
 void vmkeep_region_zero(struct vmkeep_region *region);
 

@@ -68,6 +68,25 @@ void vmkeep_pool_rebuild(struct vmkeep_pool *pool)
 		pool_mark(pool, &region->fmt);
 	list_for_each_entry(region, &pool->freed, link)
 		pool_mark(pool, &region->fmt);
+	list_for_each_entry(region, &pool->held, link)
+		pool_mark(pool, &region->fmt);
+}
+
+/* Gives back the memory of held regions that nobody holds any more. */
+void vmkeep_pool_reap(struct vmkeep_pool *pool)
+{
+	struct vmkeep_region *region, *tmp;
+	bool changed = false;
+
+	list_for_each_entry_safe(region, tmp, &pool->held, link) {
+		if (vmkeep_region_held(region))
+			continue;
+		list_del(&region->link);
+		vmkeep_region_destroy(region);
+		changed = true;
+	}
+	if (changed)
+		vmkeep_pool_rebuild(pool);
 }
 
 u64 vmkeep_pool_free_bytes(const struct vmkeep_pool *pool)
@@ -274,6 +293,13 @@ static int pool_restore(struct vmkeep_pool *pool)
 static void pool_destroy(struct vmkeep_pool *pool)
 {
 	pool_drop_regions(pool);
+	vmkeep_pool_reap(pool);
+	if (!list_empty(&pool->held)) {
+		/* Its struct pages must outlive the holders: keep everything. */
+		pr_err("pool %u [mem %pa+%#llx]: pages still held, pool left claimed\n",
+		       pool->index, &pool->base, pool->size);
+		return;
+	}
 	if (pool->va)
 		memunmap_pages(&pool->pgmap);
 	release_mem_region(pool->base, pool->size);
@@ -328,6 +354,7 @@ static int pool_add(phys_addr_t base, u64 size)
 	pool->node = phys_to_target_node(base);
 	INIT_LIST_HEAD(&pool->regions);
 	INIT_LIST_HEAD(&pool->freed);
+	INIT_LIST_HEAD(&pool->held);
 	pool->nr_units = size >> UNIT_SHIFT;
 	pool->used = bitmap_zalloc(pool->nr_units, GFP_KERNEL);
 	if (!pool->used)

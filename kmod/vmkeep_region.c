@@ -64,15 +64,51 @@ struct vmkeep_region *vmkeep_region_new(struct vmkeep_pool *pool,
 }
 
 /* The memory returns to the pool only when the last file is gone. */
+void vmkeep_region_destroy(struct vmkeep_region *region)
+{
+	kfree(region);
+	atomic_dec(&vmkeep_nr_objects);
+}
+
+/*
+ * Whether anyone but the pool still holds a page of @region.  Mappings
+ * and files are gone by now, but a reference taken through them (a
+ * long-term pin, a page in a pipe after vmsplice()) may outlive both, and
+ * memory handed to the next region must not be reachable through it.
+ * The pool's pages keep a reference of their own (MEMORY_DEVICE_GENERIC).
+ */
+bool vmkeep_region_held(const struct vmkeep_region *region)
+{
+	unsigned long pfn, end;
+	phys_addr_t phys;
+	u64 off, contig;
+
+	for (off = 0; off < region->fmt.length; off += contig) {
+		vmkeep_region_va(region, off, &contig, &phys);
+		end = PHYS_PFN(phys + contig);
+		for (pfn = PHYS_PFN(phys); pfn < end;
+		     pfn += 1UL << VMKEEP_VMEMMAP_SHIFT)
+			if (folio_ref_count(pfn_folio(pfn)) > 1)
+				return true;
+	}
+	return false;
+}
+
 static void vmkeep_region_release(struct kref *kref)
 {
 	struct vmkeep_region *region =
 		container_of(kref, struct vmkeep_region, kref);
+	struct vmkeep_pool *pool = region->pool;
 
 	list_del(&region->link);
-	vmkeep_pool_rebuild(region->pool);
-	kfree(region);
-	atomic_dec(&vmkeep_nr_objects);
+	if (vmkeep_region_held(region)) {
+		pr_warn("region '%s': pages still held after free, its memory stays used until they are let go\n",
+			region->fmt.name);
+		list_add_tail(&region->link, &pool->held);
+		return;
+	}
+	vmkeep_pool_rebuild(pool);
+	vmkeep_region_destroy(region);
 }
 
 /* Caller holds vmkeep_lock: the last put changes the pool's free map. */

@@ -7,6 +7,7 @@
  * with at least 300 MiB free; every region made here is named "t-*" and
  * freed in the teardown.
  */
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -456,6 +457,47 @@ TEST_F(vmkeep, gup)
 	EXPECT_EQ(0x3c, buf[sizeof(buf) - 1]);
 	munmap(p, 2 * MiB);
 	close(fd);
+}
+
+/*
+ * Test Case: a page still held after FREE (here by a pipe, after
+ * vmsplice()) keeps its memory out of the next ALLOC, which would zero
+ * it under the holder, and the memory returns once the page is let go.
+ */
+TEST_F(vmkeep, held_pages)
+{
+	struct vmkeep_pool_info before, held, after;
+	char *p, buf[4096];
+	struct iovec iov;
+	int fd, pfd[2];
+
+	ASSERT_EQ(0, vk_pool(self->dev, 0, &before));
+	fd = vk_alloc(self->dev, "t-held", 2 * MiB, 0);
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, 2 * MiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0x5a, sizeof(buf));
+	ASSERT_EQ(0, pipe(pfd));
+	iov = (struct iovec){ p, sizeof(buf) };
+	ASSERT_EQ((ssize_t)sizeof(buf), vmsplice(pfd[1], &iov, 1, 0));
+	munmap(p, 2 * MiB);
+	close(fd);
+	ASSERT_EQ(0, vk_free(self->dev, "t-held"));
+	ASSERT_EQ(0, vk_pool(self->dev, 0, &held));
+	EXPECT_EQ(before.free - 2 * MiB, held.free);
+
+	/* All the free memory, zeroed by ALLOC: the held page is not in it. */
+	fd = vk_alloc(self->dev, "t-rest", held.free, 0);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ((ssize_t)sizeof(buf), read(pfd[0], buf, sizeof(buf)));
+	EXPECT_EQ(0x5a, buf[0]);
+	EXPECT_EQ(0x5a, buf[sizeof(buf) - 1]);
+	close(pfd[0]);
+	close(pfd[1]);
+	ASSERT_EQ(0, vk_free(self->dev, "t-rest"));
+	ASSERT_EQ(0, vk_pool(self->dev, 0, &after));
+	EXPECT_EQ(before.free, after.free);
 }
 
 /* Test Case: out of fds, ALLOC fails with EMFILE and leaves no region behind. */

@@ -34,6 +34,8 @@ hole="0xa0000 0x100000"
 bound=$((size / 32))
 [ $bound -gt $((8 << 20)) ] && bound=$((8 << 20))
 [ $bound -lt $((2 << 20)) ] && bound=$((2 << 20))
+# A local save is not throttled (QEMU 7.2 defaults to 32 MiB/s).
+bw=100G
 dir=/tmp/e2e
 mkdir -p $dir
 ram=e2e-ram${E2E_TAG:-}
@@ -151,6 +153,7 @@ save)
 	mon "info status"
 	dump_check "save: QEMU sees the pattern in guest RAM"
 	mon "migrate_set_capability x-ignore-shared on"
+	mon "migrate_set_parameter max-bandwidth $bw"
 	t0=$(now_ms)
 	mon "stop"
 	mon "migrate \"exec:cat > $dir/state\""
@@ -199,6 +202,7 @@ baseline)
 	truncate -s $size $file
 	vkpattern fill $file $seed | sed 's/^/# /'
 	qemu_start base "memory-backend-file,id=ram0,size=${mib}M,mem-path=$file,share=on" ""
+	mon "migrate_set_parameter max-bandwidth $bw"
 	t0=$(now_ms)
 	mon "stop"
 	mon "migrate \"exec:cat > $dir/full.state\""
