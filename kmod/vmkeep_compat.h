@@ -50,7 +50,7 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 
 /*
  * 6.15: ZONE_DEVICE pages are mapped as refcounted folios, as device-dax
- * does since (vmf_insert_folio_pmd(), vmf_insert_page_mkwrite()); a PMD
+ * maps them since (vmf_insert_folio_pmd(), vmf_insert_page_mkwrite()); a PMD
  * entry needs a PMD-order folio, so the pool's struct pages are made 2 MiB
  * compound pages.  The VMA must not be VM_MIXEDMAP then, or the THP code
  * takes it for special (vma_is_special_huge()) and drops entries without

@@ -270,26 +270,43 @@ int vk_cmdline_param(const char *cmdline, const char *name,
 }
 
 /*
- * Add the "SIZE$ADDR" entries of a memmap= value to @r.  An entry the
- * kernel would not parse whole reserves nothing here: when in doubt,
- * the range counts as unreserved.
+ * x86 KASLR (arch/x86/boot/compressed/kaslr.c) keeps the decompressed
+ * kernel out of the first four memmap= ranges with an address only
+ * (MAX_MEMMAP_REGIONS); it may land on any later one.
+ */
+#define KASLR_MEMMAP	4
+
+/*
+ * Add the "SIZE$ADDR" entries of a memmap= value to @r, and those among
+ * the first KASLR_MEMMAP entries with an address to @k.  An entry the
+ * kernel would not parse whole reserves nothing here: when in doubt, the
+ * range counts as unreserved.
  */
 static void memmap_ranges(char *val, struct vk_range *r, size_t *n,
+			  struct vk_range *k, size_t *nk, unsigned int *seen,
 			  bool *backslash)
 {
 	uint64_t size, base;
 	const char *p;
-	char *e;
+	char *e, type;
 
 	while ((e = strsep(&val, ","))) {
 		if (strchr(e, '\\'))
 			*backslash = true;
-		if (parse_num(e, &p, true, &size) || *p != '$' ||
-		    parse_num(p + 1, &p, true, &base) || *p ||
-		    base + size < base || *n == MAX_RANGES)
+		if (parse_num(e, &p, true, &size) || !*p || !strchr("@#$!", *p))
+			continue;
+		type = *p;
+		if (parse_num(p + 1, &p, true, &base) || !base)
+			continue;
+		++*seen;
+		if (type != '$' || *p || base + size < base || *n == MAX_RANGES)
 			continue;
 		r[*n].start = base;
 		r[(*n)++].end = base + size;
+		if (*seen <= KASLR_MEMMAP) {
+			k[*nk].start = base;
+			k[(*nk)++].end = base + size;
+		}
 	}
 }
 
@@ -336,9 +353,10 @@ append(char *msg, size_t len, const char *fmt, ...)
  * @len: room in @msg
  *
  * A pool's regions survive only when the next kernel leaves the pool
- * alone (a memmap=SIZE$ADDR reservation covers it) and the module claims
- * it again (vmkeep.pools= lists exactly its SIZE@ADDR).  Pools without
- * regions have nothing to lose and are not checked.
+ * alone (a memmap=SIZE$ADDR reservation covers it, one of the first four
+ * memmap= ranges unless KASLR is off: see KASLR_MEMMAP) and the module
+ * claims it again (vmkeep.pools= lists exactly its SIZE@ADDR).  Pools
+ * without regions have nothing to lose and are not checked.
  *
  * Return: true when safe.
  */
@@ -346,12 +364,12 @@ bool vk_kexec_verdict(const char *cmdline,
 		      const struct vmkeep_pool_info *pools, unsigned int n,
 		      char *msg, size_t len)
 {
-	struct vk_range res[MAX_RANGES], listed[MAX_RANGES];
+	struct vk_range res[MAX_RANGES], listed[MAX_RANGES], kaslr[KASLR_MEMMAP];
 	char *buf = strdup(cmdline), *args = buf, *param, *val;
 	char *pools_val = NULL, want[128], who[192];
-	bool backslash = false;
-	unsigned int i, checked = 0;
-	size_t nres = 0;
+	bool backslash = false, nokaslr = false;
+	unsigned int i, checked = 0, seen = 0;
+	size_t nres = 0, nkaslr = 0;
 	int j, nlisted = 0;
 
 	msg[0] = '\0';
@@ -361,9 +379,10 @@ bool vk_kexec_verdict(const char *cmdline,
 	}
 	while ((param = next_param(&args, &val))) {
 		if (!val)
-			continue;
-		if (!strcmp(param, "memmap"))
-			memmap_ranges(val, res, &nres, &backslash);
+			nokaslr |= !strcmp(param, "nokaslr");
+		else if (!strcmp(param, "memmap"))
+			memmap_ranges(val, res, &nres, kaslr, &nkaslr, &seen,
+				      &backslash);
 		else if (!strcmp(param, "vmkeep.pools"))
 			pools_val = val;
 	}
@@ -385,6 +404,11 @@ bool vk_kexec_verdict(const char *cmdline,
 			       who, (uint64_t)p->base, end, backslash ?
 			       " (a memmap= value has a backslash;"
 			       " the kernel needs a plain $)" : "");
+			continue;
+		}
+		if (!nokaslr && !covered(kaslr, nkaslr, p->base, end)) {
+			append(msg, len, "%s: reserved only by a memmap= range after the %dth, which x86 KASLR does not keep the new kernel out of (use at most %d memmap= ranges, adjacent pools can share one, or nokaslr)",
+			       who, KASLR_MEMMAP, KASLR_MEMMAP);
 			continue;
 		}
 		if (!pools_val) {

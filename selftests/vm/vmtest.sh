@@ -145,7 +145,26 @@ t1=$(date +%s.%N)
 accel=$(pick_accel)
 stages=$(awk '!/^#/ && NF { if ($1 > n) n = $1 } END { print n + 0 }' "$plan")
 # memmap=SIZE$ADDR for each pool of the list.
-memmap=$(echo "$pool" | tr ',' '\n' | sed 's/\(.*\)@\(.*\)/memmap=\1$\2/' | tr '\n' ' ')
+# One memmap= per run of adjacent pools: x86 KASLR keeps the kernel out of
+# the first four memmap= ranges only, and may decompress it into a fifth.
+memmap=$(echo "$pool" | tr ',' '\n' | awk -F@ '
+	function mib(s) { return s ~ /^[0-9]+G$/ ? s * 1024 : s ~ /^[0-9]+M$/ ? s + 0 : -1 }
+	function hex(s,    i, v) {
+		if (tolower(s) !~ /^0x[0-9a-f]+$/) return -1
+		for (i = 3; i <= length(s); i++)
+			v = v * 16 + index("0123456789abcdef", tolower(substr(s, i, 1))) - 1
+		return v
+	}
+	{
+		size = mib($1); base = hex($2) / 1048576
+		if (size < 0 || base < 0) { bad = 1; exit }
+		if (n && base == end) { len[n] += size } else { start[++n] = $2; len[n] = size }
+		end = base + size
+	}
+	END {
+		if (bad || n > 4) exit 1
+		for (i = 1; i <= n; i++) printf "memmap=%dM$%s ", len[i], start[i]
+	}') || { echo "vmtest: pools $pool need more than 4 memmap= ranges" >&2; exit 1; }
 cpu=max
 [ "$accel" = kvm ] && cpu=host
 # Multi-threaded TCG can run a stale translation of kernel text that was
