@@ -61,14 +61,15 @@ sparse:
 
 # The compat header exists to test versions; the uAPI header keeps each
 # ioctl number next to its struct, as iommufd.h does.  Userspace may use
-# stdint types and libc string functions, and test for ENOSYS from a
-# syscall that may be missing (kexec_file_load).
+# stdint types and libc string functions, test for ENOSYS from a syscall
+# that may be missing (kexec_file_load), and keep a long message on one
+# line so that it can be grepped for (coding-style: "Breaking long lines").
 CHECKPATCH = $(KSRC)/scripts/checkpatch.pl --no-tree --strict --quiet --show-types \
 	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,COMPLEX_MACRO,LINUX_VERSION_CODE,CONSTANT_COMPARISON,MACRO_WITH_FLOW_CONTROL,MACRO_ARG_REUSE,LINE_SPACING,BIT_MACRO
 
 checkpatch: $(KSRC)/.stamp
 	$(CHECKPATCH) -f $$(git ls-files 'kmod/*.[ch]' 'include/*.h')
-	$(CHECKPATCH) --ignore PREFER_KERNEL_TYPES,STRCPY,CAMELCASE,VOLATILE,BIT_MACRO,PREFER_FALLTHROUGH,NEW_TYPEDEFS,ENOSYS \
+	$(CHECKPATCH) --ignore PREFER_KERNEL_TYPES,STRCPY,CAMELCASE,VOLATILE,BIT_MACRO,PREFER_FALLTHROUGH,NEW_TYPEDEFS,ENOSYS,LONG_LINE_STRING \
 		-f $$(git ls-files 'tools/*.[ch]' 'selftests/*.[ch]')
 
 # Host unit tests, then the VM plan; each writes KTAP to .cache/results.

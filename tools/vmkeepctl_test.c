@@ -184,6 +184,9 @@ static const struct vmkeep_pool_info one[] = {
 	POOL(0x200000000ULL, 2 * GiB, 0),
 };
 
+/* Three memmap= ranges away from the pools */
+#define THREE "memmap=1M$1G memmap=1M$2G memmap=1M$3G "
+
 /* 4G@0x100000000 and 1G@0x300000000, both with regions */
 static const struct vmkeep_pool_info two[] = {
 	POOL(0x100000000ULL, 4 * GiB, 2),
@@ -210,16 +213,12 @@ TEST(kexec_verdict)
 		  "memmap=2G$0x100000000 memmap=2G$0x180000000 vmkeep.pools=4G@0x100000000",
 		  true },
 		/* x86 KASLR avoids only the first four memmap= ranges */
-		{ one, "memmap=1M$1G memmap=1M$2G memmap=1M$3G memmap=1M@0x1000000 memmap=4G$4G vmkeep.pools=4G@4G",
-		  false },
+		{ one, THREE "memmap=1M@0x1000000 memmap=4G$4G vmkeep.pools=4G@4G", false },
 		{ one, "memmap=1M$1G,1M$2G,1M$3G,1M#0x1000000,4G$4G vmkeep.pools=4G@4G", false },
-		{ one, "memmap=1M$1G memmap=1M$2G memmap=1M$3G memmap=1M@0x1000000 memmap=4G$4G vmkeep.pools=4G@4G nokaslr",
-		  true },
-		{ one, "memmap=1M$1G memmap=1M$2G memmap=4G$4G memmap=1M$3G memmap=1M$5G vmkeep.pools=4G@4G",
-		  true },
+		{ one, THREE "memmap=1M@0x1000000 memmap=4G$4G vmkeep.pools=4G@4G nokaslr", true },
+		{ one, "memmap=1M$1G,1M$2G,4G$4G memmap=1M$3G,1M$5G vmkeep.pools=4G@4G", true },
 		/* one without an address is a limit, not a range */
-		{ one, "memmap=64M memmap=1M$1G memmap=1M$2G memmap=1M$3G memmap=4G$4G vmkeep.pools=4G@4G",
-		  true },
+		{ one, "memmap=64M " THREE "memmap=4G$4G vmkeep.pools=4G@4G", true },
 		{ one, "memmap=8G$0xc0000000 vmkeep.pools=4G@0x100000000", true },
 		{ one, "memmap=4G$0x100000000 vmkeep.pools=4G@0x100000000,2G@0x200000000", true },
 		{ one, "\"memmap=4G$0x100000000\" vmkeep.pools=\"4G@0x100000000\"", true },
@@ -300,7 +299,7 @@ TEST(kexec_verdict_message)
 	EXPECT_NE(NULL, strstr(msg, "; pool 1 (1 region) needs memmap=1G$0x300000000"))
 		TH_LOG("%s", msg);
 
-	EXPECT_FALSE(vk_kexec_verdict("memmap=1M$1G memmap=1M$2G memmap=1M$3G memmap=1M$5G memmap=4G$4G vmkeep.pools=4G@4G",
+	EXPECT_FALSE(vk_kexec_verdict(THREE "memmap=1M$5G memmap=4G$4G vmkeep.pools=4G@4G",
 				      one, 2, msg, sizeof(msg)));
 	EXPECT_NE(NULL, strstr(msg, "after the 4th, which x86 KASLR")) TH_LOG("%s", msg);
 
