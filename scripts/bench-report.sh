@@ -129,7 +129,10 @@ Handoff
 
 Each configuration lives in its own pool, so the module reports its
 restore time (validating the metadata, rebuilding the pool, creating the
-region objects) separately; each kexec is one repetition.  The first pool
+region objects) separately; each kexec is one repetition.  The three
+sizes live in pools of the same size (3 GiB), so that only the region
+size differs: a pool's restore runs right after its struct pages are set
+up, and that leaves caches colder the larger the pool is.  The first pool
 restored pays once for what runs for the first time (under TCG that
 includes translating the code), so it holds a 2 MiB region of its own and
 is reported apart.  "Write" is the metadata write of FREEZE, which the

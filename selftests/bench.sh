@@ -11,6 +11,8 @@
 #                       pool gets exactly its regions), load all pools,
 #                       then time REPS metadata writes (FREEZE)
 #   handoff-restore REP restore time of each pool at this load (after kexec)
+#   work-only           reload the module with pool 7 alone, so that the
+#                       other steps cannot allocate from pools 0-6
 #   map MIB REPS        touch every page: vmkeep, memfd, memfd THP, hugetlbfs
 #   alloc MIB REPS      ALLOC vs memfd + fallocate, and the zeroing
 #   full REPS MIB...    full RAM copy: save and restore in this kernel
@@ -95,6 +97,10 @@ handoff-restore)
 		ok $? "pool $i: $label: $2 regions, $3 incoming, $count expected"
 		i=$((i + 1))
 	done
+	;;
+work-only)
+	rmmod vmkeep && insmod "$ko" pools="$(cmdline_pool 7)"
+	ok $? "module reloaded with pool 7 ($(cmdline_pool 7)) alone"
 	;;
 map)
 	mib=$1 reps=$2
