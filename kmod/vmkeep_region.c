@@ -83,8 +83,12 @@ bool vmkeep_region_held(const struct vmkeep_region *region)
 	phys_addr_t phys;
 	u64 off, contig;
 
+	/* Quarantined extents are not to be trusted, and were never mapped. */
+	if (region->state == VMKEEP_STATE_QUARANTINED)
+		return false;
 	for (off = 0; off < region->fmt.length; off += contig) {
-		vmkeep_region_va(region, off, &contig, &phys);
+		if (!vmkeep_region_va(region, off, &contig, &phys))
+			break;
 		end = PHYS_PFN(phys + contig);
 		for (pfn = PHYS_PFN(phys); pfn < end;
 		     pfn += 1UL << VMKEEP_VMEMMAP_SHIFT)
