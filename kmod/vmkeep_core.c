@@ -12,7 +12,10 @@
  * One mutex, vmkeep_lock, serialises every change of pools, regions and
  * metadata: changes are rare (a VM starts or stops) and each is written
  * through to the pool at once.  The data path - faults, read, write -
- * takes no lock.
+ * takes no lock.  Nothing that can wait on userspace or take long runs
+ * under it: replies are built in kernel memory and copied out after the
+ * unlock, ALLOC zeroes a region while it is pending (invisible), and
+ * pages are checked for holders by the reaper.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -61,34 +64,57 @@ static int vmkeep_respond(struct vmkeep_ucmd *ucmd, size_t size)
 	return 0;
 }
 
-static struct vmkeep_region *region_find(const char *name)
+static struct vmkeep_region *region_find_in(struct list_head *list,
+					    const char *name)
 {
 	struct vmkeep_region *region;
-	unsigned int i;
 
-	for (i = 0; i < vmkeep_nr_pools; i++)
-		list_for_each_entry(region, &vmkeep_pools[i]->regions, link)
-			if (!strcmp(region->fmt.name, name))
-				return region;
+	list_for_each_entry(region, list, link)
+		if (!strcmp(region->fmt.name, name))
+			return region;
 	return NULL;
 }
 
-/* Names from userspace for lookups: terminated and non-empty. */
-static struct vmkeep_region *region_lookup(char *name)
+/* A live region, or with @pending also one whose ALLOC is running. */
+static struct vmkeep_region *region_find(const char *name, bool pending)
 {
-	if (!memchr(name, 0, VMKEEP_NAME_LEN) || !name[0])
-		return ERR_PTR(-EINVAL);
-	return region_find(name) ?: ERR_PTR(-ENOENT);
+	struct vmkeep_region *region = NULL;
+	unsigned int i;
+
+	lockdep_assert_held(&vmkeep_lock);
+	for (i = 0; i < vmkeep_nr_pools && !region; i++) {
+		region = region_find_in(&vmkeep_pools[i]->regions, name);
+		if (!region && pending)
+			region = region_find_in(&vmkeep_pools[i]->pending, name);
+	}
+	return region;
 }
 
-static bool region_is_owner(const struct vmkeep_region *region)
+/*
+ * capable() writes an audit record for each denial: ask it at most once
+ * per ioctl, and only when the caller's own rights are not enough.
+ */
+struct vmkeep_caller {
+	int admin;	/* -1 until asked */
+};
+
+static bool caller_is_admin(struct vmkeep_caller *caller)
+{
+	if (caller->admin < 0)
+		caller->admin = capable(CAP_SYS_ADMIN);
+	return caller->admin;
+}
+
+static bool region_is_owner(const struct vmkeep_region *region,
+			    struct vmkeep_caller *caller)
 {
 	return uid_eq(current_fsuid(), make_kuid(&init_user_ns, region->fmt.uid)) ||
-	       capable(CAP_SYS_ADMIN);
+	       caller_is_admin(caller);
 }
 
 /* Read and write access, checked as for a file with the region's mode. */
-static bool region_may_open(const struct vmkeep_region *region)
+static bool region_may_open(const struct vmkeep_region *region,
+			    struct vmkeep_caller *caller)
 {
 	u32 mode = region->fmt.mode;
 
@@ -96,12 +122,41 @@ static bool region_may_open(const struct vmkeep_region *region)
 		mode >>= 6;
 	else if (in_group_p(make_kgid(&init_user_ns, region->fmt.gid)))
 		mode >>= 3;
-	return (mode & 06) == 06 || capable(CAP_SYS_ADMIN);
+	return (mode & 06) == 06 || caller_is_admin(caller);
+}
+
+enum region_access { REGION_OWNER, REGION_OPEN };
+
+/**
+ * region_lookup() - the live region @name, if the caller may use it
+ * @name: from userspace: terminated and non-empty, or -EINVAL
+ * @access: %REGION_OWNER (FREE, FINISH) or %REGION_OPEN (GET)
+ *
+ * Return: the region, -ENOENT (also while its ALLOC is still running),
+ * or -EACCES.
+ */
+static struct vmkeep_region *region_lookup(char *name, enum region_access access)
+{
+	struct vmkeep_caller caller = { .admin = -1 };
+	struct vmkeep_region *region;
+
+	lockdep_assert_held(&vmkeep_lock);
+	if (!memchr(name, 0, VMKEEP_NAME_LEN) || !name[0])
+		return ERR_PTR(-EINVAL);
+	region = region_find(name, false);
+	if (!region)
+		return ERR_PTR(-ENOENT);
+	if (access == REGION_OWNER ? !region_is_owner(region, &caller) :
+				     !region_may_open(region, &caller))
+		return ERR_PTR(-EACCES);
+	return region;
 }
 
 /*
- * Hand out a file for @region as a new fd: reserve the fd, build the file,
- * tell userspace, and only then install it.  Caller holds vmkeep_lock.
+ * Hand out a file for @region, which the caller has claimed and holds a
+ * reference on, as a new fd: reserve the fd, build the file, tell
+ * userspace, and only then install it.  Runs without vmkeep_lock: the
+ * reply may fault on userspace memory.
  */
 static int region_install_fd(struct vmkeep_region *region,
 			     struct vmkeep_ucmd *ucmd, s32 *out_fd, size_t size)
@@ -110,8 +165,10 @@ static int region_install_fd(struct vmkeep_region *region,
 	int fd, ret;
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0)
-		return fd;
+	if (fd < 0) {
+		ret = fd;
+		goto err_unclaim;
+	}
 	file = vmkeep_region_file(region);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
@@ -125,32 +182,27 @@ static int region_install_fd(struct vmkeep_region *region,
 	return 0;
 
 err_put_file:
-	/* The final release runs on return to userspace, after the unlock. */
+	/* The file's release gives up the claim. */
 	fput(file);
+	put_unused_fd(fd);
+	return ret;
 err_put_fd:
 	put_unused_fd(fd);
+err_unclaim:
+	vmkeep_region_unclaim(region);
 	return ret;
 }
 
-static void region_unlink(struct vmkeep_region *region)
-{
-	struct vmkeep_pool *pool = region->pool;
-
-	list_move(&region->link, &pool->freed);
-	pool->nr_regions--;
-	vmkeep_pool_commit(pool, 0);
-	vmkeep_region_put(region);
-}
-
+/* The pool with the most free memory that can take @cmd; no side effect. */
 static struct vmkeep_pool *pool_pick(const struct vmkeep_alloc *cmd)
 {
 	struct vmkeep_pool *pool, *best = NULL;
 	u64 free, best_free = 0;
 	unsigned int i;
 
+	lockdep_assert_held(&vmkeep_lock);
 	for (i = 0; i < vmkeep_nr_pools; i++) {
 		pool = vmkeep_pools[i];
-		vmkeep_pool_reap(pool);
 		if (pool->fmt.state == VMKEEP_POOL_DAMAGED)
 			continue;
 		if ((cmd->flags & VMKEEP_ALLOC_NODE) && pool->node != cmd->node)
@@ -169,14 +221,10 @@ static struct vmkeep_pool *pool_pick(const struct vmkeep_alloc *cmd)
 #define VMKEEP_ALLOC_FLAGS \
 	(VMKEEP_REGION_EXCLUSIVE | VMKEEP_ALLOC_NODE | VMKEEP_ALLOC_OWNER)
 
-static int vmkeep_ioc_alloc(struct vmkeep_ucmd *ucmd)
+/* The region ALLOC asks for, checked; the extents come later. */
+static int alloc_describe(const struct vmkeep_alloc *cmd,
+			  struct vmkeep_fmt_region *r)
 {
-	struct vmkeep_alloc *cmd = ucmd->cmd;
-	struct vmkeep_fmt_region r = {};
-	struct vmkeep_region *region;
-	struct vmkeep_pool *pool;
-	int ret;
-
 	if (cmd->flags & ~VMKEEP_ALLOC_FLAGS)
 		return -EOPNOTSUPP;
 	if (cmd->__reserved || cmd->mode & ~0777 ||
@@ -191,48 +239,93 @@ static int vmkeep_ioc_alloc(struct vmkeep_ucmd *ucmd)
 			return -EINVAL;
 		if (!capable(CAP_CHOWN))
 			return -EPERM;
-		r.uid = cmd->uid;
-		r.gid = cmd->gid;
+		r->uid = cmd->uid;
+		r->gid = cmd->gid;
 	} else {
 		if (cmd->uid || cmd->gid)
 			return -EINVAL;
-		r.uid = from_kuid_munged(&init_user_ns, current_fsuid());
-		r.gid = from_kgid_munged(&init_user_ns, current_fsgid());
+		r->uid = from_kuid_munged(&init_user_ns, current_fsuid());
+		r->gid = from_kgid_munged(&init_user_ns, current_fsgid());
 	}
-	strscpy(r.name, cmd->name, sizeof(r.name));
-	r.length = cmd->length;
-	r.mode = cmd->mode ?: 0600;
-	r.flags = cmd->flags & VMKEEP_REGION_EXCLUSIVE ? VMKEEP_FMT_EXCLUSIVE : 0;
+	strscpy(r->name, cmd->name, sizeof(r->name));
+	r->length = cmd->length;
+	r->mode = cmd->mode ?: 0600;
+	r->flags = cmd->flags & VMKEEP_REGION_EXCLUSIVE ? VMKEEP_FMT_EXCLUSIVE : 0;
+	return 0;
+}
+
+/* Reserve memory for a new region; it stays pending while it is zeroed. */
+static struct vmkeep_region *alloc_reserve(const struct vmkeep_alloc *cmd,
+					   const struct vmkeep_fmt_region *r)
+{
+	struct vmkeep_pool *pool;
 
 	guard(mutex)(&vmkeep_lock);
 	if (vmkeep_frozen)
-		return -EBUSY;
+		return ERR_PTR(-EBUSY);
 	if (!vmkeep_nr_pools)
-		return -ENODEV;
-	if (region_find(r.name))
-		return -EEXIST;
+		return ERR_PTR(-ENODEV);
+	if (region_find(r->name, true))
+		return ERR_PTR(-EEXIST);
 	pool = pool_pick(cmd);
 	if (!pool)
-		return -ENOSPC;
-	if (pool->fmt.state == VMKEEP_POOL_EMPTY)
-		vmkeep_pool_format(pool);
-	ret = vmkeep_pool_reserve(pool, &r);
+		return ERR_PTR(-ENOSPC);
+	return vmkeep_pool_add_region(pool, r);
+}
+
+/*
+ * The zeroed region goes into the metadata, claimed for the ALLOC's own
+ * file; or it is dropped, when zeroing failed or a FREEZE came meanwhile.
+ */
+static int alloc_publish(struct vmkeep_region *region, int ret)
+{
+	scoped_guard(mutex, &vmkeep_lock) {
+		if (!ret && vmkeep_frozen)
+			ret = -EBUSY;
+		if (!ret) {
+			vmkeep_pool_publish_region(region);
+			return vmkeep_region_claim(region, NULL);
+		}
+		vmkeep_pool_remove_region(region);
+	}
+	vmkeep_pools_reap();
+	return ret;
+}
+
+/* ALLOC could not tell userspace about the fd: the region goes again. */
+static void alloc_undo(struct vmkeep_region *region)
+{
+	scoped_guard(mutex, &vmkeep_lock)
+		if (!region->freed)
+			vmkeep_pool_remove_region(region);
+	vmkeep_pools_reap();
+}
+
+static int vmkeep_ioc_alloc(struct vmkeep_ucmd *ucmd)
+{
+	struct vmkeep_alloc *cmd = ucmd->cmd;
+	struct vmkeep_fmt_region r = {};
+	struct vmkeep_region *region;
+	int ret;
+
+	ret = alloc_describe(cmd, &r);
 	if (ret)
 		return ret;
-	region = vmkeep_region_new(pool, &r, VMKEEP_STATE_ACTIVE);
-	if (!region) {
-		vmkeep_pool_rebuild(pool);
-		return -ENOMEM;
-	}
-	region->fmt.id = pool->fmt.next_id++;
-	vmkeep_region_zero(region);
-	list_add_tail(&region->link, &pool->regions);
-	pool->nr_regions++;
-	vmkeep_pool_commit(pool, 0);
+	/* Memory held by freed regions may be free by now. */
+	vmkeep_pools_reap();
+	region = alloc_reserve(cmd, &r);
+	if (IS_ERR(region))
+		return PTR_ERR(region);
 
-	ret = region_install_fd(region, ucmd, &cmd->out_fd, sizeof(*cmd));
-	if (ret)
-		region_unlink(region);
+	/* The pool's reference: it stays on a list until the reaper runs. */
+	kref_get(&region->kref);
+	ret = alloc_publish(region, vmkeep_region_zero(region));
+	if (!ret) {
+		ret = region_install_fd(region, ucmd, &cmd->out_fd, sizeof(*cmd));
+		if (ret)
+			alloc_undo(region);
+	}
+	vmkeep_region_put(region);
 	return ret;
 }
 
@@ -240,29 +333,29 @@ static int vmkeep_ioc_get(struct vmkeep_ucmd *ucmd)
 {
 	struct vmkeep_get *cmd = ucmd->cmd;
 	struct vmkeep_region *region;
+	int ret;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
 	if (cmd->__reserved)
 		return -EINVAL;
-	guard(mutex)(&vmkeep_lock);
-	region = region_lookup(cmd->name);
-	if (IS_ERR(region))
-		return PTR_ERR(region);
-	if (!region_may_open(region))
-		return -EACCES;
-	if (region->state == VMKEEP_STATE_QUARANTINED)
-		return -EIO;
-	if ((region->fmt.flags & VMKEEP_FMT_EXCLUSIVE) &&
-	    atomic_read(&region->nr_open))
-		return -EBUSY;
-	return region_install_fd(region, ucmd, &cmd->out_fd, sizeof(*cmd));
+	scoped_guard(mutex, &vmkeep_lock) {
+		region = region_lookup(cmd->name, REGION_OPEN);
+		if (IS_ERR(region))
+			return PTR_ERR(region);
+		ret = vmkeep_region_claim(region, NULL);
+		if (ret)
+			return ret;
+		kref_get(&region->kref);
+	}
+	ret = region_install_fd(region, ucmd, &cmd->out_fd, sizeof(*cmd));
+	vmkeep_region_put(region);
+	return ret;
 }
 
 static void region_info(const struct vmkeep_region *region,
 			struct vmkeep_region_info *info)
 {
-	memset(info, 0, sizeof(*info));
 	strscpy(info->name, region->fmt.name, sizeof(info->name));
 	info->length = region->fmt.length;
 	info->id = region->fmt.id;
@@ -276,39 +369,70 @@ static void region_info(const struct vmkeep_region *region,
 	info->node = region->pool->node;
 	info->pool = region->pool->index;
 	info->nr_extents = region->fmt.nr_extents;
-	info->nr_open = atomic_read(&region->nr_open);
+	info->nr_open = region->nr_open;
 	info->nr_mapped = atomic_read(&region->nr_mapped);
+}
+
+/* Live regions; pending ones are not there yet, freed ones no more. */
+static u32 regions_count(void)
+{
+	struct vmkeep_region *region;
+	unsigned int i;
+	u32 n = 0;
+
+	lockdep_assert_held(&vmkeep_lock);
+	for (i = 0; i < vmkeep_nr_pools; i++)
+		list_for_each_entry(region, &vmkeep_pools[i]->regions, link)
+			n++;
+	return n;
+}
+
+/*
+ * LIST and STATUS: copy an array built under vmkeep_lock to userspace,
+ * or say how many entries it needs.  @items is freed.
+ */
+static int respond_array(struct vmkeep_ucmd *ucmd, size_t size,
+			 void __user *uptr, void *items, size_t item_size,
+			 u32 n, u32 *num)
+{
+	int ret = 0;
+
+	if (n > *num)
+		ret = -EMSGSIZE;
+	else if (copy_to_user(uptr, items, (size_t)n * item_size))
+		ret = -EFAULT;
+	kvfree(items);
+	if (ret == -EFAULT)
+		return ret;
+	*num = n;
+	return vmkeep_respond(ucmd, size) ?: ret;
 }
 
 static int vmkeep_ioc_list(struct vmkeep_ucmd *ucmd)
 {
 	struct vmkeep_list *cmd = ucmd->cmd;
-	struct vmkeep_region_info __user *uptr = u64_to_user_ptr(cmd->regions);
-	struct vmkeep_region_info info;
+	struct vmkeep_region_info *info = NULL;
 	struct vmkeep_region *region;
-	u32 i, n = 0;
+	u32 i, n;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
 	if (cmd->__reserved)
 		return -EINVAL;
-	guard(mutex)(&vmkeep_lock);
-	for (i = 0; i < vmkeep_nr_pools; i++)
-		n += vmkeep_pools[i]->nr_regions;
-	if (n > cmd->num_regions) {
-		cmd->num_regions = n;
-		return vmkeep_respond(ucmd, sizeof(*cmd)) ?: -EMSGSIZE;
+	scoped_guard(mutex, &vmkeep_lock) {
+		n = regions_count();
+		if (n > cmd->num_regions)
+			break;
+		info = kvcalloc(n ?: 1, sizeof(*info), GFP_KERNEL);
+		if (!info)
+			return -ENOMEM;
+		n = 0;
+		for (i = 0; i < vmkeep_nr_pools; i++)
+			list_for_each_entry(region, &vmkeep_pools[i]->regions, link)
+				region_info(region, &info[n++]);
 	}
-	n = 0;
-	for (i = 0; i < vmkeep_nr_pools; i++) {
-		list_for_each_entry(region, &vmkeep_pools[i]->regions, link) {
-			region_info(region, &info);
-			if (copy_to_user(&uptr[n++], &info, sizeof(info)))
-				return -EFAULT;
-		}
-	}
-	cmd->num_regions = n;
-	return vmkeep_respond(ucmd, sizeof(*cmd));
+	return respond_array(ucmd, sizeof(*cmd), u64_to_user_ptr(cmd->regions),
+			     info, sizeof(*info), n, &cmd->num_regions);
 }
 
 static int vmkeep_ioc_free(struct vmkeep_ucmd *ucmd)
@@ -318,23 +442,36 @@ static int vmkeep_ioc_free(struct vmkeep_ucmd *ucmd)
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
-	guard(mutex)(&vmkeep_lock);
-	region = region_lookup(cmd->name);
-	if (IS_ERR(region))
-		return PTR_ERR(region);
-	if (!region_is_owner(region))
-		return -EACCES;
-	if (vmkeep_frozen)
-		return -EBUSY;
-	region_unlink(region);
+	scoped_guard(mutex, &vmkeep_lock) {
+		region = region_lookup(cmd->name, REGION_OWNER);
+		if (IS_ERR(region))
+			return PTR_ERR(region);
+		if (vmkeep_frozen)
+			return -EBUSY;
+		vmkeep_pool_remove_region(region);
+	}
+	vmkeep_pools_reap();
 	return 0;
+}
+
+static void finish_all(void)
+{
+	struct vmkeep_caller caller = { .admin = -1 };
+	struct vmkeep_region *region;
+	unsigned int i;
+
+	lockdep_assert_held(&vmkeep_lock);
+	for (i = 0; i < vmkeep_nr_pools; i++)
+		list_for_each_entry(region, &vmkeep_pools[i]->regions, link)
+			if (region->state == VMKEEP_STATE_INCOMING &&
+			    region_is_owner(region, &caller))
+				region->state = VMKEEP_STATE_ACTIVE;
 }
 
 static int vmkeep_ioc_finish(struct vmkeep_ucmd *ucmd)
 {
 	struct vmkeep_finish *cmd = ucmd->cmd;
 	struct vmkeep_region *region;
-	unsigned int i;
 
 	if (cmd->flags & ~VMKEEP_FINISH_ALL)
 		return -EOPNOTSUPP;
@@ -344,18 +481,12 @@ static int vmkeep_ioc_finish(struct vmkeep_ucmd *ucmd)
 			return -EINVAL;
 		if (vmkeep_frozen)
 			return -EBUSY;
-		for (i = 0; i < vmkeep_nr_pools; i++)
-			list_for_each_entry(region, &vmkeep_pools[i]->regions, link)
-				if (region->state == VMKEEP_STATE_INCOMING &&
-				    region_is_owner(region))
-					region->state = VMKEEP_STATE_ACTIVE;
+		finish_all();
 		return 0;
 	}
-	region = region_lookup(cmd->name);
+	region = region_lookup(cmd->name, REGION_OWNER);
 	if (IS_ERR(region))
 		return PTR_ERR(region);
-	if (!region_is_owner(region))
-		return -EACCES;
 	if (vmkeep_frozen)
 		return -EBUSY;
 	if (region->state == VMKEEP_STATE_QUARANTINED)
@@ -376,13 +507,14 @@ static int vmkeep_ioc_freeze(struct vmkeep_ucmd *ucmd)
 		return -EINVAL;
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	guard(mutex)(&vmkeep_lock);
-	vmkeep_frozen = true;
-	cmd->out_mapped = 0;
-	for (i = 0; i < vmkeep_nr_pools; i++) {
-		vmkeep_pool_commit(vmkeep_pools[i], 0);
-		list_for_each_entry(region, &vmkeep_pools[i]->regions, link)
-			cmd->out_mapped += !!atomic_read(&region->nr_mapped);
+	scoped_guard(mutex, &vmkeep_lock) {
+		vmkeep_frozen = true;
+		cmd->out_mapped = 0;
+		for (i = 0; i < vmkeep_nr_pools; i++) {
+			vmkeep_pool_commit(vmkeep_pools[i], 0);
+			list_for_each_entry(region, &vmkeep_pools[i]->regions, link)
+				cmd->out_mapped += !!atomic_read(&region->nr_mapped);
+		}
 	}
 	return vmkeep_respond(ucmd, sizeof(*cmd));
 }
@@ -407,7 +539,7 @@ static void pool_info(const struct vmkeep_pool *pool,
 {
 	const struct vmkeep_region *region;
 
-	memset(info, 0, sizeof(*info));
+	lockdep_assert_held(&vmkeep_lock);
 	info->base = pool->base;
 	info->length = pool->size;
 	info->free = vmkeep_pool_free_bytes(pool);
@@ -431,33 +563,44 @@ static void pool_info(const struct vmkeep_pool *pool,
 static int vmkeep_ioc_status(struct vmkeep_ucmd *ucmd)
 {
 	struct vmkeep_status *cmd = ucmd->cmd;
-	struct vmkeep_pool_info __user *uptr = u64_to_user_ptr(cmd->pools);
-	struct vmkeep_pool_info info;
-	unsigned int i;
+	struct vmkeep_pool_info *info = NULL;
+	unsigned int i, n;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
-	guard(mutex)(&vmkeep_lock);
-	for (i = 0; i < vmkeep_nr_pools; i++)
-		vmkeep_pool_reap(vmkeep_pools[i]);
-	cmd->out_flags = vmkeep_frozen ? VMKEEP_STATUS_FROZEN : 0;
-	if (vmkeep_nr_pools > cmd->num_pools) {
-		cmd->num_pools = vmkeep_nr_pools;
-		return vmkeep_respond(ucmd, sizeof(*cmd)) ?: -EMSGSIZE;
+	vmkeep_pools_reap();
+	scoped_guard(mutex, &vmkeep_lock) {
+		cmd->out_flags = vmkeep_frozen ? VMKEEP_STATUS_FROZEN : 0;
+		n = vmkeep_nr_pools;
+		if (n > cmd->num_pools)
+			break;
+		info = kcalloc(n ?: 1, sizeof(*info), GFP_KERNEL);
+		if (!info)
+			return -ENOMEM;
+		for (i = 0; i < n; i++)
+			pool_info(vmkeep_pools[i], &info[i]);
 	}
-	for (i = 0; i < vmkeep_nr_pools; i++) {
-		pool_info(vmkeep_pools[i], &info);
-		if (copy_to_user(&uptr[i], &info, sizeof(info)))
-			return -EFAULT;
-	}
-	cmd->num_pools = vmkeep_nr_pools;
-	return vmkeep_respond(ucmd, sizeof(*cmd));
+	return respond_array(ucmd, sizeof(*cmd), u64_to_user_ptr(cmd->pools),
+			     info, sizeof(*info), n, &cmd->num_pools);
+}
+
+/* Whether FORMAT may drop the pool's regions: none open or in the making. */
+static bool pool_busy(const struct vmkeep_pool *pool)
+{
+	const struct vmkeep_region *region;
+
+	lockdep_assert_held(&vmkeep_lock);
+	if (!list_empty(&pool->pending) || !list_empty(&pool->freed))
+		return true;
+	list_for_each_entry(region, &pool->regions, link)
+		if (region->nr_open)
+			return true;
+	return false;
 }
 
 static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 {
 	struct vmkeep_format *cmd = ucmd->cmd;
-	struct vmkeep_region *region;
 	struct vmkeep_pool *pool;
 
 	if (cmd->flags & ~VMKEEP_FORMAT_FORCE)
@@ -466,21 +609,20 @@ static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 		return -EINVAL;
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	guard(mutex)(&vmkeep_lock);
-	if (cmd->pool >= vmkeep_nr_pools)
-		return -ENOENT;
-	if (vmkeep_frozen)
-		return -EBUSY;
-	pool = vmkeep_pools[cmd->pool];
-	if (!(cmd->flags & VMKEEP_FORMAT_FORCE) &&
-	    (pool->nr_regions || pool->fmt.state == VMKEEP_POOL_DAMAGED))
-		return -EBUSY;
-	if (!list_empty(&pool->freed))
-		return -EBUSY;
-	list_for_each_entry(region, &pool->regions, link)
-		if (atomic_read(&region->nr_open))
+	scoped_guard(mutex, &vmkeep_lock) {
+		if (cmd->pool >= vmkeep_nr_pools)
+			return -ENOENT;
+		if (vmkeep_frozen)
 			return -EBUSY;
-	vmkeep_pool_format(pool);
+		pool = vmkeep_pools[cmd->pool];
+		if (!(cmd->flags & VMKEEP_FORMAT_FORCE) &&
+		    (pool->nr_regions || pool->fmt.state == VMKEEP_POOL_DAMAGED))
+			return -EBUSY;
+		if (pool_busy(pool))
+			return -EBUSY;
+		vmkeep_pool_format(pool);
+	}
+	vmkeep_pools_reap();
 	return 0;
 }
 
@@ -625,7 +767,7 @@ static int vmkeep_debugfs_show(struct seq_file *m, void *unused)
 				   region->fmt.quarantine, region->fmt.uid,
 				   region->fmt.gid, region->fmt.mode,
 				   region->fmt.flags,
-				   atomic_read(&region->nr_open),
+				   region->nr_open,
 				   atomic_read(&region->nr_mapped),
 				   atomic64_read(&region->pmd_faults),
 				   atomic64_read(&region->pte_faults));
@@ -646,9 +788,6 @@ static int __init vmkeep_init(void)
 {
 	int ret;
 
-	ret = vmkeep_fs_init();
-	if (ret)
-		return ret;
 	vmkeep_pools_init(pools);
 	ret = misc_register(&vmkeep_misc);
 	if (ret)
@@ -661,7 +800,6 @@ static int __init vmkeep_init(void)
 
 err_pools:
 	vmkeep_pools_exit();
-	vmkeep_fs_exit();
 	return ret;
 }
 
@@ -671,7 +809,6 @@ static void __exit vmkeep_exit(void)
 	unregister_reboot_notifier(&vmkeep_reboot_nb);
 	misc_deregister(&vmkeep_misc);
 	vmkeep_pools_exit();
-	vmkeep_fs_exit();
 }
 
 module_init(vmkeep_init);

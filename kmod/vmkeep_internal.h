@@ -21,22 +21,26 @@
  * @base: physical address
  * @size: bytes
  * @node: NUMA node of the memory
+ * @name: the name of its iomem resource, allocated: a pool whose pages are
+ *        still held when the module goes keeps its resource, and nothing of
+ *        it may point into the module
  * @pgmap: ZONE_DEVICE pages for the whole range
  * @va: the kernel's mapping of the whole range
  * @fmt: state of the on-pool metadata
  * @used: one bit per %VMKEEP_FMT_UNIT, set while memory belongs to a
  *        region (or to the metadata)
  * @nr_units: bits in @used
- * @regions: &struct vmkeep_region.link, in metadata order
- * @freed: regions freed while still open: their memory is not free yet
- * @held: regions freed and closed whose pages someone still holds (a pin,
- *        a pipe buffer): their memory is not free until it is let go
- * @nr_regions: entries of @regions
+ * @regions: live regions (&struct vmkeep_region.link), in metadata order
+ * @pending: regions being zeroed by their ALLOC: memory reserved, not yet
+ *           in the metadata or visible
+ * @freed: regions freed whose memory is not free yet: a file is still
+ *         open, or someone holds a page (a pin, a pipe buffer)
+ * @nr_regions: entries of @regions and @pending
  * @restore_ns: time taken to validate and restore at load
  * @commit_ns: time the last metadata write took
  * @flags: VMKEEP_POOL_CLEAN_HANDOFF, VMKEEP_POOL_RESTORED
  *
- * Everything but @index, @base, @size, @node, @pgmap and @va is
+ * Everything but @index, @base, @size, @node, @name, @pgmap and @va is
  * protected by vmkeep_lock.
  */
 struct vmkeep_pool {
@@ -44,14 +48,15 @@ struct vmkeep_pool {
 	phys_addr_t base;
 	u64 size;
 	int node;
+	const char *name;
 	struct dev_pagemap pgmap;
 	void *va;
 	struct vmkeep_fmt_pool fmt;
 	unsigned long *used;
 	unsigned long nr_units;
 	struct list_head regions;
+	struct list_head pending;
 	struct list_head freed;
-	struct list_head held;
 	unsigned int nr_regions;
 	u64 restore_ns;
 	u64 commit_ns;
@@ -60,27 +65,42 @@ struct vmkeep_pool {
 
 /**
  * struct vmkeep_region - a named piece of a pool
- * @kref: held by the pool's list until FREE, and by every open file
- * @link: in &vmkeep_pool.regions, after FREE in &vmkeep_pool.freed, after
- *        the last put in &vmkeep_pool.held while its pages are held
+ * @kref: one for the pool's lists (dropped when its memory goes back to
+ *        the pool), one for each inode of the region's files (dropped at
+ *        evict: an O_PATH fd keeps an inode without an open file)
+ * @link: in &vmkeep_pool.pending, .regions, then .freed
+ * @reap: on the reaper's private list while its pages are checked
  * @pool: the pool the memory comes from
  * @fmt: name, owner, flags and extents, as stored on the pool
  * @state: VMKEEP_STATE_*
- * @nr_open: open files
+ * @freed: set by FREE or FORMAT: nothing may open the region again
+ * @held: the reaper found a page of it still referenced
+ * @pins_module: freed, closed and held: the module stays while the pages
+ *               are referenced
+ * @nr_open: open files, and opens in progress
+ * @opener: while @nr_open, the inode whose files are open (compared, never
+ *          followed): an exclusive region is open through one inode only
  * @nr_mapped: live VMAs
  * @pmd_faults: faults served with a 2 MiB mapping
  * @pte_faults: faults served with a 4 KiB mapping
  *
  * @fmt and @pool never change while the region exists, so the fault and
- * read/write paths use them without a lock.
+ * read/write paths use them without a lock.  @state, @freed, @nr_open,
+ * @opener and @link are protected by vmkeep_lock; @reap, @held and @pins_module by the
+ * reaper's lock.
  */
 struct vmkeep_region {
 	struct kref kref;
 	struct list_head link;
+	struct list_head reap;
 	struct vmkeep_pool *pool;
 	struct vmkeep_fmt_region fmt;
 	u32 state;
-	atomic_t nr_open;
+	bool freed;
+	bool held;
+	bool pins_module;
+	unsigned int nr_open;
+	const struct inode *opener;
 	atomic_t nr_mapped;
 	atomic64_t pmd_faults;
 	atomic64_t pte_faults;
@@ -93,27 +113,28 @@ extern struct vmkeep_pool *vmkeep_pools[VMKEEP_MAX_POOLS];
 extern unsigned int vmkeep_nr_pools;
 
 /* vmkeep_pool.c */
-int vmkeep_pools_init(const char *param);
+void vmkeep_pools_init(const char *param);
 void vmkeep_pools_exit(void);
+void vmkeep_pools_reap(void);
 void vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags);
 void vmkeep_pool_format(struct vmkeep_pool *pool);
-int vmkeep_pool_reserve(struct vmkeep_pool *pool, struct vmkeep_fmt_region *r);
-void vmkeep_pool_rebuild(struct vmkeep_pool *pool);
-void vmkeep_pool_reap(struct vmkeep_pool *pool);
+struct vmkeep_region *vmkeep_pool_add_region(struct vmkeep_pool *pool,
+					     const struct vmkeep_fmt_region *r);
+void vmkeep_pool_publish_region(struct vmkeep_region *region);
+void vmkeep_pool_remove_region(struct vmkeep_region *region);
 u64 vmkeep_pool_free_bytes(const struct vmkeep_pool *pool);
 void *vmkeep_region_va(const struct vmkeep_region *region, u64 offset,
 		       u64 *contig, phys_addr_t *phys);
 
 /* vmkeep_region.c */
-int vmkeep_fs_init(void);
-void vmkeep_fs_exit(void);
 struct vmkeep_region *vmkeep_region_new(struct vmkeep_pool *pool,
 					const struct vmkeep_fmt_region *fmt,
 					u32 state);
 void vmkeep_region_put(struct vmkeep_region *region);
 bool vmkeep_region_held(const struct vmkeep_region *region);
-void vmkeep_region_destroy(struct vmkeep_region *region);
+int vmkeep_region_zero(struct vmkeep_region *region);
+int vmkeep_region_claim(struct vmkeep_region *region, struct inode *inode);
+void vmkeep_region_unclaim(struct vmkeep_region *region);
 struct file *vmkeep_region_file(struct vmkeep_region *region);
-void vmkeep_region_zero(struct vmkeep_region *region);
 
 #endif /* _VMKEEP_INTERNAL_H */

@@ -22,6 +22,13 @@
  * is never stored.  Every change of the region list is written to the
  * pool at once (vmkeep_pool_commit()), so the handoff is always current
  * and a kexec needs no preparation beyond the clean mark.
+ *
+ * A region lives on three lists in turn: pending while its ALLOC zeroes
+ * it (outside vmkeep_lock), regions while it is live, freed from FREE
+ * until no file is open and no page of it is referenced.  Its memory is
+ * used as long as it is on any of them.  Checking for referenced pages
+ * walks struct pages, so it runs outside vmkeep_lock, in
+ * vmkeep_pools_reap().
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -30,6 +37,7 @@
 #include <linux/ioport.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/numa.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -55,38 +63,79 @@ static void pool_mark(struct vmkeep_pool *pool,
 
 /*
  * Quarantined regions may claim the same memory, so releasing one clears
- * nothing by itself: the map is rebuilt from the regions that remain,
- * freed ones that are still open included.  Caller holds vmkeep_lock.
+ * nothing by itself: the map is rebuilt from the regions that remain.
  */
-void vmkeep_pool_rebuild(struct vmkeep_pool *pool)
+static void pool_rebuild(struct vmkeep_pool *pool)
 {
 	struct vmkeep_region *region;
 
+	lockdep_assert_held(&vmkeep_lock);
 	bitmap_zero(pool->used, pool->nr_units);
 	bitmap_set(pool->used, 0, META_UNITS);
 	list_for_each_entry(region, &pool->regions, link)
 		pool_mark(pool, &region->fmt);
-	list_for_each_entry(region, &pool->freed, link)
+	list_for_each_entry(region, &pool->pending, link)
 		pool_mark(pool, &region->fmt);
-	list_for_each_entry(region, &pool->held, link)
+	list_for_each_entry(region, &pool->freed, link)
 		pool_mark(pool, &region->fmt);
 }
 
-/* Gives back the memory of held regions that nobody holds any more. */
-void vmkeep_pool_reap(struct vmkeep_pool *pool)
+/* Serialises reapers: a region on one's private list is its alone. */
+static DEFINE_MUTEX(vmkeep_reap_lock);
+
+/*
+ * A freed region whose pages are still held keeps the module: its
+ * struct pages and its pool must outlive the holder.  The holders cannot
+ * tell us when they let go, so the next reap (ALLOC, STATUS, FREE, a
+ * close) looks again.
+ */
+static void reap_one(struct vmkeep_region *region)
+{
+	lockdep_assert_held(&vmkeep_reap_lock);
+	lockdep_assert_held(&vmkeep_lock);
+	if (region->held) {
+		if (!region->pins_module) {
+			pr_warn("region '%s': pages still held after free, its memory stays used until they are let go\n",
+				region->fmt.name);
+			__module_get(THIS_MODULE);
+			region->pins_module = true;
+		}
+		return;
+	}
+	list_del(&region->link);
+	pool_rebuild(region->pool);
+	if (region->pins_module)
+		module_put(THIS_MODULE);
+	vmkeep_region_put(region);
+}
+
+/**
+ * vmkeep_pools_reap() - give back the memory of freed regions
+ *
+ * Of the freed regions that no file has open, those whose pages nobody
+ * holds return to their pool.  Takes vmkeep_lock; the page walk runs
+ * without it.  Callers hold a reference on the module (an open file).
+ */
+void vmkeep_pools_reap(void)
 {
 	struct vmkeep_region *region, *tmp;
-	bool changed = false;
+	LIST_HEAD(check);
+	unsigned int i;
 
-	list_for_each_entry_safe(region, tmp, &pool->held, link) {
-		if (vmkeep_region_held(region))
-			continue;
-		list_del(&region->link);
-		vmkeep_region_destroy(region);
-		changed = true;
+	guard(mutex)(&vmkeep_reap_lock);
+	scoped_guard(mutex, &vmkeep_lock)
+		for (i = 0; i < vmkeep_nr_pools; i++)
+			list_for_each_entry(region, &vmkeep_pools[i]->freed, link)
+				if (!region->nr_open)
+					list_add_tail(&region->reap, &check);
+	/* Freed and closed: nothing changes these regions but a reaper. */
+	list_for_each_entry(region, &check, reap)
+		region->held = vmkeep_region_held(region);
+	guard(mutex)(&vmkeep_lock);
+	list_for_each_entry_safe(region, tmp, &check, reap) {
+		list_del_init(&region->reap);
+		reap_one(region);
 	}
-	if (changed)
-		vmkeep_pool_rebuild(pool);
 }
 
 u64 vmkeep_pool_free_bytes(const struct vmkeep_pool *pool)
@@ -95,19 +144,17 @@ u64 vmkeep_pool_free_bytes(const struct vmkeep_pool *pool)
 		<< UNIT_SHIFT;
 }
 
-/**
- * vmkeep_pool_reserve() - find memory for a new region
- * @pool: the pool, READY
- * @r: r->length is the size; the extents are filled in
- *
- * One contiguous extent when the pool has one, else the first free runs,
- * at most %VMKEEP_FMT_MAX_EXTENTS of them.  Caller holds vmkeep_lock.
+/*
+ * Find memory for a new region: one contiguous extent when the pool has
+ * one, else the first free runs, at most %VMKEEP_FMT_MAX_EXTENTS of them.
+ * r->length is the size; the extents are filled in.
  */
-int vmkeep_pool_reserve(struct vmkeep_pool *pool, struct vmkeep_fmt_region *r)
+static int pool_reserve(struct vmkeep_pool *pool, struct vmkeep_fmt_region *r)
 {
 	unsigned long need = r->length >> UNIT_SHIFT, start, end;
 	u32 n = 0;
 
+	lockdep_assert_held(&vmkeep_lock);
 	start = bitmap_find_next_zero_area(pool->used, pool->nr_units, 0,
 					   need, 0);
 	if (start < pool->nr_units) {
@@ -161,7 +208,7 @@ void *vmkeep_region_va(const struct vmkeep_region *region, u64 offset,
  * @flags: header flags (%VMKEEP_FMT_CLEAN on the way into kexec)
  *
  * Writes the inactive metadata copy and makes it active.  Pools that are
- * empty or damaged are left alone.  Caller holds vmkeep_lock.
+ * empty or damaged are left alone.
  */
 void vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags)
 {
@@ -169,6 +216,7 @@ void vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags)
 	ktime_t t0 = ktime_get();
 	u32 i = 0;
 
+	lockdep_assert_held(&vmkeep_lock);
 	if (pool->fmt.state != VMKEEP_POOL_READY)
 		return;
 	vmkeep_fmt_begin(pool->va, &pool->fmt);
@@ -178,22 +226,84 @@ void vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags)
 	pool->commit_ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
 }
 
-static void pool_drop_regions(struct vmkeep_pool *pool)
+/**
+ * vmkeep_pool_add_region() - reserve memory for a new region
+ * @pool: the pool, from which the region's memory comes
+ * @r: name, length, owner and flags; the extents are filled in here
+ *
+ * The region is pending: its memory is reserved, but it is neither in
+ * the metadata nor visible until vmkeep_pool_publish_region(), so that
+ * its ALLOC can zero it without vmkeep_lock.  A pool without metadata
+ * is formatted first.
+ *
+ * Return: the region, with the pool's reference, or an ERR_PTR.
+ */
+struct vmkeep_region *vmkeep_pool_add_region(struct vmkeep_pool *pool,
+					     const struct vmkeep_fmt_region *r)
+{
+	struct vmkeep_region *region;
+	int ret;
+
+	lockdep_assert_held(&vmkeep_lock);
+	if (pool->fmt.state == VMKEEP_POOL_EMPTY)
+		vmkeep_pool_format(pool);
+	region = vmkeep_region_new(pool, r, VMKEEP_STATE_ACTIVE);
+	if (!region)
+		return ERR_PTR(-ENOMEM);
+	ret = pool_reserve(pool, &region->fmt);
+	if (ret) {
+		vmkeep_region_put(region);
+		return ERR_PTR(ret);
+	}
+	region->fmt.id = pool->fmt.next_id++;
+	list_add_tail(&region->link, &pool->pending);
+	pool->nr_regions++;
+	return region;
+}
+
+/* A pending region, zeroed, joins the metadata and can be opened. */
+void vmkeep_pool_publish_region(struct vmkeep_region *region)
+{
+	lockdep_assert_held(&vmkeep_lock);
+	list_move_tail(&region->link, &region->pool->regions);
+	vmkeep_pool_commit(region->pool, 0);
+}
+
+static void pool_unlink_region(struct vmkeep_region *region)
+{
+	lockdep_assert_held(&vmkeep_lock);
+	region->freed = true;
+	list_move_tail(&region->link, &region->pool->freed);
+	region->pool->nr_regions--;
+}
+
+/**
+ * vmkeep_pool_remove_region() - FREE: take a region out of the metadata
+ * @region: live or pending
+ *
+ * Nothing can open it from now on; its memory stays used until
+ * vmkeep_pools_reap() finds it closed and its pages let go.
+ */
+void vmkeep_pool_remove_region(struct vmkeep_region *region)
+{
+	pool_unlink_region(region);
+	vmkeep_pool_commit(region->pool, 0);
+}
+
+/*
+ * Drops every region (callers check that none is open or pending): they
+ * are freed, and come back to the pool through vmkeep_pools_reap().
+ */
+void vmkeep_pool_format(struct vmkeep_pool *pool)
 {
 	struct vmkeep_region *region, *tmp;
 
+	lockdep_assert_held(&vmkeep_lock);
 	list_for_each_entry_safe(region, tmp, &pool->regions, link)
-		vmkeep_region_put(region);
-	pool->nr_regions = 0;
-}
-
-/* Drops every region (callers check none is open).  Holds vmkeep_lock. */
-void vmkeep_pool_format(struct vmkeep_pool *pool)
-{
-	pool_drop_regions(pool);
+		pool_unlink_region(region);
 	vmkeep_fmt_format(pool->va, &pool->fmt);
 	pool->flags = 0;
-	vmkeep_pool_rebuild(pool);
+	pool_rebuild(pool);
 	pr_info("pool %u [mem %pa+%#llx] formatted\n", pool->index,
 		&pool->base, pool->size);
 }
@@ -267,7 +377,7 @@ static int pool_restore(struct vmkeep_pool *pool)
 	}
 	kvfree(r);
 	kvfree(spans);
-	vmkeep_pool_rebuild(pool);
+	pool_rebuild(pool);
 	if (i < n) {
 		/* Keep the metadata as it is: nothing may be lost. */
 		pr_err("pool %u: out of memory restoring regions\n", pool->index);
@@ -290,12 +400,23 @@ static int pool_restore(struct vmkeep_pool *pool)
 	return 0;
 }
 
+/*
+ * At unload no file, inode or freed region is left (each holds the
+ * module), but a page of a live region may still be in a pipe: then the
+ * struct pages, the pool and its resource stay, and the pool is refused
+ * by the next load until reboot.
+ */
 static void pool_destroy(struct vmkeep_pool *pool)
 {
-	pool_drop_regions(pool);
-	vmkeep_pool_reap(pool);
-	if (!list_empty(&pool->held)) {
-		/* Its struct pages must outlive the holders: keep everything. */
+	struct vmkeep_region *region, *tmp;
+	bool held = false;
+
+	list_for_each_entry_safe(region, tmp, &pool->regions, link) {
+		held = held || vmkeep_region_held(region);
+		list_del(&region->link);
+		vmkeep_region_put(region);
+	}
+	if (held) {
 		pr_err("pool %u [mem %pa+%#llx]: pages still held, pool left claimed\n",
 		       pool->index, &pool->base, pool->size);
 		return;
@@ -304,61 +425,60 @@ static void pool_destroy(struct vmkeep_pool *pool)
 		memunmap_pages(&pool->pgmap);
 	release_mem_region(pool->base, pool->size);
 	bitmap_free(pool->used);
+	kfree(pool->name);
 	kfree(pool);
 }
 
-static int pool_add(phys_addr_t base, u64 size)
+/* Why [@base, @base + @size) cannot be a pool, or NULL if it can. */
+static const char *pool_check_range(phys_addr_t base, u64 size)
+{
+	if (!size || !IS_ALIGNED(base | size, VMKEEP_FMT_UNIT))
+		return "not 2 MiB aligned";
+	if (size < VMKEEP_FMT_META_SIZE + VMKEEP_FMT_UNIT)
+		return "smaller than 4 MiB";
+	if (base + size < base)
+		return "wraps around";
+	if (region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT)
+		return "overlaps System RAM (reserve it with memmap=SIZE$ADDR)";
+	if (region_intersects(base, size, IORESOURCE_MEM,
+			      IORES_DESC_RESERVED) != REGION_INTERSECTS)
+		return "not entirely reserved memory (memmap=SIZE$ADDR)";
+	if (vmkeep_nr_pools == VMKEEP_MAX_POOLS)
+		return "too many pools";
+	return NULL;
+}
+
+/* Claim a checked range, give it struct pages and restore its regions. */
+static int pool_create(phys_addr_t base, u64 size)
 {
 	struct vmkeep_pool *pool;
-	const char *why;
 	void *va;
 	int ret;
 
-	if (!size || !IS_ALIGNED(base | size, VMKEEP_FMT_UNIT)) {
-		why = "not 2 MiB aligned";
-		goto refuse;
-	}
-	if (size < VMKEEP_FMT_META_SIZE + VMKEEP_FMT_UNIT) {
-		why = "smaller than 4 MiB";
-		goto refuse;
-	}
-	if (base + size < base) {
-		why = "wraps around";
-		goto refuse;
-	}
-	if (region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
-			      IORES_DESC_NONE) != REGION_DISJOINT) {
-		why = "overlaps System RAM (reserve it with memmap=SIZE$ADDR)";
-		goto refuse;
-	}
-	if (region_intersects(base, size, IORESOURCE_MEM,
-			      IORES_DESC_RESERVED) != REGION_INTERSECTS) {
-		why = "not entirely reserved memory (memmap=SIZE$ADDR)";
-		goto refuse;
-	}
-	if (vmkeep_nr_pools == VMKEEP_MAX_POOLS) {
-		why = "too many pools";
-		goto refuse;
-	}
-	if (!request_mem_region(base, size, "vmkeep")) {
-		why = "already claimed";
-		goto refuse;
-	}
-
 	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
 	if (!pool)
-		goto err_release;
+		return -ENOMEM;
+	pool->name = kstrdup(KBUILD_MODNAME, GFP_KERNEL);
+	pool->nr_units = size >> UNIT_SHIFT;
+	pool->used = bitmap_zalloc(pool->nr_units, GFP_KERNEL);
+	if (!pool->name || !pool->used) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	if (!request_mem_region(base, size, pool->name)) {
+		pr_err("pool [mem %pa+%#llx] refused: already claimed\n",
+		       &base, size);
+		ret = -EBUSY;
+		goto err_free;
+	}
 	pool->index = vmkeep_nr_pools;
 	pool->base = base;
 	pool->size = size;
 	pool->node = phys_to_target_node(base);
 	INIT_LIST_HEAD(&pool->regions);
+	INIT_LIST_HEAD(&pool->pending);
 	INIT_LIST_HEAD(&pool->freed);
-	INIT_LIST_HEAD(&pool->held);
-	pool->nr_units = size >> UNIT_SHIFT;
-	pool->used = bitmap_zalloc(pool->nr_units, GFP_KERNEL);
-	if (!pool->used)
-		goto err_free;
 	bitmap_set(pool->used, 0, META_UNITS);
 
 	pool->pgmap.type = MEMORY_DEVICE_GENERIC;
@@ -386,13 +506,10 @@ static int pool_add(phys_addr_t base, u64 size)
 	return 0;
 
 err_free:
+	bitmap_free(pool->used);
+	kfree(pool->name);
 	kfree(pool);
-err_release:
-	release_mem_region(base, size);
-	return -ENOMEM;
-refuse:
-	pr_err("pool [mem %pa+%#llx] refused: %s\n", &base, size, why);
-	return -EINVAL;
+	return ret;
 }
 
 /**
@@ -401,29 +518,33 @@ refuse:
  *
  * A pool that fails is refused with one log line; the others still work.
  */
-int vmkeep_pools_init(const char *param)
+void vmkeep_pools_init(const char *param)
 {
 	const char *p = param;
+	const char *why;
+	phys_addr_t base;
 	char *end;
 	u64 size;
-	phys_addr_t base;
 
 	guard(mutex)(&vmkeep_lock);
 	while (p && *p) {
 		size = memparse(p, &end);
 		if (*end != '@') {
 			pr_err("pools=%s: expected SIZE@ADDR at '%s'\n", param, p);
-			return 0;
+			return;
 		}
 		base = memparse(end + 1, &end);
 		if (*end && *end != ',') {
 			pr_err("pools=%s: expected ',' at '%s'\n", param, end);
-			return 0;
+			return;
 		}
-		pool_add(base, size);
+		why = pool_check_range(base, size);
+		if (why)
+			pr_err("pool [mem %pa+%#llx] refused: %s\n", &base, size, why);
+		else
+			pool_create(base, size);
 		p = *end ? end + 1 : end;
 	}
-	return 0;
 }
 
 void vmkeep_pools_exit(void)

@@ -21,6 +21,13 @@
  * The pages are ZONE_DEVICE pages (see vmkeep_pool.c) inserted as
  * device-dax inserts them (see vmkeep_compat.h), so get_user_pages() works
  * on mappings.
+ *
+ * Lifetime: each inode holds a reference on the region, dropped when the
+ * inode is evicted, and pins the filesystem with simple_pin_fs() as
+ * drm_fs does; the filesystem type is owned by the module, so while any
+ * inode lives - an O_PATH fd is enough - the module cannot be unloaded.
+ * An inode may outlive its region's FREE: every open re-checks, under
+ * vmkeep_lock, that the region is still live (vmkeep_region_claim()).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -41,6 +48,7 @@
 #define VMKEEP_FS_MAGIC	0x564d4b50	/* "VMKP" */
 
 static struct vfsmount *vmkeep_mnt;
+static int vmkeep_mnt_count;
 
 /* Live region objects and files, for leak checks through debugfs. */
 atomic_t vmkeep_nr_objects = ATOMIC_INIT(0);
@@ -57,17 +65,26 @@ struct vmkeep_region *vmkeep_region_new(struct vmkeep_pool *pool,
 	atomic_inc(&vmkeep_nr_objects);
 	kref_init(&region->kref);
 	INIT_LIST_HEAD(&region->link);
+	INIT_LIST_HEAD(&region->reap);
 	region->pool = pool;
 	region->fmt = *fmt;
 	region->state = state;
 	return region;
 }
 
-/* The memory returns to the pool only when the last file is gone. */
-void vmkeep_region_destroy(struct vmkeep_region *region)
+static void vmkeep_region_release(struct kref *kref)
 {
+	struct vmkeep_region *region =
+		container_of(kref, struct vmkeep_region, kref);
+
 	kfree(region);
 	atomic_dec(&vmkeep_nr_objects);
+}
+
+/* The last reference goes with the pool's lists and the last inode. */
+void vmkeep_region_put(struct vmkeep_region *region)
+{
+	kref_put(&region->kref, vmkeep_region_release);
 }
 
 /*
@@ -76,6 +93,8 @@ void vmkeep_region_destroy(struct vmkeep_region *region)
  * long-term pin, a page in a pipe after vmsplice()) may outlive both, and
  * memory handed to the next region must not be reachable through it.
  * The pool's pages keep a reference of their own (MEMORY_DEVICE_GENERIC).
+ * One struct page per 4 KiB before 6.15: 16 GiB of them per TiB, hence
+ * never under vmkeep_lock.
  */
 bool vmkeep_region_held(const struct vmkeep_region *region)
 {
@@ -91,48 +110,77 @@ bool vmkeep_region_held(const struct vmkeep_region *region)
 			break;
 		end = PHYS_PFN(phys + contig);
 		for (pfn = PHYS_PFN(phys); pfn < end;
-		     pfn += 1UL << VMKEEP_VMEMMAP_SHIFT)
+		     pfn += 1UL << VMKEEP_VMEMMAP_SHIFT) {
 			if (folio_ref_count(pfn_folio(pfn)) > 1)
 				return true;
+			if (IS_ALIGNED(pfn + 1, PHYS_PFN(VMKEEP_FMT_UNIT)))
+				cond_resched();
+		}
 	}
 	return false;
 }
 
-static void vmkeep_region_release(struct kref *kref)
-{
-	struct vmkeep_region *region =
-		container_of(kref, struct vmkeep_region, kref);
-	struct vmkeep_pool *pool = region->pool;
-
-	list_del(&region->link);
-	if (vmkeep_region_held(region)) {
-		pr_warn("region '%s': pages still held after free, its memory stays used until they are let go\n",
-			region->fmt.name);
-		list_add_tail(&region->link, &pool->held);
-		return;
-	}
-	vmkeep_pool_rebuild(pool);
-	vmkeep_region_destroy(region);
-}
-
-/* Caller holds vmkeep_lock: the last put changes the pool's free map. */
-void vmkeep_region_put(struct vmkeep_region *region)
-{
-	lockdep_assert_held(&vmkeep_lock);
-	kref_put(&region->kref, vmkeep_region_release);
-}
-
-/* Memory handed to a new region must not show an earlier tenant's bytes. */
-void vmkeep_region_zero(struct vmkeep_region *region)
+/*
+ * Memory handed to a new region must not show an earlier tenant's bytes.
+ * Called without vmkeep_lock (a TiB takes minutes) and killable.
+ */
+int vmkeep_region_zero(struct vmkeep_region *region)
 {
 	u64 off, contig;
 	void *va;
 
 	for (off = 0; off < region->fmt.length; off += VMKEEP_FMT_UNIT) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		va = vmkeep_region_va(region, off, &contig, NULL);
 		memset(va, 0, VMKEEP_FMT_UNIT);
 		cond_resched();
 	}
+	return 0;
+}
+
+/**
+ * vmkeep_region_claim() - count an opener of @region, if it may open it
+ * @region: the region
+ * @inode: for a reopen, the inode reopened; NULL for a new file (GET,
+ *         ALLOC), whose inode vmkeep_region_file() makes
+ *
+ * Every path to a new file of a region comes here: GET, ALLOC and the
+ * reopen of an existing file through /proc/PID/fd/N (also from an O_PATH
+ * fd, whose inode may have outlived the region).  Permission to the
+ * region's mode is the caller's check.  An exclusive region has one
+ * opener at a time: the files of one inode, so that a VMM may reopen its
+ * own file (stock QEMU does), but nobody may once that file is closed and
+ * another has opened the region.
+ *
+ * Return: 0, -ENOENT for a region that was freed, -EIO for a quarantined
+ * one, -EBUSY when an exclusive region is open through another inode.
+ */
+int vmkeep_region_claim(struct vmkeep_region *region, struct inode *inode)
+{
+	lockdep_assert_held(&vmkeep_lock);
+	if (region->freed)
+		return -ENOENT;
+	if (region->state == VMKEEP_STATE_QUARANTINED)
+		return -EIO;
+	if ((region->fmt.flags & VMKEEP_FMT_EXCLUSIVE) && region->nr_open &&
+	    (!inode || inode != region->opener))
+		return -EBUSY;
+	if (!region->nr_open)
+		region->opener = inode;
+	region->nr_open++;
+	return 0;
+}
+
+/* An opener is gone; the last one of a freed region lets its memory go. */
+void vmkeep_region_unclaim(struct vmkeep_region *region)
+{
+	bool reap;
+
+	scoped_guard(mutex, &vmkeep_lock)
+		reap = !--region->nr_open && region->freed;
+	if (reap)
+		vmkeep_pools_reap();
 }
 
 static int check_vma(struct vmkeep_region *region, struct vm_area_struct *vma)
@@ -279,33 +327,34 @@ static ssize_t vmkeep_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	return vmkeep_rw(iocb, from, true);
 }
 
-static void region_file_get(struct file *file, struct vmkeep_region *region)
+static void region_file_init(struct file *file, struct vmkeep_region *region)
 {
-	kref_get(&region->kref);
-	atomic_inc(&region->nr_open);
 	atomic_inc(&vmkeep_nr_files);
 	file->private_data = region;
 }
 
-/* Reached when /proc/PID/fd/N of a region file is opened. */
+/*
+ * Reached when /proc/PID/fd/N of a region file is opened, also through an
+ * O_PATH fd: the VFS has checked the inode's owner and mode, the region's
+ * own rules are checked here.
+ */
 static int vmkeep_open(struct inode *inode, struct file *file)
 {
 	struct vmkeep_region *region = inode->i_private;
+	int ret;
 
-	if (region->state == VMKEEP_STATE_QUARANTINED)
-		return -EIO;
-	region_file_get(file, region);
+	scoped_guard(mutex, &vmkeep_lock)
+		ret = vmkeep_region_claim(region, inode);
+	if (ret)
+		return ret;
+	region_file_init(file, region);
 	return 0;
 }
 
 static int vmkeep_release(struct inode *inode, struct file *file)
 {
-	struct vmkeep_region *region = file->private_data;
-
-	atomic_dec(&region->nr_open);
 	atomic_dec(&vmkeep_nr_files);
-	guard(mutex)(&vmkeep_lock);
-	vmkeep_region_put(region);
+	vmkeep_region_unclaim(file->private_data);
 	return 0;
 }
 
@@ -320,26 +369,73 @@ static const struct file_operations vmkeep_region_fops = {
 	.write_iter = vmkeep_write_iter,
 };
 
+/*
+ * A region inode's reference on its region and its pin go with it; the
+ * filesystem's root inode has neither.
+ */
+static void vmkeep_evict_inode(struct inode *inode)
+{
+	struct vmkeep_region *region = inode->i_private;
+
+	truncate_inode_pages_final(&inode->i_data);
+	clear_inode(inode);
+	if (!region)
+		return;
+	vmkeep_region_put(region);
+	simple_release_fs(&vmkeep_mnt, &vmkeep_mnt_count);
+}
+
+static const struct super_operations vmkeep_sops = {
+	.statfs = simple_statfs,
+	.evict_inode = vmkeep_evict_inode,
+};
+
+static int vmkeep_init_fs_context(struct fs_context *fc)
+{
+	struct pseudo_fs_context *ctx = init_pseudo(fc, VMKEEP_FS_MAGIC);
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->ops = &vmkeep_sops;
+	return 0;
+}
+
+static struct file_system_type vmkeep_fs_type = {
+	.name = "vmkeep",
+	.owner = THIS_MODULE,
+	.init_fs_context = vmkeep_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
 /**
  * vmkeep_region_file() - a new file for @region
- * @region: not quarantined
+ * @region: claimed by the caller (vmkeep_region_claim()); the claim passes
+ *          to the file on success
  *
- * The file holds a reference on the region; its inode carries the owner,
- * mode and size.  Caller holds vmkeep_lock.
+ * Each file gets its own inode, which carries the owner, mode and size,
+ * holds a reference on the region and pins the filesystem (and so the
+ * module) until it is evicted.
  */
 struct file *vmkeep_region_file(struct vmkeep_region *region)
 {
 	char name[VMKEEP_NAME_LEN + 8];
 	struct inode *inode;
 	struct file *file;
+	int ret;
 
+	ret = simple_pin_fs(&vmkeep_fs_type, &vmkeep_mnt, &vmkeep_mnt_count);
+	if (ret)
+		return ERR_PTR(ret);
 	inode = alloc_anon_inode(vmkeep_mnt->mnt_sb);
-	if (IS_ERR(inode))
+	if (IS_ERR(inode)) {
+		simple_release_fs(&vmkeep_mnt, &vmkeep_mnt_count);
 		return ERR_CAST(inode);
+	}
 	inode->i_mode = S_IFREG | region->fmt.mode;
 	inode->i_uid = make_kuid(&init_user_ns, region->fmt.uid);
 	inode->i_gid = make_kgid(&init_user_ns, region->fmt.gid);
 	inode->i_flags |= VMKEEP_INODE_FLAGS;
+	kref_get(&region->kref);
 	inode->i_private = region;
 	inode->i_fop = &vmkeep_region_fops;
 	i_size_write(inode, region->fmt.length);
@@ -354,28 +450,9 @@ struct file *vmkeep_region_file(struct vmkeep_region *region)
 	/* __fput() drops a reference for f_op; alloc_file_pseudo() took none. */
 	__module_get(THIS_MODULE);
 	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
-	region_file_get(file, region);
+	region_file_init(file, region);
+	/* The caller's claim is the only one if the region is exclusive. */
+	scoped_guard(mutex, &vmkeep_lock)
+		region->opener = inode;
 	return file;
-}
-
-static int vmkeep_init_fs_context(struct fs_context *fc)
-{
-	return init_pseudo(fc, VMKEEP_FS_MAGIC) ? 0 : -ENOMEM;
-}
-
-static struct file_system_type vmkeep_fs_type = {
-	.name = "vmkeep",
-	.init_fs_context = vmkeep_init_fs_context,
-	.kill_sb = kill_anon_super,
-};
-
-int vmkeep_fs_init(void)
-{
-	vmkeep_mnt = kern_mount(&vmkeep_fs_type);
-	return PTR_ERR_OR_ZERO(vmkeep_mnt);
-}
-
-void vmkeep_fs_exit(void)
-{
-	kern_unmount(vmkeep_mnt);
 }

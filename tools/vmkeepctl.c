@@ -611,6 +611,21 @@ static int cmd_load(int argc, char **argv, struct ctx *ctx)
 	return rc;
 }
 
+/*
+ * A freed region whose pages were held (a pin, a pipe) keeps the module
+ * until the module looks again: any STATUS does, even one with no room.
+ */
+static void reap_held_pages(void)
+{
+	struct vmkeep_status s = { .size = sizeof(s) };
+	int fd = open(dev_path(), O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	ioctl(fd, VMKEEP_IOC_STATUS, &s);
+	close(fd);
+}
+
 static int cmd_unload(int argc, char **argv, struct ctx *ctx)
 {
 	struct kmod_module *mod;
@@ -625,6 +640,7 @@ static int cmd_unload(int argc, char **argv, struct ctx *ctx)
 		return rc;
 	err = kmod_module_get_initstate(mod);
 	if (err == KMOD_MODULE_LIVE || err == KMOD_MODULE_COMING) {
+		reap_held_pages();
 		err = kmod_module_remove_module(mod, 0);
 	} else {
 		printf("vmkeep is not loaded\n");
@@ -633,7 +649,7 @@ static int cmd_unload(int argc, char **argv, struct ctx *ctx)
 	kmod_module_unref(mod);
 	if (err == -EBUSY || err == -EAGAIN)
 		return fail(ctx, RC_FAIL, "vmkeep", -err,
-			    "/dev/vmkeep or region files are still open");
+			    "in use: /dev/vmkeep or a region file is open, a region is mapped, a process keeps an O_PATH fd or /proc/PID/fd link of one, or a freed region's page is still held");
 	return err < 0 ? fail(ctx, RC_FAIL, "vmkeep", -err, NULL) : RC_OK;
 }
 

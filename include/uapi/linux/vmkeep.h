@@ -44,6 +44,12 @@
  *  - EIO: the region is quarantined: its metadata from the previous
  *    kernel failed validation, so its memory is never mapped.
  *  - ENODEV: no usable pool.
+ *  - EINTR: ALLOC was killed while it zeroed the region (nothing was made).
+ *
+ * A region file reopened through /proc/PID/fd/N (stock QEMU's mem-path)
+ * is checked again: ENOENT once the region is freed or its pool
+ * formatted, EIO if it is quarantined, EBUSY for an exclusive region
+ * that another opener has open.
  */
 
 #define VMKEEP_TYPE		0xBC
@@ -203,7 +209,9 @@ struct vmkeep_list {
  * @name: Input; the region's name
  *
  * Releases a region (also a quarantined one).  Its memory returns to the
- * pool when its last file and mapping are gone; the name is free at once.
+ * pool when its last file and mapping are gone and no page of it is held
+ * (a pin, a pipe buffer); the name is free at once, and no file of the
+ * region can be opened again.
  * Allowed for the owner and for CAP_SYS_ADMIN.
  */
 struct vmkeep_free {
