@@ -22,12 +22,14 @@
  *
  * Each region is named "lf-INC-UID" after its incarnation INC (unique in
  * the run) and owner, mode 0600, and the first 8 bytes of each 2 MiB unit
- * hold the tag of INC.  Invariants, checked after every step:
+ * hold a tag of INC and the owner.  Invariants, checked after every step:
  *   content     a read through any fd, mapping or pipe shows zeros (only
  *               before its allocator stamped it) or its own tag
  *   access      GET, FREE or /proc/PID/fd/N open of another uid's region
- *               fails (EACCES; ENOENT once freed)
- *   freed       GET or reopen of a region known to be freed fails
+ *               fails (EACCES; ENOENT once freed), and no read by a
+ *               non-root uid shows the tag of another uid's region
+ *   freed       GET, reopen or /proc/PID/fd/N open of a region known to
+ *               be freed fails
  *   unload      delete_module fails while any fd, O_PATH fd, mapping or
  *               pipe page of the module is alive, and works when none is
  *   accounting  with nothing open: free + regions = the pool at start,
@@ -61,7 +63,7 @@
 #include "vmkeep_util.h"
 
 #define UNIT		VMKEEP_ALIGN
-#define TAG_MAGIC	0x564b4c46U	/* "VKLF" in the upper half */
+#define TAG_MAGIC	0x564bU	/* "VK" in the top 16 bits, then owner, INC */
 #define MAX_INC		(1U << 22)
 #define RING		64
 #define MAX_PROCS	16
@@ -94,6 +96,7 @@ struct obj {
 	void *map;
 	uint64_t len;
 	uint64_t inc;	/* the incarnation whose tag it must show */
+	uid_t owner;	/* its owner */
 	uint64_t unit;	/* a pipe's page: the unit it came from */
 };
 
@@ -193,9 +196,9 @@ static uint64_t rnd(struct worker *w)
 	return w->rng;
 }
 
-static uint64_t tag(uint64_t inc)
+static uint64_t tag(const struct obj *o)
 {
-	return (uint64_t)TAG_MAGIC << 32 | inc;
+	return (uint64_t)TAG_MAGIC << 48 | (uint64_t)o->owner << 32 | o->inc;
 }
 
 static void region_name(char *buf, uint64_t inc, uid_t owner)
@@ -286,12 +289,19 @@ static void hold(struct worker *w, struct obj *o, const struct obj *from,
 static void check_word(struct worker *w, const struct obj *o, uint64_t v,
 		       const char *via, uint64_t unit)
 {
-	if (v == tag(o->inc) || (!v && !o->strict))
+	uid_t owner = (v >> 32) & 0xffff;
+
+	if (v == tag(o) || (!v && !o->strict))
 		return;
-	if (v >> 32 == TAG_MAGIC)
-		broken(w, V_CONTENT, "lf-%llu unit %llu through %s shows incarnation %llu's tag",
+	/* Another tenant's memory: an access the owner never allowed. */
+	if (v >> 48 == TAG_MAGIC && w->uid && owner != w->uid)
+		broken(w, V_ACCESS, "lf-%llu unit %llu through %s shows lf-%llu-%u's tag",
 		       (unsigned long long)o->inc, (unsigned long long)unit,
-		       via, (unsigned long long)(v & 0xffffffff));
+		       via, (unsigned long long)(v & 0xffffffff), owner);
+	else if (v >> 48 == TAG_MAGIC)
+		broken(w, V_CONTENT, "lf-%llu unit %llu through %s shows lf-%llu-%u's tag",
+		       (unsigned long long)o->inc, (unsigned long long)unit,
+		       via, (unsigned long long)(v & 0xffffffff), owner);
 	else
 		broken(w, V_CONTENT, "lf-%llu unit %llu through %s shows %#llx",
 		       (unsigned long long)o->inc, (unsigned long long)unit,
@@ -412,24 +422,26 @@ static int op_alloc(struct worker *w)
 		return -1;
 	}
 	r.len = (1 + rnd(w) % 2) * UNIT;
+	r.owner = w->uid;
 	a.length = r.len;
 	/* Root allocates for any of the uids, the others for themselves. */
 	if (!w->uid) {
 		a.flags = VMKEEP_ALLOC_OWNER;
 		a.uid = uids[rnd(w) % 3];
 		a.gid = a.uid;
+		r.owner = a.uid;
 	}
-	region_name(a.name, r.inc, w->uid ? w->uid : a.uid);
+	region_name(a.name, r.inc, r.owner);
 	ret = vk_ioctl(dev, VMKEEP_IOC_ALLOC, &a);
 	dev_close(w, dev);
 	if (ret)
 		return expect(w, -ret, E(ENOSPC) | E(EBUSY) | E(ENODEV));
 	for (u = 0; u < r.len / UNIT; u++)
-		if (pwrite(a.out_fd, &(uint64_t){ tag(r.inc) }, 8, u * UNIT) != 8)
+		if (pwrite(a.out_fd, &(uint64_t){ tag(&r) }, 8, u * UNIT) != 8)
 			broken(w, V_ERRNO, "%s: stamping: %s", a.name,
 			       strerror(errno));
 	hold(w, o, &r, a.out_fd);
-	*mine = r.inc << 16 | (w->uid ? w->uid : a.uid);
+	*mine = r.inc << 16 | r.owner;
 	STORE(&sh->ring[r.inc % RING], *mine);
 	return 1;
 }
@@ -453,13 +465,12 @@ static int op_get(struct worker *w)
 	struct obj *o = free_slot(w->fds), r = {};
 	bool mine, freed;
 	struct stat st;
-	uid_t owner;
 	int dev, ret;
 
-	if (!o || !pick_region(w, &r.inc, &owner))
+	if (!o || !pick_region(w, &r.inc, &r.owner))
 		return -1;
-	mine = !w->uid || owner == w->uid;
-	region_name(g.name, r.inc, owner);
+	mine = !w->uid || r.owner == w->uid;
+	region_name(g.name, r.inc, r.owner);
 	dev = dev_open(w);
 	if (dev < 0)
 		return -1;
@@ -559,7 +570,7 @@ static int op_stamp(struct worker *w)
 	if (!o || !o->len)
 		return -1;
 	unit = rnd(w) % (o->len / UNIT);
-	t = tag(o->inc);
+	t = tag(o);
 	if (!map) {
 		if (pwrite(o->fd, &t, 8, unit * UNIT) != 8)
 			broken(w, V_ERRNO, "lf-%llu: pwrite: %s",
@@ -694,6 +705,7 @@ static int op_peek(struct worker *w)
 	if (freed && inc == v >> 16)
 		broken(w, V_FREED, "open of %s after its FREE succeeded", link);
 	r.inc = inc;
+	r.owner = owner;
 	r.len = lseek(fd, 0, SEEK_END);
 	hold(w, o, &r, fd);
 	check_fd(w, o, "/proc/PID/fd");
@@ -1091,8 +1103,11 @@ static int setup(void)
 		snprintf(opt.ko, sizeof(opt.ko),
 			 "/lib/modules/%s/extra/vmkeep.ko", u.release);
 	}
-	if (snapshot(&w, &s) || s.regions || s.objects) {
-		say("1..0 # SKIP needs /dev/vmkeep, debugfs and a pool without regions\n");
+	/* Room for every process's regions. */
+	if (snapshot(&w, &s) || s.regions || s.objects ||
+	    s.free < opt.procs * NOBJ * 2 * UNIT) {
+		say("1..0 # SKIP needs /dev/vmkeep, debugfs and a pool without regions, %llu MiB free\n",
+		    (unsigned long long)(opt.procs * NOBJ * 2 * UNIT / MiB));
 		return 4;
 	}
 	sh->free0 = s.free;
