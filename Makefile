@@ -76,7 +76,8 @@ checkpatch: $(KSRC)/.stamp
 RESULTS := $(CACHE)/results/$(KVER)
 PLANS ?= selftests/vm/plans/check.plan selftests/vm/plans/corrupt.plan \
 	selftests/vm/plans/interrupt.plan selftests/vm/plans/scale.plan \
-	selftests/vm/plans/e2e.plan selftests/vm/plans/lifetime.plan
+	selftests/vm/plans/e2e.plan selftests/vm/plans/lifetime.plan \
+	selftests/vm/plans/vklife.plan
 
 unit: $(KSRC)/.stamp
 	$(MAKE) -C tools unit
