@@ -8,8 +8,8 @@
 #ifndef _VMKEEP_COMPAT_H
 #define _VMKEEP_COMPAT_H
 
-#include <linux/huge_mm.h>
 #include <linux/mm.h>
+#include <linux/huge_mm.h>
 #include <linux/version.h>
 
 /* 6.6: ->huge_fault() takes a page order instead of enum page_entry_size. */
@@ -26,6 +26,13 @@ static vm_fault_t name(struct vm_fault *vmf, unsigned int order)	\
 {									\
 	return fn(vmf, order);						\
 }
+#endif
+
+/* 6.2: a device_type's devnode() takes a const struct device. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define VMKEEP_DEVNODE_CONST
+#else
+#define VMKEEP_DEVNODE_CONST	const
 #endif
 
 /* 6.3: vm_flags became read-only outside the vm_flags_*() helpers. */

@@ -90,39 +90,11 @@ static struct vmkeep_region *region_find(const char *name, bool pending)
 	return region;
 }
 
-/*
- * capable() writes an audit record for each denial: ask it at most once
- * per ioctl, and only when the caller's own rights are not enough.
- */
-struct vmkeep_caller {
-	int admin;	/* -1 until asked */
-};
-
-static bool caller_is_admin(struct vmkeep_caller *caller)
-{
-	if (caller->admin < 0)
-		caller->admin = capable(CAP_SYS_ADMIN);
-	return caller->admin;
-}
-
 static bool region_is_owner(const struct vmkeep_region *region,
 			    struct vmkeep_caller *caller)
 {
 	return uid_eq(current_fsuid(), make_kuid(&init_user_ns, region->fmt.uid)) ||
-	       caller_is_admin(caller);
-}
-
-/* Read and write access, checked as for a file with the region's mode. */
-static bool region_may_open(const struct vmkeep_region *region,
-			    struct vmkeep_caller *caller)
-{
-	u32 mode = region->fmt.mode;
-
-	if (uid_eq(current_fsuid(), make_kuid(&init_user_ns, region->fmt.uid)))
-		mode >>= 6;
-	else if (in_group_p(make_kgid(&init_user_ns, region->fmt.gid)))
-		mode >>= 3;
-	return (mode & 06) == 06 || caller_is_admin(caller);
+	       vmkeep_caller_is_admin(caller);
 }
 
 enum region_access { REGION_OWNER, REGION_OPEN };
@@ -137,7 +109,7 @@ enum region_access { REGION_OWNER, REGION_OPEN };
  */
 static struct vmkeep_region *region_lookup(char *name, enum region_access access)
 {
-	struct vmkeep_caller caller = { .admin = -1 };
+	struct vmkeep_caller caller = VMKEEP_CALLER_INIT;
 	struct vmkeep_region *region;
 
 	lockdep_assert_held(&vmkeep_lock);
@@ -147,7 +119,7 @@ static struct vmkeep_region *region_lookup(char *name, enum region_access access
 	if (!region)
 		return ERR_PTR(-ENOENT);
 	if (access == REGION_OWNER ? !region_is_owner(region, &caller) :
-				     !region_may_open(region, &caller))
+				     !vmkeep_region_may_open(region, &caller))
 		return ERR_PTR(-EACCES);
 	return region;
 }
@@ -292,11 +264,15 @@ static int alloc_publish(struct vmkeep_region *region, int ret)
 	return ret;
 }
 
-/* ALLOC could not tell userspace about the fd: the region goes again. */
+/*
+ * ALLOC could not tell userspace about the fd: the region goes again,
+ * unless a FREEZE or the clean mark came meanwhile: the metadata must not
+ * change then, and the region stays for a FREE after THAW.
+ */
 static void alloc_undo(struct vmkeep_region *region)
 {
 	scoped_guard(mutex, &vmkeep_lock)
-		if (!region->freed)
+		if (!region->freed && !vmkeep_frozen)
 			vmkeep_pool_remove_region(region);
 	vmkeep_pools_reap();
 }
@@ -456,7 +432,7 @@ static int vmkeep_ioc_free(struct vmkeep_ucmd *ucmd)
 
 static void finish_all(void)
 {
-	struct vmkeep_caller caller = { .admin = -1 };
+	struct vmkeep_caller caller = VMKEEP_CALLER_INIT;
 	struct vmkeep_region *region;
 	unsigned int i;
 
@@ -788,6 +764,9 @@ static int __init vmkeep_init(void)
 {
 	int ret;
 
+	ret = vmkeep_nodes_init();
+	if (ret)
+		return ret;
 	vmkeep_pools_init(pools);
 	ret = misc_register(&vmkeep_misc);
 	if (ret)
@@ -800,6 +779,7 @@ static int __init vmkeep_init(void)
 
 err_pools:
 	vmkeep_pools_exit();
+	vmkeep_nodes_exit();
 	return ret;
 }
 
@@ -809,6 +789,7 @@ static void __exit vmkeep_exit(void)
 	unregister_reboot_notifier(&vmkeep_reboot_nb);
 	misc_deregister(&vmkeep_misc);
 	vmkeep_pools_exit();
+	vmkeep_nodes_exit();
 }
 
 module_init(vmkeep_init);

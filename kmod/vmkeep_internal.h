@@ -73,21 +73,24 @@ struct vmkeep_pool {
  * @pool: the pool the memory comes from
  * @fmt: name, owner, flags and extents, as stored on the pool
  * @state: VMKEEP_STATE_*
+ * @pending: reserved by an ALLOC that has not published it yet
  * @freed: set by FREE or FORMAT: nothing may open the region again
  * @held: the reaper found a page of it still referenced
+ * @held_off: the reaper found no page referenced below this offset
  * @pins_module: freed, closed and held: the module stays while the pages
  *               are referenced
  * @nr_open: open files, and opens in progress
  * @opener: while @nr_open, the inode whose files are open (compared, never
  *          followed): an exclusive region is open through one inode only
+ * @node: its device node while it is live, or NULL
  * @nr_mapped: live VMAs
  * @pmd_faults: faults served with a 2 MiB mapping
  * @pte_faults: faults served with a 4 KiB mapping
  *
  * @fmt and @pool never change while the region exists, so the fault and
- * read/write paths use them without a lock.  @state, @freed, @nr_open,
- * @opener and @link are protected by vmkeep_lock; @reap, @held and @pins_module by the
- * reaper's lock.
+ * read/write paths use them without a lock.  @state, @pending, @freed,
+ * @nr_open, @opener, @node and @link are protected by vmkeep_lock; @reap,
+ * @held, @held_off and @pins_module by the reaper's lock.
  */
 struct vmkeep_region {
 	struct kref kref;
@@ -96,15 +99,28 @@ struct vmkeep_region {
 	struct vmkeep_pool *pool;
 	struct vmkeep_fmt_region fmt;
 	u32 state;
+	bool pending;
 	bool freed;
 	bool held;
 	bool pins_module;
+	u64 held_off;
 	unsigned int nr_open;
 	const struct inode *opener;
+	struct vmkeep_node *node;
 	atomic_t nr_mapped;
 	atomic64_t pmd_faults;
 	atomic64_t pte_faults;
 };
+
+/*
+ * capable() writes an audit record for each denial: ask it at most once
+ * per ioctl, and only when the caller's own rights are not enough.
+ */
+struct vmkeep_caller {
+	int admin;	/* -1 until asked */
+};
+
+#define VMKEEP_CALLER_INIT	{ .admin = -1 }
 
 extern struct mutex vmkeep_lock;
 extern atomic_t vmkeep_nr_objects;
@@ -126,12 +142,23 @@ u64 vmkeep_pool_free_bytes(const struct vmkeep_pool *pool);
 void *vmkeep_region_va(const struct vmkeep_region *region, u64 offset,
 		       u64 *contig, phys_addr_t *phys);
 
+/* vmkeep_node.c */
+int vmkeep_nodes_init(void);
+void vmkeep_nodes_exit(void);
+void vmkeep_node_add(struct vmkeep_region *region);
+void vmkeep_node_remove(struct vmkeep_region *region);
+struct vmkeep_region *vmkeep_node_region(dev_t devt);
+
 /* vmkeep_region.c */
+extern const struct file_operations vmkeep_region_fops;
+bool vmkeep_caller_is_admin(struct vmkeep_caller *caller);
+bool vmkeep_region_may_open(const struct vmkeep_region *region,
+			    struct vmkeep_caller *caller);
 struct vmkeep_region *vmkeep_region_new(struct vmkeep_pool *pool,
 					const struct vmkeep_fmt_region *fmt,
 					u32 state);
 void vmkeep_region_put(struct vmkeep_region *region);
-bool vmkeep_region_held(const struct vmkeep_region *region);
+bool vmkeep_region_held(struct vmkeep_region *region);
 int vmkeep_region_zero(struct vmkeep_region *region);
 int vmkeep_region_claim(struct vmkeep_region *region, struct inode *inode);
 void vmkeep_region_unclaim(struct vmkeep_region *region);

@@ -256,6 +256,7 @@ struct vmkeep_region *vmkeep_pool_add_region(struct vmkeep_pool *pool,
 		return ERR_PTR(ret);
 	}
 	region->fmt.id = pool->fmt.next_id++;
+	region->pending = true;
 	list_add_tail(&region->link, &pool->pending);
 	pool->nr_regions++;
 	return region;
@@ -265,14 +266,17 @@ struct vmkeep_region *vmkeep_pool_add_region(struct vmkeep_pool *pool,
 void vmkeep_pool_publish_region(struct vmkeep_region *region)
 {
 	lockdep_assert_held(&vmkeep_lock);
+	region->pending = false;
 	list_move_tail(&region->link, &region->pool->regions);
 	vmkeep_pool_commit(region->pool, 0);
+	vmkeep_node_add(region);
 }
 
 static void pool_unlink_region(struct vmkeep_region *region)
 {
 	lockdep_assert_held(&vmkeep_lock);
 	region->freed = true;
+	vmkeep_node_remove(region);
 	list_move_tail(&region->link, &region->pool->freed);
 	region->pool->nr_regions--;
 }
@@ -282,12 +286,17 @@ static void pool_unlink_region(struct vmkeep_region *region)
  * @region: live or pending
  *
  * Nothing can open it from now on; its memory stays used until
- * vmkeep_pools_reap() finds it closed and its pages let go.
+ * vmkeep_pools_reap() finds it closed and its pages let go.  A pending
+ * region was never written, so its removal writes nothing either (it may
+ * come after FREEZE or the clean mark).
  */
 void vmkeep_pool_remove_region(struct vmkeep_region *region)
 {
+	bool written = !region->pending;
+
 	pool_unlink_region(region);
-	vmkeep_pool_commit(region->pool, 0);
+	if (written)
+		vmkeep_pool_commit(region->pool, 0);
 }
 
 /*
@@ -368,6 +377,8 @@ static int pool_restore(struct vmkeep_pool *pool)
 			break;
 		list_add_tail(&region->link, &pool->regions);
 		pool->nr_regions++;
+		if (!r[i].quarantine)
+			vmkeep_node_add(region);
 		next_id = max(next_id, r[i].id + 1);
 		if (r[i].quarantine)
 			pr_warn("pool %u: region '%s' quarantined: %s\n",
@@ -413,6 +424,7 @@ static void pool_destroy(struct vmkeep_pool *pool)
 
 	list_for_each_entry_safe(region, tmp, &pool->regions, link) {
 		held = held || vmkeep_region_held(region);
+		vmkeep_node_remove(region);
 		list_del(&region->link);
 		vmkeep_region_put(region);
 	}

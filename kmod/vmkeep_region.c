@@ -32,6 +32,8 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -94,29 +96,32 @@ void vmkeep_region_put(struct vmkeep_region *region)
  * memory handed to the next region must not be reachable through it.
  * The pool's pages keep a reference of their own (MEMORY_DEVICE_GENERIC).
  * One struct page per 4 KiB before 6.15: 16 GiB of them per TiB, hence
- * never under vmkeep_lock.
+ * never under vmkeep_lock.  Nothing can take a new reference to a closed
+ * region, so the walk goes on from the page found held the last time:
+ * one held page costs O(1) per look, not a walk of the whole region.
  */
-bool vmkeep_region_held(const struct vmkeep_region *region)
+bool vmkeep_region_held(struct vmkeep_region *region)
 {
-	unsigned long pfn, end;
+	const u64 step = PAGE_SIZE << VMKEEP_VMEMMAP_SHIFT;
 	phys_addr_t phys;
-	u64 off, contig;
+	u64 off, contig, i;
 
 	/* Quarantined extents are not to be trusted, and were never mapped. */
 	if (region->state == VMKEEP_STATE_QUARANTINED)
 		return false;
-	for (off = 0; off < region->fmt.length; off += contig) {
+	for (off = region->held_off; off < region->fmt.length; off += contig) {
 		if (!vmkeep_region_va(region, off, &contig, &phys))
 			break;
-		end = PHYS_PFN(phys + contig);
-		for (pfn = PHYS_PFN(phys); pfn < end;
-		     pfn += 1UL << VMKEEP_VMEMMAP_SHIFT) {
-			if (folio_ref_count(pfn_folio(pfn)) > 1)
+		for (i = 0; i < contig; i += step) {
+			if (folio_ref_count(pfn_folio(PHYS_PFN(phys + i))) > 1) {
+				region->held_off = off + i;
 				return true;
-			if (IS_ALIGNED(pfn + 1, PHYS_PFN(VMKEEP_FMT_UNIT)))
+			}
+			if (IS_ALIGNED(phys + i + step, VMKEEP_FMT_UNIT))
 				cond_resched();
 		}
 	}
+	region->held_off = region->fmt.length;
 	return false;
 }
 
@@ -327,44 +332,106 @@ static ssize_t vmkeep_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	return vmkeep_rw(iocb, from, true);
 }
 
+bool vmkeep_caller_is_admin(struct vmkeep_caller *caller)
+{
+	if (caller->admin < 0)
+		caller->admin = capable(CAP_SYS_ADMIN);
+	return caller->admin;
+}
+
+/* Read and write access, checked as for a file with the region's mode. */
+bool vmkeep_region_may_open(const struct vmkeep_region *region,
+			    struct vmkeep_caller *caller)
+{
+	u32 mode = region->fmt.mode;
+
+	if (uid_eq(current_fsuid(), make_kuid(&init_user_ns, region->fmt.uid)))
+		mode >>= 6;
+	else if (in_group_p(make_kgid(&init_user_ns, region->fmt.gid)))
+		mode >>= 3;
+	return (mode & 06) == 06 || vmkeep_caller_is_admin(caller);
+}
+
+/* Each file holds a reference on its region, dropped at release. */
 static void region_file_init(struct file *file, struct vmkeep_region *region)
 {
+	kref_get(&region->kref);
 	atomic_inc(&vmkeep_nr_files);
 	file->private_data = region;
 }
 
 /*
- * Reached when /proc/PID/fd/N of a region file is opened, also through an
- * O_PATH fd: the VFS has checked the inode's owner and mode, the region's
- * own rules are checked here.
+ * A device node is a GET by path: the region behind its minor, if still
+ * live, checked against the region's owner and mode (the node's own mode
+ * may have been changed by hand), and a new opener for the exclusive
+ * rule.  Before 6.12 huge faults need a DAX inode, as device-dax marks
+ * its char device inodes.
+ */
+static int node_claim(struct inode *inode)
+{
+	struct vmkeep_caller caller = VMKEEP_CALLER_INIT;
+	struct vmkeep_region *region;
+
+	lockdep_assert_held(&vmkeep_lock);
+	region = vmkeep_node_region(inode->i_rdev);
+	if (!region)
+		return -ENOENT;
+	if (!vmkeep_region_may_open(region, &caller))
+		return -EACCES;
+	inode->i_flags |= VMKEEP_INODE_FLAGS;
+	return vmkeep_region_claim(region, NULL);
+}
+
+/*
+ * Reached when a device node, or /proc/PID/fd/N of a region file (also
+ * through an O_PATH fd), is opened: the VFS has checked the inode's owner
+ * and mode, the region's own rules are checked here.
  */
 static int vmkeep_open(struct inode *inode, struct file *file)
 {
-	struct vmkeep_region *region = inode->i_private;
+	struct vmkeep_region *region;
 	int ret;
 
-	scoped_guard(mutex, &vmkeep_lock)
-		ret = vmkeep_region_claim(region, inode);
-	if (ret)
-		return ret;
-	region_file_init(file, region);
+	scoped_guard(mutex, &vmkeep_lock) {
+		if (S_ISCHR(inode->i_mode)) {
+			ret = node_claim(inode);
+			region = vmkeep_node_region(inode->i_rdev);
+		} else {
+			region = inode->i_private;
+			ret = vmkeep_region_claim(region, inode);
+		}
+		if (ret)
+			return ret;
+		region_file_init(file, region);
+	}
 	return 0;
 }
 
 static int vmkeep_release(struct inode *inode, struct file *file)
 {
+	struct vmkeep_region *region = file->private_data;
+
 	atomic_dec(&vmkeep_nr_files);
-	vmkeep_region_unclaim(file->private_data);
+	vmkeep_region_unclaim(region);
+	vmkeep_region_put(region);
 	return 0;
 }
 
-static const struct file_operations vmkeep_region_fops = {
+/* The size is the region's: a device node's inode has none. */
+static loff_t vmkeep_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct vmkeep_region *region = file->private_data;
+
+	return fixed_size_llseek(file, offset, whence, region->fmt.length);
+}
+
+const struct file_operations vmkeep_region_fops = {
 	.owner = THIS_MODULE,
 	.open = vmkeep_open,
 	.release = vmkeep_release,
 	.mmap = vmkeep_mmap,
 	.get_unmapped_area = thp_get_unmapped_area,
-	.llseek = generic_file_llseek,
+	.llseek = vmkeep_llseek,
 	.read_iter = vmkeep_read_iter,
 	.write_iter = vmkeep_write_iter,
 };
@@ -379,10 +446,8 @@ static void vmkeep_evict_inode(struct inode *inode)
 
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
-	if (!region)
-		return;
-	vmkeep_region_put(region);
-	simple_release_fs(&vmkeep_mnt, &vmkeep_mnt_count);
+	if (region)
+		vmkeep_region_put(region);
 }
 
 static const struct super_operations vmkeep_sops = {
@@ -428,9 +493,14 @@ struct file *vmkeep_region_file(struct vmkeep_region *region)
 		return ERR_PTR(ret);
 	inode = alloc_anon_inode(vmkeep_mnt->mnt_sb);
 	if (IS_ERR(inode)) {
-		simple_release_fs(&vmkeep_mnt, &vmkeep_mnt_count);
-		return ERR_CAST(inode);
+		file = ERR_CAST(inode);
+		goto out;
 	}
+	/*
+	 * alloc_anon_inode() leaves the inode off the sb's list: an inode
+	 * kept by an fsnotify mark would then stall the sb's shutdown.
+	 */
+	inode_sb_list_add(inode);
 	inode->i_mode = S_IFREG | region->fmt.mode;
 	inode->i_uid = make_kuid(&init_user_ns, region->fmt.uid);
 	inode->i_gid = make_kgid(&init_user_ns, region->fmt.gid);
@@ -441,11 +511,12 @@ struct file *vmkeep_region_file(struct vmkeep_region *region)
 	i_size_write(inode, region->fmt.length);
 
 	snprintf(name, sizeof(name), "vmkeep:%s", region->fmt.name);
+	/* The file holds the mount (and so the sb and module) from here. */
 	file = alloc_file_pseudo(inode, vmkeep_mnt, name, O_RDWR | O_LARGEFILE,
 				 &vmkeep_region_fops);
 	if (IS_ERR(file)) {
 		iput(inode);
-		return file;
+		goto out;
 	}
 	/* __fput() drops a reference for f_op; alloc_file_pseudo() took none. */
 	__module_get(THIS_MODULE);
@@ -454,5 +525,7 @@ struct file *vmkeep_region_file(struct vmkeep_region *region)
 	/* The caller's claim is the only one if the region is exclusive. */
 	scoped_guard(mutex, &vmkeep_lock)
 		region->opener = inode;
+out:
+	simple_release_fs(&vmkeep_mnt, &vmkeep_mnt_count);
 	return file;
 }

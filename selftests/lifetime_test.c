@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -582,6 +583,66 @@ TEST_F_TIMEOUT(lifetime, alloc_killable, 120)
 	EXPECT_EQ(-ENOENT, vk_find(self->dev, "lt-kill", &info));
 	ASSERT_EQ(0, vk_pool(self->dev, 0, &after));
 	EXPECT_EQ(before.free, after.free);
+}
+
+/*
+ * Test Case: a FREEZE that comes while an ALLOC zeroes makes that ALLOC
+ * fail (EBUSY) without writing the metadata again: the generation FREEZE
+ * left is the one the kexec finds.
+ */
+TEST_F_TIMEOUT(lifetime, freeze_during_alloc, 120)
+{
+	struct vmkeep_freeze fr = { .size = sizeof(fr) };
+	struct vmkeep_pool_info before, frozen, after;
+	int started[2], done[2], status;
+	uint64_t len;
+	double t0;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, vk_pool(self->dev, 0, &before));
+	len = big_len(&before);
+	ASSERT_EQ(0, pipe(started));
+	ASSERT_EQ(0, pipe(done));
+	pid = alloc_child(self->dev, "lt-frz", len, started[1], done[1]);
+	ASSERT_LE(0, pid);
+	ASSERT_EQ(1, read(started[0], &c, 1));
+	t0 = now();
+	do {
+		ASSERT_EQ(0, vk_pool(self->dev, 0, &frozen));
+	} while (frozen.free == before.free && !readable(done[0]) && now() - t0 < 10);
+	ASSERT_EQ(0, vk_ioctl(self->dev, VMKEEP_IOC_FREEZE, &fr));
+	ASSERT_EQ(0, vk_pool(self->dev, 0, &frozen));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		SKIP(return, "ALLOC finished before the FREEZE");
+	EXPECT_EQ(3, WEXITSTATUS(status));
+	ASSERT_EQ(0, vk_pool(self->dev, 0, &after));
+	EXPECT_EQ(frozen.generation, after.generation);
+	EXPECT_EQ(before.free, after.free);
+}
+
+/*
+ * Test Case: an inotify watch kept on a region file (through
+ * /proc/self/fd/N) holds its inode past the close; dropping the watch
+ * last must not hang (the pseudo filesystem's shutdown waited on the
+ * watch the closing thread itself was dropping), and the module unloads
+ * afterwards as usual.  Found by review.
+ */
+TEST_F_TIMEOUT(lifetime, inotify_last, 30)
+{
+	char path[64];
+	int fd, ifd;
+
+	fd = vk_alloc(self->dev, "lt-ino", 2 * MiB, 0);
+	ASSERT_LE(0, fd);
+	ifd = inotify_init1(IN_CLOEXEC);
+	ASSERT_LE(0, ifd);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ASSERT_LE(0, inotify_add_watch(ifd, path, IN_ALL_EVENTS));
+	close(fd);
+	ASSERT_EQ(0, vk_free(self->dev, "lt-ino"));
+	EXPECT_EQ(0, close(ifd));
 }
 
 #define RACE_SECONDS	5
