@@ -2,7 +2,7 @@
 /*
  * Copyright (C) 2026 The vmkeep authors
  *
- * libFuzzer target for the on-pool format reader (kmod/vmkeep_format.c).
+ * libFuzzer target for the on-pool format reader (format/vmkeep_format.c).
  *
  * The input becomes the metadata a previous kernel left behind; the reader
  * must accept any of it without reading outside the 2 MiB buffer, and what
