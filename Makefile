@@ -8,7 +8,8 @@
 #   make check KVER=6.1   the same on Debian 12's own kernel (KVER=7: sid's 7.x)
 #   make check-all        6.12, 6.1 and 7, then DKMS
 #   make bench            vmkeep vs memfd, hugetlbfs, full copy (benchmarks.rst)
-#   make install          vmkeepctl, man page, bash completion
+#   make install          libvmkeep (.so, header, .pc), vmkeepctl, man page,
+#                         bash completion
 #   make demo             the main job, step by step, in a VM
 #   make stress           longer fuzzing, concurrency and kexec churn
 #   make sparse | checkpatch
@@ -46,6 +47,7 @@ modules:
 	$(KBUILD) modules
 
 tools:
+	$(MAKE) -C lib
 	$(MAKE) -C tools
 
 $(KSRC)/.stamp:
@@ -68,9 +70,9 @@ CHECKPATCH = $(KSRC)/scripts/checkpatch.pl --no-tree --strict --quiet --show-typ
 	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,COMPLEX_MACRO,LINUX_VERSION_CODE,CONSTANT_COMPARISON,MACRO_WITH_FLOW_CONTROL,MACRO_ARG_REUSE,LINE_SPACING,BIT_MACRO
 
 checkpatch: $(KSRC)/.stamp
-	$(CHECKPATCH) -f $$(git ls-files 'kmod/*.[ch]' 'include/*.h')
+	$(CHECKPATCH) -f $$(git ls-files 'kmod/*.[ch]' 'format/*.[ch]' 'include/*.h' ':!include/vmkeep/libvmkeep.h')
 	$(CHECKPATCH) --ignore PREFER_KERNEL_TYPES,STRCPY,CAMELCASE,VOLATILE,BIT_MACRO,PREFER_FALLTHROUGH,NEW_TYPEDEFS,ENOSYS,LONG_LINE_STRING \
-		-f $$(git ls-files 'tools/*.[ch]' 'selftests/*.[ch]')
+		-f $$(git ls-files include/vmkeep/libvmkeep.h 'lib/*.[ch]' 'tools/*.[ch]' 'selftests/*.[ch]')
 
 # Host unit tests, then the VM plan; each writes KTAP to .cache/results.
 RESULTS := $(CACHE)/results/$(KVER)
@@ -135,8 +137,9 @@ stress: $(KSRC)/.stamp
 	$(MAKE) -C tools stress-fuzz
 	$(MAKE) vmtest PLANS=selftests/vm/plans/stress.plan
 
-# The tool, its man page and bash completion (PREFIX, DESTDIR); the module
-# installs with DKMS (dkms.conf) or "make modules_install" of Kbuild.
+# libvmkeep, the tool, its man page and bash completion (PREFIX, DESTDIR,
+# LIBDIR); the module installs with DKMS (dkms.conf) or "make
+# modules_install" of Kbuild.
 install uninstall:
 	$(MAKE) -C tools $@
 
@@ -150,6 +153,8 @@ demo: deps
 
 clean:
 	-$(KBUILD) clean 2>/dev/null
+	rm -f format/*.o format/.*.cmd
+	$(MAKE) -C lib clean
 	$(MAKE) -C tools clean
 	$(MAKE) -C selftests clean
 

@@ -343,9 +343,10 @@ int vmkeep_status_noroom(struct vmkeep_ctx *ctx)
 	return dev_ioctl(ctx, VMKEEP_IOC_STATUS, &s);
 }
 
+/* As of the pool snapshot: vmkeep_pools_refresh() first for news. */
 VMKEEP_EXPORT int vmkeep_is_frozen(struct vmkeep_ctx *ctx)
 {
-	int ret = vmkeep_pools_refresh(ctx);
+	int ret = ctx->have_pools ? 0 : vmkeep_pools_refresh(ctx);
 
 	if (ret < 0)
 		return ret;

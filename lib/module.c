@@ -22,11 +22,17 @@
 
 #include "private.h"
 
+/* libkmod's messages go nowhere: the caller gets -errno instead. */
 static void kmod_quiet(void *data, int priority, const char *file, int line,
 		       const char *fn, const char *format, va_list args)
 {
-	(void)data, (void)priority, (void)file, (void)line, (void)fn;
-	(void)format, (void)args;
+	(void)data;
+	(void)priority;
+	(void)file;
+	(void)line;
+	(void)fn;
+	(void)format;
+	(void)args;
 }
 
 /* The vmkeep module's libkmod handle, for the caller to unref. */
