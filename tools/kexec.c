@@ -163,12 +163,10 @@ static int freeze_and_load(struct ctx *ctx, const char *cmdline, const char *msg
 int cmd_kexec(int argc, char **argv, struct ctx *ctx)
 {
 	char *cmdline, msg[1024];
-	int rc = parse_opts(ctx, argc, argv);
+	int rc = parse_no_operands(ctx, argc, argv, false);
 
 	if (rc >= 0)
 		return rc;
-	if (optind != argc)
-		return bad_usage(ctx);
 	cmdline = next_cmdline();
 	if (!cmdline)
 		return fail(ctx, RC_FAIL, "/proc/cmdline", errno ?: ENOMEM, NULL);

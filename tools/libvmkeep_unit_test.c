@@ -75,23 +75,24 @@ TEST(names)
 	vmkeep_unref(vk);
 }
 
-/* Test Case: the iterators walk the snapshot; the accessors name states as debugfs does. */
-TEST(iterators)
-{
-	struct vmkeep_region_info r[3] = {
+static struct vmkeep_region_info r[3] = {
 		{ .name = "a", .length = 2 << 20, .state = VMKEEP_STATE_ACTIVE,
 		  .flags = VMKEEP_REGION_EXCLUSIVE, .mode = 0100640, .node = -1 },
 		{ .name = "b", .state = VMKEEP_STATE_INCOMING, .nr_mapped = 2 },
 		{ .name = "!crc-2", .state = VMKEEP_STATE_QUARANTINED,
 		  .quarantine = VMKEEP_Q_CRC, .pool = 1 },
-	};
-	struct vmkeep_pool_info p[2] = {
+};
+
+static struct vmkeep_pool_info p[2] = {
 		{ .base = 1ULL << 30, .length = 1ULL << 30, .state = VMKEEP_POOL_READY,
 		  .flags = VMKEEP_POOL_RESTORED | VMKEEP_POOL_CLEAN_HANDOFF },
 		{ .state = VMKEEP_POOL_DAMAGED, .damage = VMKEEP_D_GEOMETRY },
-	};
+};
+
+/* Test Case: the region iterators walk the snapshot; states are named as debugfs names them. */
+TEST(region_iterators)
+{
 	struct vmkeep_region *region;
-	struct vmkeep_pool *pool;
 	struct vmkeep_ctx *vk;
 	unsigned int n = 0;
 
@@ -121,7 +122,19 @@ TEST(iterators)
 	EXPECT_EQ(NULL, vmkeep_region_get_next(region));
 	EXPECT_EQ(NULL, vmkeep_region_find(vk, "c"));
 	EXPECT_EQ(ENOENT, errno);
+	vmkeep_unref(vk);
+}
 
+/* Test Case: the pool iterators walk the snapshot; unknown values read "unknown". */
+TEST(pool_iterators)
+{
+	struct vmkeep_region_info r0 = r[0];
+	struct vmkeep_pool_info p0 = p[0];
+	struct vmkeep_pool *pool;
+	struct vmkeep_ctx *vk;
+
+	ASSERT_EQ(0, vmkeep_new(&vk));
+	ASSERT_EQ(2, vmkeep_ctx_set_snapshot(vk, r, 3, p, 2, VMKEEP_STATUS_FROZEN));
 	pool = vmkeep_pool_get_first(vk);
 	ASSERT_NE(NULL, pool);
 	EXPECT_EQ(0, vmkeep_pool_get_index(pool));
@@ -138,9 +151,9 @@ TEST(iterators)
 	EXPECT_EQ(1, vmkeep_is_frozen(vk));
 
 	/* unknown values from a newer module */
-	r[0].state = 77;
-	p[0].state = 77;
-	ASSERT_EQ(1, vmkeep_ctx_set_snapshot(vk, r, 1, p, 1, 0));
+	r0.state = 77;
+	p0.state = 77;
+	ASSERT_EQ(1, vmkeep_ctx_set_snapshot(vk, &r0, 1, &p0, 1, 0));
 	EXPECT_STREQ("unknown", vmkeep_region_get_state_name(vmkeep_region_get_first(vk)));
 	EXPECT_STREQ("unknown", vmkeep_pool_get_state_name(vmkeep_pool_get_first(vk)));
 	EXPECT_EQ(0, vmkeep_is_frozen(vk));

@@ -79,12 +79,10 @@ static int load_module(struct ctx *ctx, const char *pools)
 int cmd_load(int argc, char **argv, struct ctx *ctx)
 {
 	struct vk_range r[64];
-	int rc = parse_opts(ctx, argc, argv);
+	int rc = parse_no_operands(ctx, argc, argv, false);
 
 	if (rc >= 0)
 		return rc;
-	if (optind != argc)
-		return bad_usage(ctx);
 	if (param.pools && vk_parse_pools(param.pools, r, ARRAY_SIZE(r)) <= 0)
 		return bad_arg(ctx, "--pools", param.pools, "SIZE@ADDR[,SIZE@ADDR...]");
 	if (vmkeep_module_loaded(ctx->vk) <= 0 && !param.pools && !has_pools(ctx))
@@ -97,12 +95,10 @@ int cmd_load(int argc, char **argv, struct ctx *ctx)
 
 int cmd_unload(int argc, char **argv, struct ctx *ctx)
 {
-	int err, rc = parse_opts(ctx, argc, argv);
+	int err, rc = parse_no_operands(ctx, argc, argv, false);
 
 	if (rc >= 0)
 		return rc;
-	if (optind != argc)
-		return bad_usage(ctx);
 	err = vmkeep_unload(ctx->vk);
 	if (err == -ENOENT) {
 		printf("vmkeep is not loaded\n");
@@ -116,11 +112,7 @@ int cmd_unload(int argc, char **argv, struct ctx *ctx)
 
 int cmd_status(int argc, char **argv, struct ctx *ctx)
 {
-	int rc = parse_opts(ctx, argc, argv);
+	int rc = parse_no_operands(ctx, argc, argv, true);
 
-	if (rc >= 0)
-		return rc;
-	if (optind != argc)
-		return bad_usage(ctx);
-	return dev_open(ctx) ?: print_status(ctx, opt_json);
+	return rc >= 0 ? rc : print_status(ctx, opt_json);
 }

@@ -197,3 +197,23 @@ int parse_opts(struct ctx *ctx, int argc, char **argv)
 	}
 	return complete(o, seen) ? -1 : bad_usage(ctx);
 }
+
+/**
+ * parse_no_operands() - parse_opts() for a command that takes no operands
+ * @ctx: the command
+ * @argc: its argument count
+ * @argv: its arguments
+ * @dev: and open /dev/vmkeep, since the command needs the module
+ *
+ * Return: -1 to go on, else the exit code.
+ */
+int parse_no_operands(struct ctx *ctx, int argc, char **argv, bool dev)
+{
+	int rc = parse_opts(ctx, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	if (optind != argc)
+		return bad_usage(ctx);
+	return dev ? dev_open(ctx) ?: -1 : -1;
+}

@@ -179,14 +179,9 @@ int cmd_get(int argc, char **argv, struct ctx *ctx)
 
 int cmd_list(int argc, char **argv, struct ctx *ctx)
 {
-	int err, rc = parse_opts(ctx, argc, argv);
+	int err, rc = parse_no_operands(ctx, argc, argv, true);
 
 	if (rc >= 0)
-		return rc;
-	if (optind != argc)
-		return bad_usage(ctx);
-	rc = dev_open(ctx);
-	if (rc)
 		return rc;
 	err = vmkeep_regions_refresh(ctx->vk);
 	if (err < 0)
@@ -242,14 +237,9 @@ int cmd_finish(int argc, char **argv, struct ctx *ctx)
 int cmd_freeze(int argc, char **argv, struct ctx *ctx)
 {
 	unsigned int mapped;
-	int err, rc = parse_opts(ctx, argc, argv);
+	int err, rc = parse_no_operands(ctx, argc, argv, true);
 
 	if (rc >= 0)
-		return rc;
-	if (optind != argc)
-		return bad_usage(ctx);
-	rc = dev_open(ctx);
-	if (rc)
 		return rc;
 	err = vmkeep_freeze(ctx->vk, &mapped);
 	if (err < 0)
@@ -262,11 +252,9 @@ int cmd_freeze(int argc, char **argv, struct ctx *ctx)
 
 int cmd_thaw(int argc, char **argv, struct ctx *ctx)
 {
-	int rc = parse_opts(ctx, argc, argv);
+	int rc = parse_no_operands(ctx, argc, argv, true);
 
 	if (rc >= 0)
 		return rc;
-	if (optind != argc)
-		return bad_usage(ctx);
-	return dev_open(ctx) ?: done(ctx, NULL, vmkeep_thaw(ctx->vk), NULL, "vmkeep is thawed");
+	return done(ctx, NULL, vmkeep_thaw(ctx->vk), NULL, "vmkeep is thawed");
 }

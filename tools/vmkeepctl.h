@@ -92,6 +92,7 @@ struct ctx {
 
 /* options.c */
 int parse_opts(struct ctx *ctx, int argc, char **argv);
+int parse_no_operands(struct ctx *ctx, int argc, char **argv, bool dev);
 void synopsis(const struct cmd *cmd, FILE *f);
 int help(struct ctx *ctx);
 int bad_usage(struct ctx *ctx);
