@@ -208,7 +208,6 @@ static int qmp_call(struct ctx *ctx, int sock, FILE *in, const char *obj,
 	return err ? fail(ctx, RC_FAIL, obj, err, NULL) : qmp_answer(ctx, in, obj, ret);
 }
 
-
 static int qmp_int(json_object *o, const char *key)
 {
 	json_object *v;
@@ -356,7 +355,6 @@ static bool qemu_id_ok(const char *id)
 			return false;
 	return isalpha((unsigned char)*id);
 }
-
 
 int cmd_qemu_args(int argc, char **argv, struct ctx *ctx)
 {

@@ -130,7 +130,6 @@ struct vmkeep_fmt_entry {
 	u8 reserved[16];
 };
 
-
 /*
  * The reader and writer, shared by the module and by the host unit tests
  * and fuzzer (format/vmkeep_format.c).  Decoded values are CPU-endian.

@@ -29,8 +29,6 @@ static inline const char *vmkeep_enum_str(const char * const *tbl, size_t n,
 	return v < n && tbl[v] ? tbl[v] : "unknown";
 }
 
-#define VMKEEP_ENUM_STR(tbl, v)	vmkeep_enum_str(tbl, ARRAY_SIZE(tbl), v)
-
 /* VMKEEP_STATE_*: "active", "incoming", "quarantined" */
 static inline const char *vmkeep_region_state_name(__u32 state)
 {
@@ -40,7 +38,7 @@ static inline const char *vmkeep_region_state_name(__u32 state)
 		[VMKEEP_STATE_QUARANTINED] = "quarantined",
 	};
 
-	return VMKEEP_ENUM_STR(names, state);
+	return vmkeep_enum_str(names, ARRAY_SIZE(names), state);
 }
 
 /* VMKEEP_POOL_*: "ready", "empty", "damaged" */
@@ -52,7 +50,7 @@ static inline const char *vmkeep_pool_state_name(__u32 state)
 		[VMKEEP_POOL_DAMAGED] = "damaged",
 	};
 
-	return VMKEEP_ENUM_STR(names, state);
+	return vmkeep_enum_str(names, ARRAY_SIZE(names), state);
 }
 
 /* VMKEEP_D_*: why a pool is damaged, a word */
@@ -66,7 +64,7 @@ static inline const char *vmkeep_damage_name(__u32 damage)
 		[VMKEEP_D_FIELD] = "field",
 	};
 
-	return VMKEEP_ENUM_STR(names, damage);
+	return vmkeep_enum_str(names, ARRAY_SIZE(names), damage);
 }
 
 /* VMKEEP_D_*: why a pool is damaged, for the log */
@@ -80,7 +78,7 @@ static inline const char *vmkeep_damage_desc(__u32 damage)
 		[VMKEEP_D_FIELD] = "superblock field out of range",
 	};
 
-	return VMKEEP_ENUM_STR(desc, damage);
+	return vmkeep_enum_str(desc, ARRAY_SIZE(desc), damage);
 }
 
 /* VMKEEP_Q_*: why a region is quarantined, a word */
@@ -95,7 +93,7 @@ static inline const char *vmkeep_quarantine_name(__u32 why)
 		[VMKEEP_Q_FIELD] = "field",
 	};
 
-	return VMKEEP_ENUM_STR(names, why);
+	return vmkeep_enum_str(names, ARRAY_SIZE(names), why);
 }
 
 /* VMKEEP_Q_*: why a region is quarantined, for the log */
@@ -110,7 +108,7 @@ static inline const char *vmkeep_quarantine_desc(__u32 why)
 		[VMKEEP_Q_FIELD] = "unknown flag or reserved field set",
 	};
 
-	return VMKEEP_ENUM_STR(desc, why);
+	return vmkeep_enum_str(desc, ARRAY_SIZE(desc), why);
 }
 
 #endif /* _VMKEEP_NAMES_H */
