@@ -8,7 +8,8 @@
 #   make check KVER=6.1   the same on Debian 12's own kernel (KVER=7: sid's 7.x)
 #   make check-all        6.12, 6.1 and 7, then DKMS
 #   make bench            vmkeep vs memfd, hugetlbfs, full copy (benchmarks.rst)
-#   make install          vmkeepctl, man page, bash completion
+#   make install          libvmkeep (.so, header, .pc), vmkeepctl, man page,
+#                         bash completion
 #   make demo             the main job, step by step, in a VM
 #   make stress           longer fuzzing, concurrency and kexec churn
 #   make sparse | checkpatch
@@ -46,6 +47,7 @@ modules:
 	$(KBUILD) modules
 
 tools:
+	$(MAKE) -C lib
 	$(MAKE) -C tools
 
 $(KSRC)/.stamp:
@@ -59,18 +61,35 @@ sparse:
 	$(KBUILD) C=2 modules 2>&1 | tee $(CACHE)/sparse.log
 	! grep -E ': (warning|error):' $(CACHE)/sparse.log
 
-# The compat header exists to test versions; the uAPI header keeps each
-# ioctl number next to its struct, as iommufd.h does.  Userspace may use
-# stdint types and libc string functions, test for ENOSYS from a syscall
-# that may be missing (kexec_file_load), and keep a long message on one
-# line so that it can be grepped for (coding-style: "Breaking long lines").
+# What checkpatch may not say, and why:
+#  LINUX_VERSION_CODE, CONSTANT_COMPARISON, MACRO_WITH_FLOW_CONTROL:
+#    kmod/vmkeep_compat.h exists to test kernel versions and to supply
+#    guard()/scoped_guard() where the kernel lacks them.
+#  LINE_SPACING: the uAPI header keeps each ioctl number next to its
+#    struct, as iommufd.h does.
+#  BIT_MACRO: the uAPI, on-pool format and libvmkeep headers are read by
+#    userspace, which has no BIT().
+#  MACRO_ARG_REUSE: the module's IOCTL_OP() table and the foreach
+#    iterators name their arguments twice, as list_for_each_entry() does.
 CHECKPATCH = $(KSRC)/scripts/checkpatch.pl --no-tree --strict --quiet --show-types \
-	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,COMPLEX_MACRO,LINUX_VERSION_CODE,CONSTANT_COMPARISON,MACRO_WITH_FLOW_CONTROL,MACRO_ARG_REUSE,LINE_SPACING,BIT_MACRO
+	--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,MACRO_WITH_FLOW_CONTROL,LINE_SPACING,BIT_MACRO,MACRO_ARG_REUSE
+
+# Userspace, besides:
+#  PREFER_KERNEL_TYPES, STRCPY: it uses stdint types and libc's string
+#    functions (strcpy only into buffers whose size was checked).
+#  CAMELCASE: inttypes.h's PRIx64 and SCNu64.
+#  VOLATILE: selftests keep the compiler from dropping memory accesses
+#    they time or fault in.
+#  ENOSYS: kexec_file_load() may be missing; ENOSYS says so.
+#  LONG_LINE_STRING: a long message stays on one line to be grepped for
+#    (coding-style: "Breaking long lines").
+#  COMPLEX_MACRO: libvmkeep defines its one-field accessors with one macro.
+CHECKPATCH_USER := PREFER_KERNEL_TYPES,STRCPY,CAMELCASE,VOLATILE,ENOSYS,LONG_LINE_STRING,COMPLEX_MACRO
 
 checkpatch: $(KSRC)/.stamp
-	$(CHECKPATCH) -f $$(git ls-files 'kmod/*.[ch]' 'include/*.h')
-	$(CHECKPATCH) --ignore PREFER_KERNEL_TYPES,STRCPY,CAMELCASE,VOLATILE,BIT_MACRO,PREFER_FALLTHROUGH,NEW_TYPEDEFS,ENOSYS,LONG_LINE_STRING \
-		-f $$(git ls-files 'tools/*.[ch]' 'selftests/*.[ch]')
+	$(CHECKPATCH) -f $$(git ls-files 'kmod/*.[ch]' 'format/*.[ch]' 'include/*.h' ':!include/vmkeep/libvmkeep.h')
+	$(CHECKPATCH) --ignore $(CHECKPATCH_USER) \
+		-f $$(git ls-files include/vmkeep/libvmkeep.h 'lib/*.[ch]' 'tools/*.[ch]' 'selftests/*.[ch]')
 
 # Host unit tests, then the VM plan; each writes KTAP to .cache/results.
 RESULTS := $(CACHE)/results/$(KVER)
@@ -136,8 +155,9 @@ stress: $(KSRC)/.stamp
 	$(MAKE) -C tools stress-fuzz
 	$(MAKE) vmtest PLANS=selftests/vm/plans/stress.plan
 
-# The tool, its man page and bash completion (PREFIX, DESTDIR); the module
-# installs with DKMS (dkms.conf) or "make modules_install" of Kbuild.
+# libvmkeep, the tool, its man page and bash completion (PREFIX, DESTDIR,
+# LIBDIR); the module installs with DKMS (dkms.conf) or "make
+# modules_install" of Kbuild.
 install uninstall:
 	$(MAKE) -C tools $@
 
@@ -151,6 +171,8 @@ demo: deps
 
 clean:
 	-$(KBUILD) clean 2>/dev/null
+	rm -f format/*.o format/.*.cmd
+	$(MAKE) -C lib clean
 	$(MAKE) -C tools clean
 	$(MAKE) -C selftests clean
 

@@ -32,6 +32,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <vmkeep/names.h>
 
 #include "vmkeep_internal.h"
 
@@ -715,9 +716,6 @@ static struct notifier_block vmkeep_reboot_nb = {
 	.notifier_call = vmkeep_reboot,
 };
 
-static const char * const state_str[] = { "active", "incoming", "quarantined" };
-static const char * const pool_state_str[] = { "ready", "empty", "damaged" };
-
 static int vmkeep_debugfs_show(struct seq_file *m, void *unused)
 {
 	struct vmkeep_region *region;
@@ -732,14 +730,14 @@ static int vmkeep_debugfs_show(struct seq_file *m, void *unused)
 		pool = vmkeep_pools[i];
 		seq_printf(m, "pool %u %pa+%#llx node %d %s damage %u generation %llu handoffs %llu free %llu regions %u flags %#x restore_ns %llu commit_ns %llu\n",
 			   i, &pool->base, pool->size, pool->node,
-			   pool_state_str[pool->fmt.state], pool->fmt.damage,
+			   vmkeep_pool_state_name(pool->fmt.state), pool->fmt.damage,
 			   pool->fmt.generation, pool->fmt.handoffs,
 			   vmkeep_pool_free_bytes(pool), pool->nr_regions,
 			   pool->flags, pool->restore_ns, pool->commit_ns);
 		list_for_each_entry(region, &pool->regions, link) {
 			seq_printf(m, "  region %s id %llu length %llu %s q %u uid %u gid %u mode %o flags %#x open %d mapped %d pmd_faults %lld pte_faults %lld extents",
 				   region->fmt.name, region->fmt.id,
-				   region->fmt.length, state_str[region->state],
+				   region->fmt.length, vmkeep_region_state_name(region->state),
 				   region->fmt.quarantine, region->fmt.uid,
 				   region->fmt.gid, region->fmt.mode,
 				   region->fmt.flags,

@@ -41,6 +41,7 @@
 #include <linux/numa.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <vmkeep/names.h>
 
 #include "vmkeep_compat.h"
 #include "vmkeep_internal.h"
@@ -317,23 +318,6 @@ void vmkeep_pool_format(struct vmkeep_pool *pool)
 		&pool->base, pool->size);
 }
 
-static const char * const damage_str[] = {
-	[VMKEEP_D_NONE] = "none",
-	[VMKEEP_D_CRC] = "no superblock with a valid checksum",
-	[VMKEEP_D_VERSION] = "incompatible format version",
-	[VMKEEP_D_GEOMETRY] = "written for another pool address or size",
-	[VMKEEP_D_FIELD] = "superblock field out of range",
-};
-
-static const char * const quarantine_str[] = {
-	[VMKEEP_Q_NONE] = "none",
-	[VMKEEP_Q_CRC] = "checksum mismatch",
-	[VMKEEP_Q_NAME] = "bad or duplicate name",
-	[VMKEEP_Q_EXTENT] = "extents out of bounds or inconsistent",
-	[VMKEEP_Q_OVERLAP] = "memory claimed by another region",
-	[VMKEEP_Q_FIELD] = "unknown flag or reserved field set",
-};
-
 static int pool_restore(struct vmkeep_pool *pool)
 {
 	struct vmkeep_fmt_region *r;
@@ -354,7 +338,7 @@ static int pool_restore(struct vmkeep_pool *pool)
 	if (pool->fmt.state == VMKEEP_POOL_DAMAGED) {
 		pr_err("pool %u [mem %pa+%#llx]: metadata damaged (%s), left untouched until a forced format\n",
 		       pool->index, &pool->base, pool->size,
-		       damage_str[pool->fmt.damage]);
+		       vmkeep_damage_desc(pool->fmt.damage));
 		return 0;
 	}
 
@@ -383,8 +367,7 @@ static int pool_restore(struct vmkeep_pool *pool)
 		if (r[i].quarantine)
 			pr_warn("pool %u: region '%s' quarantined: %s\n",
 				pool->index, r[i].name,
-				r[i].quarantine < ARRAY_SIZE(quarantine_str) ?
-				quarantine_str[r[i].quarantine] : "unknown");
+				vmkeep_quarantine_desc(r[i].quarantine));
 	}
 	kvfree(r);
 	kvfree(spans);

@@ -4,9 +4,9 @@
 # sid-chroot.sh CMD [ARGS...] - run CMD in a Debian sid chroot
 #
 # sid's kernel headers are built for sid's gcc (gcc-16 today), which
-# Debian 12 lacks.  The chroot is made once with mmdebstrap from Debian's
-# archive into $CACHE/chroot/sid; each call runs CMD in a private mount
-# namespace where the source tree is bind-mounted at its own path and
+# Debian 12 lacks.  The chroot is made once with mmdebstrap from the
+# host's Debian mirror (scripts/debian-mirror.sh) into $CACHE/chroot/sid;
+# each call runs CMD in a private mount namespace where the source tree is bind-mounted at its own path and
 # /proc is mounted (objtool needs it), so paths mean the same inside and
 # out and nothing stays mounted afterwards.  CMD runs in the current
 # directory, which must be inside the tree.
@@ -24,7 +24,7 @@ if [ "$(cat "$root/.stamp" 2>/dev/null)" != "$pkgs" ]; then
 	mkdir -p "$CACHE/chroot"
 	mmdebstrap --quiet --variant=minbase --include="$pkgs" \
 		--aptopt='Acquire::Check-Valid-Until "false"' \
-		sid "$root" http://deb.debian.org/debian >&2
+		sid "$root" "$("$top/scripts/debian-mirror.sh")" >&2
 	echo "$pkgs" >"$root/.stamp"
 fi
 

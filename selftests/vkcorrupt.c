@@ -20,7 +20,7 @@
  *   vkcorrupt SIZE@ADDR random     2 MiB of seeded random bytes
  *   vkcorrupt SIZE@ADDR check MODE the damage of MODE is still there
  *
- * The format code is the module's own (kmod/vmkeep_format.c).
+ * The format code is the module's own (format/vmkeep_format.c).
  */
 #include <fcntl.h>
 #include <stdint.h>

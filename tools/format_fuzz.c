@@ -2,7 +2,7 @@
 /*
  * Copyright (C) 2026 The vmkeep authors
  *
- * libFuzzer target for the on-pool format reader (kmod/vmkeep_format.c).
+ * libFuzzer target for the on-pool format reader (format/vmkeep_format.c).
  *
  * The input becomes the metadata a previous kernel left behind; the reader
  * must accept any of it without reading outside the 2 MiB buffer, and what
@@ -308,47 +308,54 @@ static int cmp_start(const void *a, const void *b)
 	return (x->start > y->start) - (x->start < y->start);
 }
 
+/* One decoded region; its extents are added to spans[] from @ns on. */
+static u32 check_region(const struct vmkeep_fmt_pool *p,
+			const struct vmkeep_fmt_region *x, u32 i, u32 ns)
+{
+	u64 off, len, end, sum;
+	u32 j;
+
+	CHECK(!!x->quarantine == !!(x->flags & VMKEEP_FMT_QUARANTINED));
+	CHECK(!(x->flags & ~VMKEEP_FMT_ENTRY_FLAGS));
+	CHECK(x->quarantine <= VMKEEP_Q_FIELD);
+	CHECK(printable(x->name));
+	CHECK(x->nr_extents <= MAX_EXTENTS);
+	if (!x->quarantine) {
+		CHECK(!vmkeep_fmt_check_name(x->name, sizeof(x->name)));
+		CHECK(x->nr_extents >= 1);
+		CHECK(x->mode <= 0777);
+		CHECK(x->id && x->id < p->next_id);
+	}
+	sum = 0;
+	for (j = 0; j < MAX_EXTENTS; j++) {
+		off = x->extents[j].offset;
+		len = x->extents[j].length;
+		if (j >= x->nr_extents) {
+			CHECK(!off && !len);
+			continue;
+		}
+		CHECK(len && !(off % UNIT) && !(len % UNIT));
+		CHECK(off >= META);
+		CHECK(!__builtin_add_overflow(off, len, &end));
+		CHECK(end <= p->size);
+		sum += len;
+		spans[ns].start = off;
+		spans[ns].end = end;
+		spans[ns].idx = i;
+		ns++;
+	}
+	CHECK(!x->nr_extents || sum == x->length);
+	return ns;
+}
+
 static void check_regions(const struct vmkeep_fmt_pool *p,
 			  const struct vmkeep_fmt_region *r, u32 nq)
 {
 	u32 i, j, n = p->nr_entries, bad = 0, ns = 0;
-	u64 off, len, end, sum;
 
 	for (i = 0; i < n; i++) {
-		const struct vmkeep_fmt_region *x = &r[i];
-
-		CHECK(!!x->quarantine == !!(x->flags & VMKEEP_FMT_QUARANTINED));
-		CHECK(!(x->flags & ~VMKEEP_FMT_ENTRY_FLAGS));
-		CHECK(x->quarantine <= VMKEEP_Q_FIELD);
-		CHECK(printable(x->name));
-		CHECK(x->nr_extents <= MAX_EXTENTS);
-		bad += !!x->quarantine;
-		if (!x->quarantine) {
-			CHECK(!vmkeep_fmt_check_name(x->name,
-						     sizeof(x->name)));
-			CHECK(x->nr_extents >= 1);
-			CHECK(x->mode <= 0777);
-			CHECK(x->id && x->id < p->next_id);
-		}
-		sum = 0;
-		for (j = 0; j < MAX_EXTENTS; j++) {
-			off = x->extents[j].offset;
-			len = x->extents[j].length;
-			if (j >= x->nr_extents) {
-				CHECK(!off && !len);
-				continue;
-			}
-			CHECK(len && !(off % UNIT) && !(len % UNIT));
-			CHECK(off >= META);
-			CHECK(!__builtin_add_overflow(off, len, &end));
-			CHECK(end <= p->size);
-			sum += len;
-			spans[ns].start = off;
-			spans[ns].end = end;
-			spans[ns].idx = i;
-			ns++;
-		}
-		CHECK(!x->nr_extents || sum == x->length);
+		bad += !!r[i].quarantine;
+		ns = check_region(p, &r[i], i, ns);
 	}
 	CHECK(bad == nq);
 

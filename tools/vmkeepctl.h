@@ -2,8 +2,10 @@
 /*
  * Copyright (C) 2026 The vmkeep authors
  *
- * The pure part of vmkeepctl: parsing, checks and formatting that touch
- * neither /dev/vmkeep nor the system, so that host unit tests cover them.
+ * vmkeepctl's shared declarations: the command and option tables
+ * (options.c), the error helpers every command uses (common.c), the pure
+ * part that host unit tests cover (util.c, output.c), and the commands,
+ * one file per group (module.c, pool.c, region.c, exec.c, kexec.c).
  */
 #ifndef _VMKEEPCTL_H
 #define _VMKEEPCTL_H
@@ -12,8 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <unistd.h>	/* optind */
 #include <json-c/json.h>
-#include <linux/vmkeep.h>
+#include <vmkeep/libvmkeep.h>
 
 /* The kernel's __printf(), split in two: checkpatch flags the attribute on one line. */
 #ifndef __printf
@@ -24,6 +27,123 @@
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
+
+#define VMKEEP_UNIT	(2ULL << 20)	/* region sizes are multiples of it */
+
+/* Exit codes, as Documentation/vmkeepctl.rst lists them. */
+enum {
+	RC_OK = 0,
+	RC_FAIL = 1,	/* the operation failed */
+	RC_USAGE = 2,	/* bad command line */
+	RC_UNSAFE = 3,	/* kexec refused: regions would be lost */
+	RC_NODEV = 4,	/* module or /dev/vmkeep not available */
+};
+
+struct ctx;
+
+/**
+ * struct opt - one option of a command, declared once: the parser, the
+ * synopsis, --help, the man page check and bash completion read it
+ * @name: the long name, without "--"
+ * @arg: what its argument is ("SIZE"), or NULL for a flag
+ * @help: one line for --help; NULL to show it in the synopsis only
+ * @flags: OPT_REQUIRED, OPT_ALT
+ * @str: where the argument goes (the last one given wins)
+ * @flag: where a flag goes
+ * @each: instead, called for every use of a repeatable option
+ */
+struct opt {
+	const char *name;
+	const char *arg;
+	const char *help;
+	unsigned int flags;
+	const char **str;
+	bool *flag;
+	int (*each)(struct ctx *ctx, char *arg);
+};
+
+#define OPT_REQUIRED	(1U << 0)	/* bare in the synopsis */
+#define OPT_ALT		(1U << 1)	/* "(this | the next)", one of them required */
+
+/**
+ * struct cmd - a command
+ * @name: the verb
+ * @fn: runs it; options are parsed by parse_opts(), operands follow
+ * @opts: its options, ending with an empty entry; NULL for none
+ * @args: the operands before the options in the synopsis ("NAME")
+ * @tail: the synopsis after the options ("-- COMMAND [ARGS...]")
+ * @about: what it does, for --help
+ * @in_order: options end at the first operand (exec passes the rest on)
+ */
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct ctx *ctx);
+	const struct opt *opts;
+	const char *args;
+	const char *tail;
+	const char *about;
+	bool in_order;
+};
+
+struct ctx {
+	const struct cmd *cmd;
+	struct vmkeep_ctx *vk;
+};
+
+/* options.c */
+int parse_opts(struct ctx *ctx, int argc, char **argv);
+int parse_no_operands(struct ctx *ctx, int argc, char **argv, bool dev);
+void synopsis(const struct cmd *cmd, FILE *f);
+int help(struct ctx *ctx);
+int bad_usage(struct ctx *ctx);
+void list_opts(const struct cmd *cmd);
+
+/* common.c */
+extern bool opt_json;
+int fail(struct ctx *ctx, int rc, const char *obj, int err, const char *why);
+int bad_arg(struct ctx *ctx, const char *opt, const char *val,
+	    const char *expected);
+int check_name(struct ctx *ctx, const char *name);
+int parse_uint(const char *s, int base, unsigned long max, unsigned long *out);
+int parse_region_size(struct ctx *ctx, const char *s, const char *example,
+		      uint64_t *size);
+int parse_node(struct ctx *ctx, const char *s, long *node);
+char *read_text(const char *path);
+int dev_open(struct ctx *ctx);
+const char *why(struct ctx *ctx, int err);
+int op_fail(struct ctx *ctx, const char *obj, int err);
+void print_json(json_object *o);
+int show_region(struct ctx *ctx, const char *name, bool json);
+int print_status(struct ctx *ctx, bool json);
+unsigned int warn_mapped(struct ctx *ctx);
+
+/* the commands */
+int cmd_load(int argc, char **argv, struct ctx *ctx);
+int cmd_unload(int argc, char **argv, struct ctx *ctx);
+int cmd_status(int argc, char **argv, struct ctx *ctx);
+int cmd_list(int argc, char **argv, struct ctx *ctx);
+int cmd_alloc(int argc, char **argv, struct ctx *ctx);
+int cmd_get(int argc, char **argv, struct ctx *ctx);
+int cmd_finish(int argc, char **argv, struct ctx *ctx);
+int cmd_free(int argc, char **argv, struct ctx *ctx);
+int cmd_freeze(int argc, char **argv, struct ctx *ctx);
+int cmd_thaw(int argc, char **argv, struct ctx *ctx);
+int cmd_format(int argc, char **argv, struct ctx *ctx);
+int cmd_pool(int argc, char **argv, struct ctx *ctx);
+int cmd_exec(int argc, char **argv, struct ctx *ctx);
+int cmd_send(int argc, char **argv, struct ctx *ctx);
+int cmd_qemu_args(int argc, char **argv, struct ctx *ctx);
+int cmd_kexec(int argc, char **argv, struct ctx *ctx);
+
+extern const struct opt load_opts[], json_opts[], alloc_opts[], finish_opts[];
+extern const struct opt format_opts[], pool_opts[], exec_opts[], send_opts[];
+extern const struct opt qemu_args_opts[], kexec_opts[];
+
+/* pool.c */
+int find_pool(uint64_t size, long node, uint64_t *addr, char *whybuf,
+	      size_t len);
+
+/* util.c: parsing and checks that touch neither /dev/vmkeep nor the system */
 
 /* A physical address range [start, end). */
 struct vk_range {
@@ -40,8 +160,7 @@ void vk_pool_params(uint64_t base, uint64_t size, char *buf, size_t len);
 
 int vk_cmdline_param(const char *cmdline, const char *name,
 		     char *val, size_t len);
-bool vk_kexec_verdict(const char *cmdline,
-		      const struct vmkeep_pool_info *pools, unsigned int n,
+bool vk_kexec_verdict(const char *cmdline, struct vmkeep_ctx *vk,
 		      char *msg, size_t len);
 
 int vk_parse_iomem(const char *text, struct vk_range *out, size_t max);
@@ -51,14 +170,10 @@ size_t vk_intersect(const struct vk_range *a, size_t na,
 int vk_pool_suggest(const struct vk_range *ram, size_t n, uint64_t size,
 		    uint64_t *addr);
 
-const char *vk_region_state(const struct vmkeep_region_info *r);
-json_object *vk_regions_json(const struct vmkeep_region_info *r,
-			     unsigned int n);
-json_object *vk_status_json(const struct vmkeep_pool_info *p, unsigned int n,
-			    uint32_t out_flags);
-void vk_print_regions(FILE *f, const struct vmkeep_region_info *r,
-		      unsigned int n);
-void vk_print_pools(FILE *f, const struct vmkeep_pool_info *p, unsigned int n,
-		    uint32_t out_flags);
+/* output.c: tables and JSON of a libvmkeep snapshot; @only: that region alone */
+json_object *vk_regions_json(struct vmkeep_ctx *vk, struct vmkeep_region *only);
+json_object *vk_status_json(struct vmkeep_ctx *vk);
+void vk_print_regions(FILE *f, struct vmkeep_ctx *vk, struct vmkeep_region *only);
+void vk_print_pools(FILE *f, struct vmkeep_ctx *vk);
 
 #endif /* _VMKEEPCTL_H */

@@ -28,15 +28,8 @@
 #ifndef _VMKEEP_FORMAT_H
 #define _VMKEEP_FORMAT_H
 
-#ifdef __KERNEL__
+/* Userspace builds get u8, u32, u64 and size_t from tools/include/. */
 #include <linux/types.h>
-#else
-#include <linux/types.h>
-#include <stddef.h>
-typedef __u8 u8;
-typedef __u32 u32;
-typedef __u64 u64;
-#endif
 
 #define VMKEEP_FMT_MAGIC	0x3150454b4d56ULL	/* "VMKEP1" */
 #define VMKEEP_FMT_COMPATIBLE	"vmkeep-v1"
@@ -137,10 +130,9 @@ struct vmkeep_fmt_entry {
 	u8 reserved[16];
 };
 
-
 /*
  * The reader and writer, shared by the module and by the host unit tests
- * and fuzzer (kmod/vmkeep_format.c).  Decoded values are CPU-endian.
+ * and fuzzer (format/vmkeep_format.c).  Decoded values are CPU-endian.
  */
 
 /**

@@ -15,14 +15,16 @@
  * only its own region, and an entry whose memory another entry claims is
  * quarantined together with it, with its memory kept reserved.
  *
- * The same source is compiled into the module and into userspace test
- * binaries (tools/format_test.c, tools/format_fuzz.c), so it allocates
+ * The same source is compiled into the module (kmod/Kbuild), into
+ * libvmkeep (for the region name rule) and into the host unit tests and
+ * fuzzer (tools/format_unit_test.c, tools/format_fuzz.c), so it allocates
  * nothing, calls nothing but string, byte-order and sort helpers, and
- * never reads outside the %VMKEEP_FMT_META_SIZE bytes it is given.
+ * never reads outside the %VMKEEP_FMT_META_SIZE bytes it is given.  It is
+ * written as kernel code; userspace builds find the few kernel headers it
+ * includes under tools/include/, as the kernel's own tools/ do.
  * Everything the reader does is O(n log n) in the number of entries.
  */
 
-#ifdef __KERNEL__
 #include <linux/build_bug.h>
 #include <linux/compiler.h>
 #include <linux/errno.h>
@@ -30,34 +32,9 @@
 #include <linux/overflow.h>
 #include <linux/sort.h>
 #include <linux/string.h>
+#include <linux/types.h>
 #include <asm/barrier.h>
 #include <asm/byteorder.h>
-#else
-/* Userspace build for the host unit tests and the fuzzer. */
-#include <assert.h>
-#include <endian.h>
-#include <errno.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#define le32_to_cpu(x)		le32toh(x)
-#define le64_to_cpu(x)		le64toh(x)
-#define cpu_to_le32(x)		htole32(x)
-#define cpu_to_le64(x)		htole64(x)
-/* Orders the stores before it against the stores after it. */
-#define wmb()			__atomic_thread_fence(__ATOMIC_RELEASE)
-#define WRITE_ONCE(x, val)	__atomic_store_n(&(x), (val), __ATOMIC_RELAXED)
-#define check_add_overflow(a, b, d)	__builtin_add_overflow(a, b, d)
-
-static inline void sort(void *base, size_t num, size_t size,
-			int (*cmp)(const void *, const void *), void *swap)
-{
-	(void)swap;
-	qsort(base, num, size, cmp);
-}
-#endif
 
 #include <vmkeep/format.h>
 #include <linux/vmkeep.h>

@@ -2,7 +2,7 @@
 /*
  * Copyright (C) 2026 The vmkeep authors
  *
- * Host unit tests of the on-pool format code (kmod/vmkeep_format.c), the
+ * Host unit tests of the on-pool format code (format/vmkeep_format.c), the
  * same source the module builds.  Every test works on a 2 MiB metadata
  * buffer of exactly %VMKEEP_FMT_META_SIZE bytes, so that a build with
  * -fsanitize=address catches any read outside it.

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The vmkeep authors
+ *
+ * libvmkeep - the vmkeep module's /dev/vmkeep as C calls, for VMMs and
+ * tools.  See Documentation/libvmkeep.rst.
+ *
+ * A &struct vmkeep_ctx owns the /dev/vmkeep fd (opened on first use) and
+ * the libkmod context used to load and unload the module.  Every call
+ * that can fail returns a negative errno (the uAPI's "General ioctl
+ * format" says what each means); calls that hand out a region fd return
+ * it (O_CLOEXEC).  Regions and pools are read as a snapshot: the first
+ * iteration takes one, vmkeep_regions_refresh() / vmkeep_pools_refresh()
+ * take a new one, and a change this context makes (alloc, free, finish,
+ * format, freeze, thaw) lets the next iteration take a new one.  Objects
+ * of an older snapshot must not be used after a new one is taken.
+ *
+ * The library is not thread-safe per context: use one context per thread
+ * or lock around it.
+ */
+#ifndef _LIBVMKEEP_H_
+#define _LIBVMKEEP_H_
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct vmkeep_ctx;
+struct vmkeep_region;
+struct vmkeep_pool;
+
+/* Context */
+int vmkeep_new(struct vmkeep_ctx **ctx);
+struct vmkeep_ctx *vmkeep_ref(struct vmkeep_ctx *ctx);
+void vmkeep_unref(struct vmkeep_ctx *ctx);
+int vmkeep_set_dev_path(struct vmkeep_ctx *ctx, const char *path);
+const char *vmkeep_get_dev_path(struct vmkeep_ctx *ctx);
+int vmkeep_get_fd(struct vmkeep_ctx *ctx);
+
+/* The module, through libkmod (modprobe.d and vmkeep.* of /proc/cmdline apply) */
+int vmkeep_module_loaded(struct vmkeep_ctx *ctx);
+int vmkeep_module_get_options(struct vmkeep_ctx *ctx, char **options);
+int vmkeep_load(struct vmkeep_ctx *ctx, const char *options);
+int vmkeep_unload(struct vmkeep_ctx *ctx);
+
+/* Region names: 1 to 63 bytes of [A-Za-z0-9._:+@-], first a letter or digit */
+#define VMKEEP_NAME_MAX	63
+int vmkeep_check_name(const char *name);
+
+/**
+ * struct vmkeep_alloc_attr - optional attributes of a new region
+ * @size: sizeof(struct vmkeep_alloc_attr), so that it can grow
+ * @flags: VMKEEP_ATTR_*: which of the fields below apply
+ * @node: NUMA node to take the memory from (%VMKEEP_ATTR_NODE)
+ * @mode: permission bits, default 0600 (%VMKEEP_ATTR_MODE)
+ * @uid: owner other than the caller (%VMKEEP_ATTR_OWNER, needs CAP_CHOWN)
+ * @gid: group, with @uid
+ */
+struct vmkeep_alloc_attr {
+	uint32_t size;
+	uint32_t flags;
+	int32_t node;
+	uint32_t mode;
+	uint32_t uid;
+	uint32_t gid;
+};
+
+#define VMKEEP_ATTR_EXCLUSIVE	(1U << 0)	/* one open file at a time */
+#define VMKEEP_ATTR_NODE	(1U << 1)
+#define VMKEEP_ATTR_MODE	(1U << 2)
+#define VMKEEP_ATTR_OWNER	(1U << 3)
+
+/* Operations: 0 (or an fd) on success, else -errno */
+int vmkeep_alloc(struct vmkeep_ctx *ctx, const char *name, uint64_t size,
+		 const struct vmkeep_alloc_attr *attr);
+int vmkeep_get(struct vmkeep_ctx *ctx, const char *name);
+int vmkeep_free(struct vmkeep_ctx *ctx, const char *name);
+int vmkeep_finish(struct vmkeep_ctx *ctx, const char *name);
+int vmkeep_finish_all(struct vmkeep_ctx *ctx);
+int vmkeep_freeze(struct vmkeep_ctx *ctx, unsigned int *nr_mapped);
+int vmkeep_thaw(struct vmkeep_ctx *ctx);
+int vmkeep_format(struct vmkeep_ctx *ctx, unsigned int pool, bool force);
+int vmkeep_is_frozen(struct vmkeep_ctx *ctx);
+
+/* Regions: a snapshot of VMKEEP_IOC_LIST */
+int vmkeep_regions_refresh(struct vmkeep_ctx *ctx);
+struct vmkeep_region *vmkeep_region_get_first(struct vmkeep_ctx *ctx);
+struct vmkeep_region *vmkeep_region_get_next(struct vmkeep_region *region);
+struct vmkeep_region *vmkeep_region_find(struct vmkeep_ctx *ctx,
+					 const char *name);
+
+#define vmkeep_region_foreach(ctx, region)			\
+	for (region = vmkeep_region_get_first(ctx); region;	\
+	     region = vmkeep_region_get_next(region))
+
+struct vmkeep_ctx *vmkeep_region_get_ctx(struct vmkeep_region *region);
+const char *vmkeep_region_get_name(struct vmkeep_region *region);
+uint64_t vmkeep_region_get_id(struct vmkeep_region *region);
+uint64_t vmkeep_region_get_size(struct vmkeep_region *region);
+unsigned int vmkeep_region_get_state(struct vmkeep_region *region);
+const char *vmkeep_region_get_state_name(struct vmkeep_region *region);
+bool vmkeep_region_is_quarantined(struct vmkeep_region *region);
+const char *vmkeep_region_get_quarantine_name(struct vmkeep_region *region);
+uint32_t vmkeep_region_get_uid(struct vmkeep_region *region);
+uint32_t vmkeep_region_get_gid(struct vmkeep_region *region);
+uint32_t vmkeep_region_get_mode(struct vmkeep_region *region);
+int vmkeep_region_get_node(struct vmkeep_region *region);
+unsigned int vmkeep_region_get_pool(struct vmkeep_region *region);
+bool vmkeep_region_is_exclusive(struct vmkeep_region *region);
+unsigned int vmkeep_region_get_nr_extents(struct vmkeep_region *region);
+unsigned int vmkeep_region_get_nr_open(struct vmkeep_region *region);
+unsigned int vmkeep_region_get_nr_mapped(struct vmkeep_region *region);
+int vmkeep_region_open(struct vmkeep_region *region);
+
+/* Pools: a snapshot of VMKEEP_IOC_STATUS */
+int vmkeep_pools_refresh(struct vmkeep_ctx *ctx);
+struct vmkeep_pool *vmkeep_pool_get_first(struct vmkeep_ctx *ctx);
+struct vmkeep_pool *vmkeep_pool_get_next(struct vmkeep_pool *pool);
+
+#define vmkeep_pool_foreach(ctx, pool)				\
+	for (pool = vmkeep_pool_get_first(ctx); pool;		\
+	     pool = vmkeep_pool_get_next(pool))
+
+struct vmkeep_ctx *vmkeep_pool_get_ctx(struct vmkeep_pool *pool);
+unsigned int vmkeep_pool_get_index(struct vmkeep_pool *pool);
+uint64_t vmkeep_pool_get_base(struct vmkeep_pool *pool);
+uint64_t vmkeep_pool_get_size(struct vmkeep_pool *pool);
+uint64_t vmkeep_pool_get_free(struct vmkeep_pool *pool);
+int vmkeep_pool_get_node(struct vmkeep_pool *pool);
+unsigned int vmkeep_pool_get_state(struct vmkeep_pool *pool);
+const char *vmkeep_pool_get_state_name(struct vmkeep_pool *pool);
+bool vmkeep_pool_is_damaged(struct vmkeep_pool *pool);
+const char *vmkeep_pool_get_damage_name(struct vmkeep_pool *pool);
+bool vmkeep_pool_is_restored(struct vmkeep_pool *pool);
+bool vmkeep_pool_is_clean_handoff(struct vmkeep_pool *pool);
+unsigned int vmkeep_pool_get_nr_regions(struct vmkeep_pool *pool);
+unsigned int vmkeep_pool_get_nr_incoming(struct vmkeep_pool *pool);
+unsigned int vmkeep_pool_get_nr_quarantined(struct vmkeep_pool *pool);
+uint64_t vmkeep_pool_get_generation(struct vmkeep_pool *pool);
+uint64_t vmkeep_pool_get_handoffs(struct vmkeep_pool *pool);
+uint64_t vmkeep_pool_get_restore_ns(struct vmkeep_pool *pool);
+uint64_t vmkeep_pool_get_meta_bytes(struct vmkeep_pool *pool);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _LIBVMKEEP_H_ */

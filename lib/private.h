@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The vmkeep authors
+ *
+ * libvmkeep's own structures, shared by its files and by the host unit
+ * test of vmkeepctl, which fills a context with a made-up snapshot
+ * (vmkeep_ctx_set_snapshot()) instead of asking a module.
+ */
+#ifndef _LIBVMKEEP_PRIVATE_H_
+#define _LIBVMKEEP_PRIVATE_H_
+
+#include <linux/vmkeep.h>
+#include <vmkeep/libvmkeep.h>
+
+#define VMKEEP_EXPORT	__attribute__((visibility("default")))
+
+struct kmod_ctx;
+
+struct vmkeep_region {
+	struct vmkeep_ctx *ctx;
+	struct vmkeep_region_info info;
+};
+
+struct vmkeep_pool {
+	struct vmkeep_ctx *ctx;
+	unsigned int index;
+	struct vmkeep_pool_info info;
+};
+
+/**
+ * struct vmkeep_ctx - library user context
+ * @refcount: vmkeep_ref() / vmkeep_unref()
+ * @fd: /dev/vmkeep, -1 until first used
+ * @dev_path: the device ($VMKEEP_DEV or /dev/vmkeep)
+ * @kmod: libkmod context, made on first load or unload
+ * @regions: the region snapshot, @nr_regions entries
+ * @pools: the pool snapshot, @nr_pools entries
+ * @status_flags: &struct vmkeep_status.out_flags of the pool snapshot
+ * @have_regions: @regions is current (nothing changed since it was taken)
+ * @have_pools: likewise for @pools
+ */
+struct vmkeep_ctx {
+	int refcount;
+	int fd;
+	char *dev_path;
+	struct kmod_ctx *kmod;
+	struct vmkeep_region *regions;
+	unsigned int nr_regions;
+	struct vmkeep_pool *pools;
+	unsigned int nr_pools;
+	__u32 status_flags;
+	bool have_regions;
+	bool have_pools;
+};
+
+int vmkeep_ctx_set_snapshot(struct vmkeep_ctx *ctx,
+			    const struct vmkeep_region_info *r, unsigned int nr,
+			    const struct vmkeep_pool_info *p, unsigned int np,
+			    __u32 status_flags);
+int vmkeep_status_noroom(struct vmkeep_ctx *ctx);
+void vmkeep_ctx_close(struct vmkeep_ctx *ctx);
+
+#endif /* _LIBVMKEEP_PRIVATE_H_ */

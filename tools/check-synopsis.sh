@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check-synopsis.sh VMKEEPCTL RST - the man page's synopsis of every
+# command is the one 'vmkeepctl help COMMAND' prints from the option
+# tables (blanks and line breaks aside).  Prints KTAP.
+
+set -euo pipefail
+tool=$1 rst=$2
+n=0 rc=0
+
+# The literal-block line "    vmkeepctl CMD ..." and its deeper-indented
+# continuation lines, joined.
+from_rst() {
+	awk -v cmd="$1" '
+		hit && /^     / { sub(/^ +/, ""); line = line " " $0; next }
+		hit { exit }
+		$1 == "vmkeepctl" && $2 == cmd && /^    [^ ]/ { hit = 1; line = $0 }
+		END { print line }' "$rst" | tr -s ' ' | sed 's/^ //'
+}
+
+from_tool() {
+	"$tool" help "$1" | awk 'NR == 1 { sub(/^usage: /, ""); line = $0; next }
+		/^ / && !done { line = line " " $0; next } { done = 1 }
+		END { print line }' | tr -s ' '
+}
+
+echo "TAP version 13"
+for cmd in $("$tool" --list-cmds); do
+	n=$((n + 1))
+	want=$(from_tool "$cmd")
+	have=$(from_rst "$cmd")
+	if [ "$want" = "$have" ]; then
+		echo "ok $n synopsis of $cmd"
+	else
+		echo "not ok $n synopsis of $cmd"
+		echo "#   vmkeepctl help: $want"
+		echo "#   $(basename "$rst"): ${have:-(none)}"
+		rc=1
+	fi
+done
+echo "1..$n"
+exit $rc

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The vmkeep authors
+ *
+ * What every command group uses: one-line errors naming the command, the
+ * object and the cause; argument checks; the device; what an errno means
+ * here; the region and pool views that several commands print.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmkeepctl.h"
+
+bool opt_json;
+
+/* The option of the commands that print what they show as JSON too. */
+const struct opt json_opts[] = {
+	{ "json", NULL, "for programs; sizes in bytes", .flag = &opt_json },
+	{}
+};
+
+/* "vmkeepctl: CMD[ OBJ]:[ strerror(err)][: why]" on stderr; returns @rc. */
+int fail(struct ctx *ctx, int rc, const char *obj, int err, const char *why)
+{
+	fprintf(stderr, "vmkeepctl: %s%s%s:", ctx->cmd->name, obj ? " " : "",
+		obj ?: "");
+	if (err)
+		fprintf(stderr, " %s%s", strerror(err), why ? ":" : "");
+	fprintf(stderr, "%s%s\n", why ? " " : "", why ?: "");
+	return rc;
+}
+
+int bad_arg(struct ctx *ctx, const char *opt, const char *val,
+	    const char *expected)
+{
+	fprintf(stderr, "vmkeepctl: %s %s %s: expected %s\n",
+		ctx->cmd->name, opt, val, expected);
+	return RC_USAGE;
+}
+
+int check_name(struct ctx *ctx, const char *name)
+{
+	const char *why = vk_name_error(name);
+
+	return why ? fail(ctx, RC_USAGE, name, 0, why) : 0;
+}
+
+int parse_uint(const char *s, int base, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoul(s, &end, base);
+	return errno || *end || *out > max ? -1 : 0;
+}
+
+/* --size of a region or pool: a non-zero multiple of 2 MiB. */
+int parse_region_size(struct ctx *ctx, const char *s, const char *example,
+		      uint64_t *size)
+{
+	char expected[64];
+
+	if (!vk_parse_size(s, size) && *size && !(*size % VMKEEP_UNIT))
+		return 0;
+	snprintf(expected, sizeof(expected),
+		 "a non-zero multiple of 2 MiB, such as %s", example);
+	return bad_arg(ctx, "--size", s, expected);
+}
+
+/* --node: absent (-1) or a NUMA node number. */
+int parse_node(struct ctx *ctx, const char *s, long *node)
+{
+	unsigned long v;
+
+	*node = -1;
+	if (!s)
+		return 0;
+	if (parse_uint(s, 10, INT_MAX, &v))
+		return bad_arg(ctx, "--node", s, "a NUMA node number");
+	*node = v;
+	return 0;
+}
+
+/* A whole text file (as /proc files, which have no size), or NULL. */
+char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t cap = 0;
+
+	if (!f)
+		return NULL;
+	if (getdelim(&buf, &cap, '\0', f) < 0) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+void print_json(json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+					       JSON_C_TO_STRING_SPACED |
+					       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+/* Open /dev/vmkeep now, so that a missing module is its own exit code. */
+int dev_open(struct ctx *ctx)
+{
+	const char *dev = vmkeep_get_dev_path(ctx->vk);
+	int fd = vmkeep_get_fd(ctx->vk);
+
+	if (fd >= 0)
+		return 0;
+	if (fd == -ENOENT || fd == -ENODEV || fd == -ENXIO)
+		return fail(ctx, RC_NODEV, dev, -fd,
+			    "the vmkeep module is not loaded ('vmkeepctl load')");
+	return fail(ctx, RC_FAIL, dev, -fd, fd == -EACCES ? "needs root" : NULL);
+}
+
+static bool frozen_now(struct ctx *ctx)
+{
+	return vmkeep_pools_refresh(ctx->vk) >= 0 && vmkeep_is_frozen(ctx->vk) > 0;
+}
+
+/* What an ioctl errno means here (the uAPI's "General ioctl format"). */
+const char *why(struct ctx *ctx, int err)
+{
+	switch (err) {
+	case ENOENT:
+		return "no region has that name";
+	case EEXIST:
+		return "a region with that name exists already";
+	case EACCES:
+		return "the region's owner and mode do not allow it";
+	case EPERM:
+		return "needs CAP_SYS_ADMIN";
+	case EBUSY:
+		return frozen_now(ctx) ? "vmkeep is frozen for kexec ('vmkeepctl thaw')" :
+					 "the region is exclusive and open elsewhere";
+	case EIO:
+		return "the region is quarantined: its metadata failed validation";
+	case ENODEV:
+		return "no usable pool ('vmkeepctl status')";
+	case ENOTTY:
+	case E2BIG:
+	case EOPNOTSUPP:
+		return "the loaded vmkeep module does not support this request";
+	}
+	return NULL;
+}
+
+/* A libvmkeep call failed with -@err on @obj. */
+int op_fail(struct ctx *ctx, const char *obj, int err)
+{
+	return fail(ctx, RC_FAIL, obj, -err, why(ctx, -err));
+}
+
+/* The row (or JSON) of one region, as list shows it. */
+int show_region(struct ctx *ctx, const char *name, bool json)
+{
+	struct vmkeep_region *r;
+	int err = vmkeep_regions_refresh(ctx->vk);
+
+	if (err < 0)
+		return fail(ctx, RC_FAIL, name, -err, "cannot list regions");
+	r = vmkeep_region_find(ctx->vk, name);
+	if (!r)
+		return fail(ctx, RC_FAIL, name, ENOENT, "freed meanwhile");
+	if (json)
+		print_json(vk_regions_json(ctx->vk, r));
+	else
+		vk_print_regions(stdout, ctx->vk, r);
+	return RC_OK;
+}
+
+int print_status(struct ctx *ctx, bool json)
+{
+	int err = vmkeep_pools_refresh(ctx->vk);
+
+	if (err < 0)
+		return op_fail(ctx, NULL, err);
+	if (json)
+		print_json(vk_status_json(ctx->vk));
+	else
+		vk_print_pools(stdout, ctx->vk);
+	return RC_OK;
+}
+
+/* Warn about regions still mapped, whose VMMs still run; how many. */
+unsigned int warn_mapped(struct ctx *ctx)
+{
+	struct vmkeep_region *r;
+	unsigned int mapped = 0;
+
+	vmkeep_region_foreach(ctx->vk, r) {
+		if (!vmkeep_region_get_nr_mapped(r))
+			continue;
+		if (!mapped++)
+			fprintf(stderr,
+				"vmkeepctl: %s: warning: regions still mapped (their VMMs still run):",
+				ctx->cmd->name);
+		fprintf(stderr, " %s", vmkeep_region_get_name(r));
+	}
+	if (mapped)
+		fputc('\n', stderr);
+	return mapped;
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Copyright (C) 2026 The vmkeep authors */
+
+#ifndef _TOOLS_ASM_BYTEORDER_H
+#define _TOOLS_ASM_BYTEORDER_H
+
+#include <endian.h>
+
+#define le32_to_cpu(x)	le32toh(x)
+#define le64_to_cpu(x)	le64toh(x)
+#define cpu_to_le32(x)	htole32(x)
+#define cpu_to_le64(x)	htole64(x)
+
+#endif /* _TOOLS_ASM_BYTEORDER_H */

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Copyright (C) 2026 The vmkeep authors */
+
+#ifndef _TOOLS_LINUX_KERNEL_H
+#define _TOOLS_LINUX_KERNEL_H
+
+#include <stdio.h>	/* snprintf */
+#include_next <linux/kernel.h>
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
+#endif /* _TOOLS_LINUX_KERNEL_H */

@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Copyright (C) 2026 The vmkeep authors */
+
+#ifndef _TOOLS_LINUX_STRING_H
+#define _TOOLS_LINUX_STRING_H
+
+#include <string.h>
+
+#endif /* _TOOLS_LINUX_STRING_H */

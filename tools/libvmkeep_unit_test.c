@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The vmkeep authors
+ *
+ * Host unit tests of libvmkeep where no module is needed: the context and
+ * its device, -errno returns, the name rule (the on-pool format's), and
+ * the iterators and accessors over a made-up snapshot.  What needs the
+ * module (the ioctls, the EMSGSIZE loop, load and unload) is tested in
+ * the VM (selftests/, vmkeepctl_test.sh).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "private.h"
+
+/* Test Case: a context opens its device on first use and reports -errno. */
+TEST(ctx_device)
+{
+	struct vmkeep_ctx *vk;
+
+	unsetenv("VMKEEP_DEV");
+	ASSERT_EQ(0, vmkeep_new(&vk));
+	EXPECT_STREQ("/dev/vmkeep", vmkeep_get_dev_path(vk));
+	EXPECT_EQ(vk, vmkeep_ref(vk));
+	vmkeep_unref(vk);
+	ASSERT_EQ(0, vmkeep_set_dev_path(vk, "/nonexistent/vmkeep"));
+	EXPECT_EQ(-ENOENT, vmkeep_get_fd(vk));
+	EXPECT_EQ(-ENOENT, vmkeep_regions_refresh(vk));
+	EXPECT_EQ(NULL, vmkeep_region_get_first(vk));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-ENOENT, vmkeep_is_frozen(vk));
+	/* not a vmkeep device: the ioctl's errno, negated */
+	ASSERT_EQ(0, vmkeep_set_dev_path(vk, "/dev/null"));
+	EXPECT_LE(0, vmkeep_get_fd(vk));
+	EXPECT_EQ(-ENOTTY, vmkeep_pools_refresh(vk));
+	EXPECT_EQ(-ENOTTY, vmkeep_thaw(vk));
+	vmkeep_unref(vk);
+
+	setenv("VMKEEP_DEV", "/tmp/vk-dev", 1);
+	ASSERT_EQ(0, vmkeep_new(&vk));
+	EXPECT_STREQ("/tmp/vk-dev", vmkeep_get_dev_path(vk));
+	vmkeep_unref(vk);
+	unsetenv("VMKEEP_DEV");
+	vmkeep_unref(NULL);
+}
+
+/* Test Case: names follow the on-pool format's rule; a bad one never reaches the device. */
+TEST(names)
+{
+	char long_name[VMKEEP_NAME_MAX + 2];
+	struct vmkeep_ctx *vk;
+
+	EXPECT_EQ(0, vmkeep_check_name("vm1-ram"));
+	EXPECT_EQ(0, vmkeep_check_name("a._:+@-0"));
+	EXPECT_EQ(-EINVAL, vmkeep_check_name(""));
+	EXPECT_EQ(-EINVAL, vmkeep_check_name("-a"));
+	EXPECT_EQ(-EINVAL, vmkeep_check_name("a/b"));
+	memset(long_name, 'a', sizeof(long_name) - 1);
+	long_name[VMKEEP_NAME_MAX] = '\0';
+	EXPECT_EQ(0, vmkeep_check_name(long_name));
+	long_name[VMKEEP_NAME_MAX] = 'a';
+	long_name[VMKEEP_NAME_MAX + 1] = '\0';
+	EXPECT_EQ(-EINVAL, vmkeep_check_name(long_name));
+
+	ASSERT_EQ(0, vmkeep_new(&vk));
+	ASSERT_EQ(0, vmkeep_set_dev_path(vk, "/nonexistent/vmkeep"));
+	EXPECT_EQ(-EINVAL, vmkeep_alloc(vk, "a/b", 2 << 20, NULL));
+	EXPECT_EQ(-EINVAL, vmkeep_get(vk, ""));
+	EXPECT_EQ(-EINVAL, vmkeep_free(vk, long_name));
+	EXPECT_EQ(-EINVAL, vmkeep_finish(vk, "/"));
+	EXPECT_EQ(-ENOENT, vmkeep_alloc(vk, "ok", 2 << 20, NULL));
+	vmkeep_unref(vk);
+}
+
+static struct vmkeep_region_info r[3] = {
+		{ .name = "a", .length = 2 << 20, .state = VMKEEP_STATE_ACTIVE,
+		  .flags = VMKEEP_REGION_EXCLUSIVE, .mode = 0100640, .node = -1 },
+		{ .name = "b", .state = VMKEEP_STATE_INCOMING, .nr_mapped = 2 },
+		{ .name = "!crc-2", .state = VMKEEP_STATE_QUARANTINED,
+		  .quarantine = VMKEEP_Q_CRC, .pool = 1 },
+};
+
+static struct vmkeep_pool_info p[2] = {
+		{ .base = 1ULL << 30, .length = 1ULL << 30, .state = VMKEEP_POOL_READY,
+		  .flags = VMKEEP_POOL_RESTORED | VMKEEP_POOL_CLEAN_HANDOFF },
+		{ .state = VMKEEP_POOL_DAMAGED, .damage = VMKEEP_D_GEOMETRY },
+};
+
+/* Test Case: the region iterators walk the snapshot; states are named as debugfs names them. */
+TEST(region_iterators)
+{
+	struct vmkeep_region *region;
+	struct vmkeep_ctx *vk;
+	unsigned int n = 0;
+
+	ASSERT_EQ(0, vmkeep_new(&vk));
+	ASSERT_EQ(2, vmkeep_ctx_set_snapshot(vk, r, 3, p, 2, VMKEEP_STATUS_FROZEN));
+	vmkeep_region_foreach(vk, region) {
+		EXPECT_EQ(vk, vmkeep_region_get_ctx(region));
+		n++;
+	}
+	EXPECT_EQ(3, n);
+	region = vmkeep_region_find(vk, "a");
+	ASSERT_NE(NULL, region);
+	EXPECT_STREQ("active", vmkeep_region_get_state_name(region));
+	EXPECT_EQ(NULL, vmkeep_region_get_quarantine_name(region));
+	EXPECT_TRUE(vmkeep_region_is_exclusive(region));
+	EXPECT_EQ(0640, vmkeep_region_get_mode(region));
+	EXPECT_EQ(-1, vmkeep_region_get_node(region));
+	EXPECT_EQ(2 << 20, vmkeep_region_get_size(region));
+	region = vmkeep_region_find(vk, "b");
+	ASSERT_NE(NULL, region);
+	EXPECT_STREQ("incoming", vmkeep_region_get_state_name(region));
+	EXPECT_EQ(2, vmkeep_region_get_nr_mapped(region));
+	region = vmkeep_region_get_next(region);
+	ASSERT_NE(NULL, region);
+	EXPECT_TRUE(vmkeep_region_is_quarantined(region));
+	EXPECT_STREQ("crc", vmkeep_region_get_quarantine_name(region));
+	EXPECT_EQ(NULL, vmkeep_region_get_next(region));
+	EXPECT_EQ(NULL, vmkeep_region_find(vk, "c"));
+	EXPECT_EQ(ENOENT, errno);
+	vmkeep_unref(vk);
+}
+
+/* Test Case: the pool iterators walk the snapshot; unknown values read "unknown". */
+TEST(pool_iterators)
+{
+	struct vmkeep_region_info r0 = r[0];
+	struct vmkeep_pool_info p0 = p[0];
+	struct vmkeep_pool *pool;
+	struct vmkeep_ctx *vk;
+
+	ASSERT_EQ(0, vmkeep_new(&vk));
+	ASSERT_EQ(2, vmkeep_ctx_set_snapshot(vk, r, 3, p, 2, VMKEEP_STATUS_FROZEN));
+	pool = vmkeep_pool_get_first(vk);
+	ASSERT_NE(NULL, pool);
+	EXPECT_EQ(0, vmkeep_pool_get_index(pool));
+	EXPECT_STREQ("ready", vmkeep_pool_get_state_name(pool));
+	EXPECT_TRUE(vmkeep_pool_is_restored(pool));
+	EXPECT_TRUE(vmkeep_pool_is_clean_handoff(pool));
+	EXPECT_EQ(NULL, vmkeep_pool_get_damage_name(pool));
+	pool = vmkeep_pool_get_next(pool);
+	ASSERT_NE(NULL, pool);
+	EXPECT_EQ(1, vmkeep_pool_get_index(pool));
+	EXPECT_STREQ("damaged", vmkeep_pool_get_state_name(pool));
+	EXPECT_STREQ("geometry", vmkeep_pool_get_damage_name(pool));
+	EXPECT_EQ(NULL, vmkeep_pool_get_next(pool));
+	EXPECT_EQ(1, vmkeep_is_frozen(vk));
+
+	/* unknown values from a newer module */
+	r0.state = 77;
+	p0.state = 77;
+	ASSERT_EQ(1, vmkeep_ctx_set_snapshot(vk, &r0, 1, &p0, 1, 0));
+	EXPECT_STREQ("unknown", vmkeep_region_get_state_name(vmkeep_region_get_first(vk)));
+	EXPECT_STREQ("unknown", vmkeep_pool_get_state_name(vmkeep_pool_get_first(vk)));
+	EXPECT_EQ(0, vmkeep_is_frozen(vk));
+	ASSERT_EQ(0, vmkeep_ctx_set_snapshot(vk, NULL, 0, NULL, 0, 0));
+	EXPECT_EQ(NULL, vmkeep_region_get_first(vk));
+	EXPECT_EQ(0, errno);
+	vmkeep_unref(vk);
+}
+
+TEST_HARNESS_MAIN

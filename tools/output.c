@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The vmkeep authors
+ *
+ * What list and status print: tables for people (human sizes), JSON for
+ * programs (raw sizes), from a libvmkeep snapshot.  The names of states
+ * and reasons are the ones the module's debugfs uses (vmkeep/names.h,
+ * through libvmkeep's accessors).
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "vmkeepctl.h"
+
+static void add_u64(json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+static void add_int(json_object *o, const char *key, int64_t v)
+{
+	json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+static void add_bool(json_object *o, const char *key, bool v)
+{
+	json_object_object_add(o, key, json_object_new_boolean(v));
+}
+
+static void add_str(json_object *o, const char *key, const char *s)
+{
+	json_object_object_add(o, key, s ? json_object_new_string(s) : NULL);
+}
+
+static json_object *region_json(struct vmkeep_region *r)
+{
+	json_object *o = json_object_new_object();
+	char mode[8];
+
+	add_str(o, "name", vmkeep_region_get_name(r));
+	add_u64(o, "id", vmkeep_region_get_id(r));
+	add_u64(o, "size", vmkeep_region_get_size(r));
+	add_str(o, "state", vmkeep_region_get_state_name(r));
+	add_str(o, "quarantine", vmkeep_region_get_quarantine_name(r));
+	add_int(o, "uid", vmkeep_region_get_uid(r));
+	add_int(o, "gid", vmkeep_region_get_gid(r));
+	snprintf(mode, sizeof(mode), "%04o", vmkeep_region_get_mode(r));
+	add_str(o, "mode", mode);
+	add_int(o, "node", vmkeep_region_get_node(r));
+	add_int(o, "pool", vmkeep_region_get_pool(r));
+	add_bool(o, "exclusive", vmkeep_region_is_exclusive(r));
+	add_int(o, "nr_extents", vmkeep_region_get_nr_extents(r));
+	add_int(o, "nr_open", vmkeep_region_get_nr_open(r));
+	add_int(o, "nr_mapped", vmkeep_region_get_nr_mapped(r));
+	return o;
+}
+
+/**
+ * vk_regions_json() - {"regions": [...]} for ``vmkeepctl list --json``
+ * @vk: libvmkeep context
+ * @only: that region alone, or NULL for all
+ *
+ * Sizes are bytes; "quarantine" is null unless the state is
+ * "quarantined"; "mode" is an octal string such as "0600".
+ *
+ * Return: a new object for the caller to put.
+ */
+json_object *vk_regions_json(struct vmkeep_ctx *vk, struct vmkeep_region *only)
+{
+	json_object *root = json_object_new_object();
+	json_object *arr = json_object_new_array();
+	struct vmkeep_region *r;
+
+	if (only)
+		json_object_array_add(arr, region_json(only));
+	else
+		vmkeep_region_foreach(vk, r)
+			json_object_array_add(arr, region_json(r));
+	json_object_object_add(root, "regions", arr);
+	return root;
+}
+
+static json_object *pool_json(struct vmkeep_pool *p)
+{
+	json_object *o = json_object_new_object();
+
+	add_int(o, "pool", vmkeep_pool_get_index(p));
+	add_u64(o, "base", vmkeep_pool_get_base(p));
+	add_u64(o, "size", vmkeep_pool_get_size(p));
+	add_u64(o, "free", vmkeep_pool_get_free(p));
+	add_int(o, "node", vmkeep_pool_get_node(p));
+	add_str(o, "state", vmkeep_pool_get_state_name(p));
+	add_str(o, "damage", vmkeep_pool_get_damage_name(p));
+	add_bool(o, "clean_handoff", vmkeep_pool_is_clean_handoff(p));
+	add_bool(o, "restored", vmkeep_pool_is_restored(p));
+	add_int(o, "nr_regions", vmkeep_pool_get_nr_regions(p));
+	add_int(o, "nr_incoming", vmkeep_pool_get_nr_incoming(p));
+	add_int(o, "nr_quarantined", vmkeep_pool_get_nr_quarantined(p));
+	add_u64(o, "generation", vmkeep_pool_get_generation(p));
+	add_u64(o, "handoffs", vmkeep_pool_get_handoffs(p));
+	add_u64(o, "restore_ns", vmkeep_pool_get_restore_ns(p));
+	add_u64(o, "meta_bytes", vmkeep_pool_get_meta_bytes(p));
+	return o;
+}
+
+/**
+ * vk_status_json() - {"frozen": bool, "pools": [...]} for ``status --json``
+ * @vk: libvmkeep context
+ *
+ * Return: a new object for the caller to put.
+ */
+json_object *vk_status_json(struct vmkeep_ctx *vk)
+{
+	json_object *root = json_object_new_object();
+	json_object *arr = json_object_new_array();
+	struct vmkeep_pool *p;
+
+	add_bool(root, "frozen", vmkeep_is_frozen(vk) > 0);
+	vmkeep_pool_foreach(vk, p)
+		json_object_array_add(arr, pool_json(p));
+	json_object_object_add(root, "pools", arr);
+	return root;
+}
+
+/* "incoming", or "quarantined(crc)" with the reason */
+static void region_state(struct vmkeep_region *r, char *buf, size_t len)
+{
+	if (vmkeep_region_is_quarantined(r))
+		snprintf(buf, len, "quarantined(%s)",
+			 vmkeep_region_get_quarantine_name(r));
+	else
+		snprintf(buf, len, "%s", vmkeep_region_get_state_name(r));
+}
+
+static void region_owner(struct vmkeep_region *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u:%u", vmkeep_region_get_uid(r),
+		 vmkeep_region_get_gid(r));
+}
+
+static void widen(int *w, const char *s)
+{
+	if ((int)strlen(s) > *w)
+		*w = strlen(s);
+}
+
+#define for_each_shown(vk, only, r)	\
+	for (r = (only) ?: vmkeep_region_get_first(vk); r; \
+	     r = (only) ? NULL : vmkeep_region_get_next(r))
+
+/* The table of ``vmkeepctl list``. */
+void vk_print_regions(FILE *f, struct vmkeep_ctx *vk, struct vmkeep_region *only)
+{
+	int wname = 4, wstate = 5, wowner = 5;
+	char size[32], state[32], owner[24];
+	struct vmkeep_region *r;
+
+	for_each_shown(vk, only, r) {
+		region_state(r, state, sizeof(state));
+		region_owner(r, owner, sizeof(owner));
+		widen(&wname, vmkeep_region_get_name(r));
+		widen(&wstate, state);
+		widen(&wowner, owner);
+	}
+	if (!only && !vmkeep_region_get_first(vk)) {
+		fprintf(f, "no regions\n");
+		return;
+	}
+	fprintf(f, "%-*s  %10s  %-*s  %-*s  MODE  NODE  %-9s  OPEN  MAPPED\n",
+		wname, "NAME", "SIZE", wstate, "STATE", wowner, "OWNER", "FLAGS");
+	for_each_shown(vk, only, r) {
+		vk_human_size(vmkeep_region_get_size(r), size, sizeof(size));
+		region_state(r, state, sizeof(state));
+		region_owner(r, owner, sizeof(owner));
+		fprintf(f, "%-*s  %10s  %-*s  %-*s  %04o  %4d  %-9s  %4u  %6u\n",
+			wname, vmkeep_region_get_name(r), size, wstate, state,
+			wowner, owner, vmkeep_region_get_mode(r),
+			vmkeep_region_get_node(r),
+			vmkeep_region_is_exclusive(r) ? "exclusive" : "-",
+			vmkeep_region_get_nr_open(r), vmkeep_region_get_nr_mapped(r));
+	}
+}
+
+static void print_pool(FILE *f, struct vmkeep_pool *p)
+{
+	char size[32], avail[32], state[32];
+
+	vk_human_size(vmkeep_pool_get_size(p), size, sizeof(size));
+	vk_human_size(vmkeep_pool_get_free(p), avail, sizeof(avail));
+	if (vmkeep_pool_is_damaged(p))
+		snprintf(state, sizeof(state), "damaged(%s)",
+			 vmkeep_pool_get_damage_name(p));
+	else
+		snprintf(state, sizeof(state), "%s", vmkeep_pool_get_state_name(p));
+	fprintf(f, "%4u  0x%-16" PRIx64 "  %10s  %10s  %4d  %-18s  %7u  %8u  %11u  %s\n",
+		vmkeep_pool_get_index(p), vmkeep_pool_get_base(p), size, avail,
+		vmkeep_pool_get_node(p), state, vmkeep_pool_get_nr_regions(p),
+		vmkeep_pool_get_nr_incoming(p), vmkeep_pool_get_nr_quarantined(p),
+		vmkeep_pool_is_clean_handoff(p) ? "clean" :
+		vmkeep_pool_is_restored(p) ? "unclean" : "-");
+}
+
+/* Regions restored, incoming, quarantined, and how the last kernel left. */
+static void print_handoff(FILE *f, struct vmkeep_ctx *vk)
+{
+	unsigned int restored = 0, incoming = 0, quarantined = 0;
+	unsigned int handoffs = 0, unclean = 0, damaged = 0;
+	struct vmkeep_pool *p;
+
+	vmkeep_pool_foreach(vk, p) {
+		if (vmkeep_pool_is_restored(p)) {
+			restored += vmkeep_pool_get_nr_regions(p);
+			handoffs++;
+			unclean += !vmkeep_pool_is_clean_handoff(p);
+		}
+		incoming += vmkeep_pool_get_nr_incoming(p);
+		quarantined += vmkeep_pool_get_nr_quarantined(p);
+		damaged += vmkeep_pool_is_damaged(p);
+	}
+	fprintf(f, "%u region%s restored, %u incoming, %u quarantined; ",
+		restored, restored == 1 ? "" : "s", incoming, quarantined);
+	if (!handoffs)
+		fprintf(f, "no handoff from a previous kernel\n");
+	else if (unclean)
+		fprintf(f, "unclean handoff: the previous kernel did not shut down in order\n");
+	else
+		fprintf(f, "clean handoff\n");
+	if (damaged)
+		fprintf(f,
+			"%u damaged pool%s left untouched: 'vmkeepctl format --pool N --force' erases one\n",
+			damaged, damaged == 1 ? "" : "s");
+}
+
+/*
+ * The table of ``vmkeepctl status`` and what it means for the handoff:
+ * regions restored, incoming, quarantined, and whether the previous
+ * kernel shut down in order.
+ */
+void vk_print_pools(FILE *f, struct vmkeep_ctx *vk)
+{
+	struct vmkeep_pool *p;
+
+	if (!vmkeep_pool_get_first(vk)) {
+		fprintf(f, "no pools\n");
+		return;
+	}
+	fprintf(f,
+		"POOL  %-18s  %10s  %10s  NODE  %-18s  REGIONS  INCOMING  QUARANTINED  HANDOFF\n",
+		"BASE", "SIZE", "FREE", "STATE");
+	vmkeep_pool_foreach(vk, p)
+		print_pool(f, p);
+	print_handoff(f, vk);
+	if (vmkeep_is_frozen(vk) > 0)
+		fprintf(f,
+			"frozen for kexec: alloc, free, finish and format fail until 'vmkeepctl thaw'\n");
+}

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The vmkeep authors
+ *
+ * vmkeepctl pool suggest, format: where a pool can go, and erasing one.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmkeepctl.h"
+
+#define MAX_RAM		256
+
+static struct {
+	const char *size, *node, *pool;
+	bool force;
+} param;
+
+const struct opt pool_opts[] = {
+	{ "size", "SIZE", "a multiple of 2M, such as 64G", OPT_REQUIRED, .str = &param.size },
+	{ "node", "N", "in System RAM of NUMA node N", .str = &param.node },
+	{}
+};
+
+const struct opt format_opts[] = {
+	{ "pool", "N", "the pool's index in 'vmkeepctl status'", OPT_REQUIRED,
+	  .str = &param.pool },
+	{ "force", NULL, "also a damaged pool or one with regions: they are lost",
+	  .flag = &param.force },
+	{}
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The physical ranges of a NUMA node: its memory blocks, merged. */
+static int node_ranges(long node, struct vk_range **out)
+{
+	uint64_t bs, id, *ids = NULL, *tmp;
+	char path[64], *text, c;
+	struct dirent *de;
+	size_t n = 0, i;
+	int m = 0;
+	DIR *d;
+
+	text = read_text("/sys/devices/system/memory/block_size_bytes");
+	if (!text)
+		return -ENOENT;
+	bs = strtoull(text, NULL, 16);
+	free(text);
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%ld", node);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (sscanf(de->d_name, "memory%" SCNu64 "%c", &id, &c) != 1)
+			continue;
+		tmp = reallocarray(ids, n + 1, sizeof(*ids));
+		if (!tmp) {
+			closedir(d);
+			free(ids);
+			return -ENOMEM;
+		}
+		ids = tmp;
+		ids[n++] = id;
+	}
+	closedir(d);
+	*out = calloc(n + 1, sizeof(**out));
+	if (!*out || !n || !bs) {
+		free(ids);
+		free(*out);
+		return -ENOENT;
+	}
+	qsort(ids, n, sizeof(*ids), cmp_u64);
+	for (i = 0; i < n; i++) {
+		if (m && (*out)[m - 1].end == ids[i] * bs) {
+			(*out)[m - 1].end += bs;
+		} else {
+			(*out)[m].start = ids[i] * bs;
+			(*out)[m++].end = ids[i] * bs + bs;
+		}
+	}
+	free(ids);
+	return m;
+}
+
+/*
+ * Where a pool of @size could go (on @node, unless negative).  Return 0,
+ * or -errno with @whybuf filled in.
+ */
+int find_pool(uint64_t size, long node, uint64_t *addr, char *whybuf,
+	      size_t len)
+{
+	struct vk_range ram[MAX_RAM], *nodes = NULL, *both = NULL, *r = ram;
+	char *text = read_text("/proc/iomem"), hs[32];
+	int n, m, err;
+
+	if (!text) {
+		snprintf(whybuf, len, "cannot read /proc/iomem");
+		return -(errno ?: EIO);
+	}
+	n = vk_parse_iomem(text, ram, MAX_RAM);
+	free(text);
+	if (n < 0) {
+		snprintf(whybuf, len, "/proc/iomem shows addresses only to root");
+		return -EPERM;
+	}
+	if (node >= 0) {
+		m = node_ranges(node, &nodes);
+		if (m < 0) {
+			snprintf(whybuf, len,
+				 "cannot read the memory blocks of NUMA node %ld from sysfs", node);
+			return m;
+		}
+		both = calloc((size_t)n * m + 1, sizeof(*both));
+		if (!both) {
+			free(nodes);
+			return -ENOMEM;
+		}
+		n = vk_intersect(ram, n, nodes, m, both, (size_t)n * m);
+		r = both;
+		free(nodes);
+	}
+	err = vk_pool_suggest(r, n, size, addr);
+	free(both);
+	if (err) {
+		vk_human_size(size, hs, sizeof(hs));
+		snprintf(whybuf, len, "System RAM%s has no 2 MiB aligned %s above 1 GiB",
+			 node >= 0 ? " of the node" : "", hs);
+	}
+	return err;
+}
+
+int cmd_pool(int argc, char **argv, struct ctx *ctx)
+{
+	char whybuf[160], hs[32];
+	uint64_t size, addr;
+	long node;
+	int err, rc = parse_opts(ctx, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	rc = parse_region_size(ctx, param.size, "64G", &size) ?:
+	     parse_node(ctx, param.node, &node);
+	if (rc)
+		return rc;
+	if (argc - optind != 1 || strcmp(argv[optind], "suggest"))
+		return bad_usage(ctx);
+	err = find_pool(size, node, &addr, whybuf, sizeof(whybuf));
+	if (err)
+		return fail(ctx, RC_FAIL, "suggest", -err, whybuf);
+	vk_pool_params(addr, size, whybuf, sizeof(whybuf));
+	vk_short_size(size, hs, sizeof(hs));
+	printf("%s\n\n"
+	       "Add both to GRUB_CMDLINE_LINUX in /etc/default/grub, with the $ written\n"
+	       "as \\\\\\$ (the shell and GRUB each remove one level of escaping):\n"
+	       "    GRUB_CMDLINE_LINUX=\"... memmap=%s\\\\\\$0x%" PRIx64
+	       " vmkeep.pools=%s@0x%" PRIx64 "\"\n"
+	       "then run update-grub and reboot; /proc/cmdline must show memmap=%s$0x%"
+	       PRIx64 ".\n",
+	       whybuf, hs, addr, hs, addr, hs, addr);
+	return RC_OK;
+}
+
+/* Why FORMAT failed, where the general meaning of the errno is not enough. */
+static const char *format_why(struct ctx *ctx, int err)
+{
+	if (err == EINVAL || err == ENOENT)
+		return "no such pool ('vmkeepctl status')";
+	if (err != EBUSY || (vmkeep_pools_refresh(ctx->vk) >= 0 &&
+			     vmkeep_is_frozen(ctx->vk) > 0))
+		return why(ctx, err);
+	return param.force ? "regions of the pool are still open" :
+	       "the pool holds regions or is damaged; --force erases them";
+}
+
+int cmd_format(int argc, char **argv, struct ctx *ctx)
+{
+	unsigned long pool;
+	char obj[24];
+	int err, rc = parse_opts(ctx, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	if (parse_uint(param.pool, 10, UINT32_MAX, &pool))
+		return bad_arg(ctx, "--pool", param.pool, "a pool index ('vmkeepctl status')");
+	if (optind != argc)
+		return bad_usage(ctx);
+	snprintf(obj, sizeof(obj), "pool %lu", pool);
+	rc = dev_open(ctx);
+	if (rc)
+		return rc;
+	err = vmkeep_format(ctx->vk, pool, param.force);
+	if (err < 0)
+		return fail(ctx, RC_FAIL, obj, -err, format_why(ctx, -err));
+	printf("pool %lu: formatted\n", pool);
+	return RC_OK;
+}

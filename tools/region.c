@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The vmkeep authors
+ *
+ * vmkeepctl alloc, get, list, free, finish, freeze, thaw: regions, one
+ * libvmkeep call each.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmkeepctl.h"
+
+static struct {
+	const char *name, *size, *node, *mode, *owner;
+	bool exclusive, all;
+} param;
+
+const struct opt alloc_opts[] = {
+	{ "name", "NAME", "1 to 63 bytes of [A-Za-z0-9._:+@-], first a letter or digit",
+	  OPT_REQUIRED, .str = &param.name },
+	{ "size", "SIZE", "bytes, or with K, M, G, T; a multiple of 2M",
+	  OPT_REQUIRED, .str = &param.size },
+	{ "node", "N", "take the memory from a pool on NUMA node N", .str = &param.node },
+	{ "exclusive", NULL, "one open file at a time", .flag = &param.exclusive },
+	{ "mode", "MODE", "octal permissions (default 0600)", .str = &param.mode },
+	{ "owner", "USER:GROUP", "owner other than the caller (needs CAP_CHOWN)",
+	  .str = &param.owner },
+	{ "json", NULL, "for programs; sizes in bytes", .flag = &opt_json },
+	{}
+};
+
+const struct opt finish_opts[] = {
+	{ "all", NULL, "every incoming region you may finish", .flag = &param.all },
+	{}
+};
+
+/* A user or group: a number or a name. */
+static int parse_id(const char *s, bool group, uint32_t *id)
+{
+	struct passwd *pw;
+	struct group *gr;
+	unsigned long v;
+
+	if (!parse_uint(s, 10, UINT32_MAX - 1, &v)) {
+		*id = v;
+		return 0;
+	}
+	if (group) {
+		gr = getgrnam(s);
+		if (gr)
+			*id = gr->gr_gid;
+		return gr ? 0 : -1;
+	}
+	pw = getpwnam(s);
+	if (pw)
+		*id = pw->pw_uid;
+	return pw ? 0 : -1;
+}
+
+/* "USER:GROUP" */
+static int parse_owner(const char *s, uint32_t *uid, uint32_t *gid)
+{
+	const char *colon = strchr(s, ':');
+	char user[LOGIN_NAME_MAX];
+
+	if (!colon || colon - s >= (long)sizeof(user))
+		return -1;
+	memcpy(user, s, colon - s);
+	user[colon - s] = '\0';
+	return parse_id(user, false, uid) || parse_id(colon + 1, true, gid) ? -1 : 0;
+}
+
+static int alloc_attr(struct ctx *ctx, struct vmkeep_alloc_attr *a)
+{
+	unsigned long v;
+	long node;
+	int rc = parse_node(ctx, param.node, &node);
+
+	if (rc)
+		return rc;
+	if (node >= 0) {
+		a->flags |= VMKEEP_ATTR_NODE;
+		a->node = node;
+	}
+	if (param.exclusive)
+		a->flags |= VMKEEP_ATTR_EXCLUSIVE;
+	if (param.mode) {
+		if (parse_uint(param.mode, 8, 0777, &v) || !v)
+			return bad_arg(ctx, "--mode", param.mode, "octal permissions 1 to 0777");
+		a->flags |= VMKEEP_ATTR_MODE;
+		a->mode = v;
+	}
+	if (param.owner) {
+		if (parse_owner(param.owner, &a->uid, &a->gid))
+			return bad_arg(ctx, "--owner", param.owner, "USER:GROUP, names or numbers");
+		a->flags |= VMKEEP_ATTR_OWNER;
+	}
+	return 0;
+}
+
+/* Why ALLOC failed, where the general meaning of the errno is not enough. */
+static int alloc_fail(struct ctx *ctx, const struct vmkeep_alloc_attr *a,
+		      uint64_t size, int err)
+{
+	char hs[32], whybuf[96];
+
+	if (err == -ENOSPC) {
+		vk_human_size(size, hs, sizeof(hs));
+		snprintf(whybuf, sizeof(whybuf), "no pool%s has %s free",
+			 a->flags & VMKEEP_ATTR_NODE ? " on the node" : "", hs);
+		return fail(ctx, RC_FAIL, param.name, ENOSPC, whybuf);
+	}
+	if ((err == -EPERM || err == -EACCES) && a->flags & VMKEEP_ATTR_OWNER)
+		return fail(ctx, RC_FAIL, param.name, -err, "--owner needs CAP_CHOWN");
+	if (err == -EBUSY)
+		return fail(ctx, RC_FAIL, param.name, EBUSY,
+			    "vmkeep is frozen for kexec ('vmkeepctl thaw')");
+	return op_fail(ctx, param.name, err);
+}
+
+int cmd_alloc(int argc, char **argv, struct ctx *ctx)
+{
+	struct vmkeep_alloc_attr a = { .size = sizeof(a) };
+	uint64_t size;
+	int fd, rc = parse_opts(ctx, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	rc = parse_region_size(ctx, param.size, "4G", &size);
+	if (rc)
+		return rc;
+	rc = alloc_attr(ctx, &a);
+	if (rc)
+		return rc;
+	if (optind != argc)
+		return bad_usage(ctx);
+	rc = check_name(ctx, param.name) ?: dev_open(ctx);
+	if (rc)
+		return rc;
+	fd = vmkeep_alloc(ctx->vk, param.name, size, &a);
+	if (fd < 0)
+		return alloc_fail(ctx, &a, size, fd);
+	/* the region outlives its fd */
+	close(fd);
+	return show_region(ctx, param.name, opt_json);
+}
+
+/* The one operand of get and free, a valid region name: -1 to go on. */
+static int one_name(struct ctx *ctx, int argc, char **argv, const char **name)
+{
+	int rc = parse_opts(ctx, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	if (argc - optind != 1)
+		return bad_usage(ctx);
+	*name = argv[optind];
+	return check_name(ctx, *name) ?: dev_open(ctx) ?: -1;
+}
+
+int cmd_get(int argc, char **argv, struct ctx *ctx)
+{
+	const char *name = NULL;
+	int fd, rc = one_name(ctx, argc, argv, &name);
+
+	if (rc >= 0)
+		return rc;
+	fd = vmkeep_get(ctx->vk, name);
+	if (fd < 0)
+		return op_fail(ctx, name, fd);
+	close(fd);
+	return show_region(ctx, name, opt_json);
+}
+
+int cmd_list(int argc, char **argv, struct ctx *ctx)
+{
+	int err, rc = parse_no_operands(ctx, argc, argv, true);
+
+	if (rc >= 0)
+		return rc;
+	err = vmkeep_regions_refresh(ctx->vk);
+	if (err < 0)
+		return op_fail(ctx, NULL, err);
+	if (opt_json)
+		print_json(vk_regions_json(ctx->vk, NULL));
+	else
+		vk_print_regions(stdout, ctx->vk, NULL);
+	return RC_OK;
+}
+
+/*
+ * The result of an operation on @obj with nothing to show but what is
+ * done: "@name: @what" (or @what alone without @name).
+ */
+static int done(struct ctx *ctx, const char *obj, int err, const char *name,
+		const char *what)
+{
+	if (err < 0)
+		return op_fail(ctx, obj, err);
+	printf("%s%s%s\n", name ?: "", name ? ": " : "", what);
+	return RC_OK;
+}
+
+int cmd_free(int argc, char **argv, struct ctx *ctx)
+{
+	const char *name = NULL;
+	int rc = one_name(ctx, argc, argv, &name);
+
+	if (rc >= 0)
+		return rc;
+	return done(ctx, name, vmkeep_free(ctx->vk, name), name, "freed");
+}
+
+int cmd_finish(int argc, char **argv, struct ctx *ctx)
+{
+	const char *name;
+	int rc = parse_opts(ctx, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	if (argc - optind != !param.all)
+		return bad_usage(ctx);
+	if (param.all)
+		return dev_open(ctx) ?:
+		       done(ctx, "--all", vmkeep_finish_all(ctx->vk), NULL,
+			    "every incoming region you may finish is active");
+	name = argv[optind];
+	rc = check_name(ctx, name) ?: dev_open(ctx);
+	return rc ?: done(ctx, name, vmkeep_finish(ctx->vk, name), name, "active");
+}
+
+int cmd_freeze(int argc, char **argv, struct ctx *ctx)
+{
+	unsigned int mapped;
+	int err, rc = parse_no_operands(ctx, argc, argv, true);
+
+	if (rc >= 0)
+		return rc;
+	err = vmkeep_freeze(ctx->vk, &mapped);
+	if (err < 0)
+		return op_fail(ctx, NULL, err);
+	printf("vmkeep is frozen for kexec ('vmkeepctl thaw' undoes it)\n");
+	if (mapped)
+		warn_mapped(ctx);
+	return RC_OK;
+}
+
+int cmd_thaw(int argc, char **argv, struct ctx *ctx)
+{
+	int rc = parse_no_operands(ctx, argc, argv, true);
+
+	if (rc >= 0)
+		return rc;
+	return done(ctx, NULL, vmkeep_thaw(ctx->vk), NULL, "vmkeep is thawed");
+}
