@@ -287,10 +287,11 @@ restore)
 	echo "# e2e: QEMU $qver: RAM migrated per VM (KiB): $(for i in $(seq $vms); do printf '%s ' "$(get $i kib)"; done)"
 	r=0
 	for i in $(seq $vms); do
-		vmkeepctl finish vkg$i-ram && vmkeepctl finish vkg$i-state &&
-			vmkeepctl free vkg$i-ram && vmkeepctl free vkg$i-state || r=1
+		for g in vkg$i-ram vkg$i-state; do
+			vmkeepctl finish $g >/dev/null && vmkeepctl free $g >/dev/null || r=1
+		done
 	done
-	vmkeepctl finish $notes && vmkeepctl free $notes || r=1
+	vmkeepctl finish $notes >/dev/null && vmkeepctl free $notes >/dev/null || r=1
 	ok $r "restore: finish and free every region"
 	;;
 *)
