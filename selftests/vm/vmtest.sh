@@ -6,7 +6,9 @@
 # usage: vmtest.sh [-v] [-k KERNEL_ENV] [-o DIR] PLAN
 #
 # Builds an initramfs (busybox, kexec, the module, vmkeepctl, the
-# selftests, and QEMU when the plan says "# needs: qemu"), boots the
+# selftests, and QEMU when the plan says "# needs: qemu": the host's, or
+# with "# needs: qemu VER" Debian's QEMU VER from scripts/qemu-root.sh,
+# and the vkguest test guest), boots the
 # kernel described by KERNEL_ENV (from scripts/fetch-kernel.sh) under
 # QEMU with a memmap= pool, and lets the guest's /init run the plan.
 # A plan line is "STAGE KIND COMMAND": KIND "test" expects KTAP from
