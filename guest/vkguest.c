@@ -36,6 +36,9 @@ typedef unsigned short u16;
 typedef unsigned int u32;
 typedef unsigned long long u64;
 
+#define __packed	__attribute__((packed))
+#define __aligned(x)	__attribute__((aligned(x)))
+
 struct mb_info {
 	u32 flags;
 	u32 mem_lower;		/* KiB below 1 MiB */
@@ -48,10 +51,10 @@ struct idt_entry {
 	u8 zero;
 	u8 type;
 	u16 off_hi;
-} __attribute__((packed));
+} __packed;
 
-static struct idt_entry idt[48] __attribute__((aligned(8)));
-extern char vk_stubs[];
+static struct idt_entry idt[48] __aligned(8);
+extern char vk_stubs[];	/* head.S: 48 stubs, 16 bytes apart */
 
 /* All state is in guest RAM: it must come back exactly as it was. */
 static volatile u32 seconds;	/* the counter */
@@ -248,7 +251,7 @@ static void idt_init(void)
 	struct {
 		u16 limit;
 		u32 base;
-	} __attribute__((packed)) d = { sizeof(idt) - 1, (u32)idt };
+	} __packed d = { sizeof(idt) - 1, (u32)idt };
 	u32 i, a;
 
 	for (i = 0; i < 48; i++) {

@@ -235,12 +235,13 @@ restore)
 	ok $? "restore: serial logs and notes back from $notes"
 	read -r tsc0 khz <$dir/clock
 	kexec_ms=$((($1 - tsc0) / $2))
-	echo "# e2e: kexec: ${kexec_ms} ms from the last VM saved to the restore starting (vmkeepctl kexec, boot, module load; TSC at ${khz} kHz)"
+	echo "# e2e: kexec: ${kexec_ms} ms from the last VM saved to the restore starting (vmkeepctl kexec, boot, module load; TSC at ${khz} kHz), of it $(now_ms) ms in the new kernel"
 	for i in $(seq $vms); do
 		vmkeepctl list --json | tr -d ' \n' | grep -q "\"name\":\"vkg$i-ram\"[^}]*\"state\":\"incoming\""
 		ok $? "restore: vkg$i-ram is incoming"
 		t0=$(now_ms)
 		qemu_start $i -incoming defer
+		tq=$(now_ms)
 		mig_setup $i
 		vmkeepctl exec --region vkg$i-state:fd=11 -- \
 			head -c "$(get $i state_bytes)" /proc/self/fd/11 >$dir/vm$i.state
@@ -249,14 +250,15 @@ restore)
 		else
 			mon $i "migrate_incoming \"exec:cat $dir/vm$i.state\""
 		fi
-		migrate_wait $i && mon $i cont && mon $i "info status" &&
+		tl=$tq
+		migrate_wait $i && tl=$(now_ms) && mon $i cont && mon $i "info status" &&
 			tr -d '\r' <$dir/vm$i.out | grep -q '^VM status: running'
 		r=$?
 		t1=$(now_ms)
 		ok $r "restore: vm$i loaded its state and runs"
 		down=$(($(get $i save_ms) + t1 - t0))
 		note $i down_ms $down
-		echo "# e2e: vm$i restored: QEMU start to running $((t1 - t0)) ms; downtime without the kexec $down ms (save $(get $i save_ms) ms)"
+		echo "# e2e: vm$i restored: QEMU start to running $((t1 - t0)) ms (to its monitor $((tq - t0)), state loaded $((tl - tq)), cont $((t1 - tl))); downtime without the kexec $down ms (save $(get $i save_ms) ms)"
 	done
 	# Watch them count: three more seconds of guest time each.
 	for i in $(seq $vms); do
