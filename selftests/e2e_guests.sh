@@ -107,15 +107,15 @@ mon() {
 
 # The last value of a monitor field.  7.2 says "Migration status: X" and
 # "transferred ram: N kbytes"; 10.0 and 11.1 say "Status: X" and
-# "Transfers: transferred=N KiB".
+# "Transfers: transferred=N KiB" (11.1 with tabs).
 mig_status() {
 	tr -d '\r' <$dir/vm$1.out | sed -n 's/^\(Migration status\|Status\): *//p' | tail -1 | tr -d '\t '
 }
 mig_kib() {
 	tr -d '\r' <$dir/vm$1.out |
 		sed -n -e 's/^transferred ram: *\([0-9]*\) kbytes.*/\1/p' \
-		       -e 's/^ *Transfers: *transferred=\([0-9]*\) KiB.*/\1/p' \
-		       -e 's/^ *Transfers: *transferred=\([0-9]*\) B.*/0/p' | tail -1
+		       -e 's/^[[:space:]]*Transfers:[[:space:]]*transferred=\([0-9]*\) KiB.*/\1/p' \
+		       -e 's/^[[:space:]]*Transfers:[[:space:]]*transferred=\([0-9]*\) B.*/0/p' | tail -1
 }
 
 migrate_wait() {
