@@ -6,7 +6,8 @@
 #   make                  module (W=1, warnings are errors) and tools
 #   make check            host unit tests, sparse, checkpatch, VM tests
 #   make check KVER=6.1   the same on Debian 12's own kernel (KVER=7: sid's 7.x)
-#   make check-all        6.12, 6.1 and 7, then DKMS
+#   make check-all        6.12, 6.1 and 7, check-qemu, then DKMS
+#   make check-qemu       running guests across kexec on QEMU 7.2, 10.0, 11.1
 #   make bench            vmkeep vs memfd, hugetlbfs, full copy (benchmarks.rst)
 #   make install          libvmkeep (.so, header, .pc), vmkeepctl, man page,
 #                         bash completion
@@ -53,8 +54,12 @@ tools:
 $(KSRC)/.stamp:
 	scripts/fetch-ksrc.sh
 
-selftests: $(KSRC)/.stamp tools
+selftests: $(KSRC)/.stamp tools guest
 	$(MAKE) -C selftests KSFT=$(KSRC)/tools/testing/selftests
+
+# vkguest, the tiny guest the VM tests run in QEMU.
+guest:
+	$(MAKE) -C guest
 
 # sparse prints its findings as warnings without failing: fail on them.
 sparse:
@@ -96,7 +101,9 @@ RESULTS := $(CACHE)/results/$(KVER)
 PLANS ?= selftests/vm/plans/check.plan selftests/vm/plans/corrupt.plan \
 	selftests/vm/plans/interrupt.plan selftests/vm/plans/scale.plan \
 	selftests/vm/plans/e2e.plan selftests/vm/plans/lifetime.plan \
-	selftests/vm/plans/vklife.plan
+	selftests/vm/plans/vklife.plan selftests/vm/plans/e2e-7.2.plan
+QEMU_PLANS := selftests/vm/plans/e2e-7.2.plan selftests/vm/plans/e2e-10.0.plan \
+	selftests/vm/plans/e2e-11.1.plan
 
 unit: $(KSRC)/.stamp
 	$(MAKE) -C tools unit
@@ -127,11 +134,19 @@ check:
 	$(MAKE) vmtest || rc=1; \
 	scripts/ktap-summary.sh $(RESULTS)/*.ktap && [ $$rc = 0 ]
 
-# The three kernels, then DKMS as an operator would use it.
+# Running guests across a kexec on each QEMU Debian ships (7.2 is the
+# host's; 10.0 and 11.1 come from trixie and sid roots, scripts/qemu-root.sh).
+check-qemu:
+	@rm -rf $(RESULTS)/qemu; mkdir -p $(RESULTS)/qemu
+	@rc=0; $(MAKE) vmtest PLANS="$(QEMU_PLANS)" RESULTS=$(RESULTS)/qemu || rc=1; \
+	scripts/ktap-summary.sh $(RESULTS)/qemu/*.ktap && [ $$rc = 0 ]
+
+# The three kernels, the QEMU versions, then DKMS as an operator would use it.
 check-all:
 	$(MAKE) check KVER=6.12
 	$(MAKE) check KVER=6.1
 	$(MAKE) check KVER=7
+	$(MAKE) check-qemu
 	$(MAKE) dkms-check
 
 dkms-check:
@@ -175,8 +190,9 @@ clean:
 	$(MAKE) -C lib clean
 	$(MAKE) -C tools clean
 	$(MAKE) -C selftests clean
+	$(MAKE) -C guest clean
 
 distclean: clean
 	rm -rf $(CACHE)
 
-.PHONY: deps all modules tools selftests sparse checkpatch unit vmtest check check-all dkms-check bench install uninstall stress demo clean distclean
+.PHONY: deps all modules tools guest selftests check-qemu sparse checkpatch unit vmtest check check-all dkms-check bench install uninstall stress demo clean distclean

@@ -6,7 +6,9 @@
 # usage: vmtest.sh [-v] [-k KERNEL_ENV] [-o DIR] PLAN
 #
 # Builds an initramfs (busybox, kexec, the module, vmkeepctl, the
-# selftests, and QEMU when the plan says "# needs: qemu"), boots the
+# selftests, and QEMU when the plan says "# needs: qemu": the host's, or
+# with "# needs: qemu VER" Debian's QEMU VER from scripts/qemu-root.sh,
+# and the vkguest test guest), boots the
 # kernel described by KERNEL_ENV (from scripts/fetch-kernel.sh) under
 # QEMU with a memmap= pool, and lets the guest's /init run the plan.
 # A plan line is "STAGE KIND COMMAND": KIND "test" expects KTAP from
@@ -58,6 +60,14 @@ mem=${mem:-2048}
 pool=${VM_POOL:-$(sed -n 's/^# pool: *\([^ ]*\).*/\1/p' "$plan" | head -1)}
 pool=${pool:-512M@0x40000000}
 tmo=${VM_TIMEOUT:-300}
+# "# needs: qemu" takes the host's QEMU (Debian 12: 7.2), "# needs: qemu
+# VER" Debian's QEMU VER from a root made by scripts/qemu-root.sh.
+qemu_ver=
+qemu_root=
+if grep -q '^# needs: qemu' "$plan"; then
+	qemu_ver=$(sed -n 's/^# needs: qemu *\([0-9.]*\).*/\1/p' "$plan" | head -1)
+	qemu_root=$("$top/scripts/qemu-root.sh" "${qemu_ver:-7.2}")
+fi
 name=$(basename "$plan" .plan)
 dir=${dir:-$CACHE/vmtest/$name-$KREL}
 rm -rf "$dir"
@@ -73,6 +83,35 @@ add_bin() {
 	for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
 		[ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
 	done
+}
+
+# QEMU from a Debian root (scripts/qemu-root.sh): the binary and the
+# libraries the root's own ldd resolves go to /opt/qemu, run through the
+# root's ld.so by a wrapper at /usr/bin/qemu-system-x86_64, so that they
+# never mix with the host's libraries that vmkeepctl and kexec use.
+# Firmware, data and modules keep their absolute paths: the root's QEMU
+# looks for them there.  Symlinks are copied as symlinks (an absolute one
+# points into the root, not the host).
+add_qemu_root() {
+	local r=$1 lib real d q=/opt/qemu
+	install -D -m 0755 "$r/usr/bin/qemu-system-x86_64" "$root$q/bin/qemu-system-x86_64"
+	for lib in $(chroot "$r" ldd /usr/bin/qemu-system-x86_64 | grep -o '/[^ ]*'); do
+		real=$(chroot "$r" readlink -f "$lib")
+		install -D -m 0755 "$r$real" "$root$q/lib/$(basename "$lib")"
+	done
+	[ -e "$root$q/lib/ld-linux-x86-64.so.2" ] || {
+		echo "vmtest: no ld.so for $r's QEMU" >&2
+		exit 1
+	}
+	for d in /usr/share/qemu /usr/share/seabios /usr/lib/x86_64-linux-gnu/qemu; do
+		[ -d "$r$d" ] || continue
+		mkdir -p "$root$d"
+		cp -a "$r$d"/. "$root$d"/
+	done
+	mkdir -p "$root/usr/bin"
+	printf '#!/bin/sh\n# QEMU %s from %s\nexec %s/lib/ld-linux-x86-64.so.2 --library-path %s/lib %s/bin/qemu-system-x86_64 "$@"\n' \
+		"$qemu_ver" "${r#"$top/"}" $q $q $q >"$root/usr/bin/qemu-system-x86_64"
+	chmod 0755 "$root/usr/bin/qemu-system-x86_64"
 }
 
 build_initramfs() {
@@ -97,7 +136,7 @@ build_initramfs() {
 		[ -f "$f" ] && [ -x "$f" ] && add_bin "$f" "/selftests/$(basename "$f")"
 	done
 
-	if grep -q '^# needs: qemu' "$plan"; then
+	if [ "$qemu_root" = / ]; then
 		add_bin "$(command -v qemu-system-x86_64)" /usr/bin/qemu-system-x86_64
 		for d in /usr/lib/x86_64-linux-gnu/qemu/accel-tcg-*.so; do
 			[ -e "$d" ] && add_bin "$d"
@@ -106,7 +145,10 @@ build_initramfs() {
 			mkdir -p "$root$d"
 			cp -rL "$d"/. "$root$d"/
 		done
+	elif [ -n "$qemu_root" ]; then
+		add_qemu_root "$qemu_root"
 	fi
+	[ -e "$top/guest/vkguest" ] && install -D -m 0644 "$top/guest/vkguest" "$root/usr/lib/vmkeep/vkguest"
 
 	cp "$VMLINUZ" "$root/boot/vmlinuz"
 	(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) |
