@@ -69,7 +69,7 @@ TEST_F(lib, alloc_find_free)
 
 	fd = vmkeep_alloc(self->ctx, "lb-a", 4 * MiB, &attr);
 	ASSERT_LE(0, fd) TH_LOG("%s", strerror(-fd));
-	ASSERT_EQ(0, vmkeep_regions_refresh(self->ctx));
+	ASSERT_LE(0, vmkeep_regions_refresh(self->ctx));
 	r = vmkeep_region_find(self->ctx, "lb-a");
 	ASSERT_NE(NULL, r);
 	EXPECT_EQ(4 * MiB, vmkeep_region_get_size(r));
@@ -85,7 +85,7 @@ TEST_F(lib, alloc_find_free)
 	close(fd2);
 	close(fd);
 	ASSERT_EQ(0, vmkeep_free(self->ctx, "lb-a"));
-	ASSERT_EQ(0, vmkeep_regions_refresh(self->ctx));
+	ASSERT_LE(0, vmkeep_regions_refresh(self->ctx));
 	EXPECT_EQ(NULL, vmkeep_region_find(self->ctx, "lb-a"));
 	EXPECT_EQ(before, pool0_free(self->ctx));
 }
@@ -123,26 +123,34 @@ TEST_F(lib, iterate_many)
 		ASSERT_LE(0, fd) TH_LOG("%s: %s", name, strerror(-fd));
 		close(fd);
 	}
-	ASSERT_EQ(0, vmkeep_regions_refresh(self->ctx));
+	ASSERT_LE(0, vmkeep_regions_refresh(self->ctx));
 	vmkeep_region_foreach(self->ctx, r)
 		seen += !strncmp(vmkeep_region_get_name(r), "lb-m", 4);
 	EXPECT_EQ(40U, seen);
 }
 
-/* Test Case: FREEZE reports mapped regions and refuses ALLOC until THAW. */
+/*
+ * Test Case: FREEZE reports mapped regions and refuses ALLOC until THAW.
+ * Everything is read before THAW and checked after, so that a failure
+ * never leaves the module frozen for the tests after this one.
+ */
 TEST_F(lib, freeze_thaw)
 {
+	int frozen, thawed, ret, refused, fd;
 	unsigned int mapped = ~0U;
-	int fd;
 
 	ASSERT_EQ(0, vmkeep_freeze(self->ctx, &mapped));
-	EXPECT_EQ(0U, mapped);
-	ASSERT_EQ(0, vmkeep_pools_refresh(self->ctx));
-	EXPECT_EQ(1, vmkeep_is_frozen(self->ctx));
-	EXPECT_EQ(-EBUSY, vmkeep_alloc(self->ctx, "lb-frozen", 2 * MiB, NULL));
+	ret = vmkeep_pools_refresh(self->ctx);
+	frozen = vmkeep_is_frozen(self->ctx);
+	refused = vmkeep_alloc(self->ctx, "lb-frozen", 2 * MiB, NULL);
 	ASSERT_EQ(0, vmkeep_thaw(self->ctx));
-	ASSERT_EQ(0, vmkeep_pools_refresh(self->ctx));
-	EXPECT_EQ(0, vmkeep_is_frozen(self->ctx));
+	EXPECT_LE(0, ret);
+	EXPECT_EQ(0U, mapped);
+	EXPECT_EQ(1, frozen);
+	EXPECT_EQ(-EBUSY, refused);
+	ASSERT_LE(0, vmkeep_pools_refresh(self->ctx));
+	thawed = !vmkeep_is_frozen(self->ctx);
+	EXPECT_TRUE(thawed);
 	fd = vmkeep_alloc(self->ctx, "lb-frozen", 2 * MiB, NULL);
 	EXPECT_LE(0, fd);
 	close(fd);
