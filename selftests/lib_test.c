@@ -48,7 +48,7 @@ static uint64_t pool0_free(struct vmkeep_ctx *ctx)
 {
 	struct vmkeep_pool *p;
 
-	if (vmkeep_pools_refresh(ctx))
+	if (vmkeep_pools_refresh(ctx) < 0)
 		return 0;
 	p = vmkeep_pool_get_first(ctx);
 	return p ? vmkeep_pool_get_free(p) : 0;
