@@ -6,7 +6,9 @@
 #   make                  module (W=1, warnings are errors) and tools
 #   make check            host unit tests, sparse, checkpatch, VM tests
 #   make check KVER=6.1   the same on Debian 12's own kernel (KVER=7: sid's 7.x)
-#   make check-all        6.12, 6.1 and 7, then DKMS
+#   make check KVER=debug the same on Debian's 6.12 source built with KASAN,
+#                         lockdep and other checkers (build-debug-kernel.sh)
+#   make check-all        6.12, 6.1, 7 and debug, then DKMS
 #   make bench            vmkeep vs memfd, hugetlbfs, full copy (benchmarks.rst)
 #   make install          vmkeepctl, man page, bash completion
 #   make demo             the main job, step by step, in a VM
@@ -33,6 +35,12 @@ endif
 ifeq ($(KDIR),)
 KDIR = $(eval KDIR := $(VM_KDIR))$(KDIR)
 endif
+endif
+
+# The debug kernel runs the same plans several times slower under TCG.
+ifeq ($(KVER),debug)
+VM_TIMEOUT ?= 900
+export VM_TIMEOUT
 endif
 
 # sid's headers (KVER=7) need sid's gcc: build in a chroot made on first use.
@@ -107,11 +115,13 @@ check:
 	$(MAKE) vmtest || rc=1; \
 	scripts/ktap-summary.sh $(RESULTS)/*.ktap && [ $$rc = 0 ]
 
-# The three kernels, then DKMS as an operator would use it.
+# The three kernels and the debug kernel, then DKMS as an operator would
+# use it.
 check-all:
 	$(MAKE) check KVER=6.12
 	$(MAKE) check KVER=6.1
 	$(MAKE) check KVER=7
+	$(MAKE) check KVER=debug
 	$(MAKE) dkms-check
 
 dkms-check:

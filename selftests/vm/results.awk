@@ -94,10 +94,16 @@ END {
 			result(0, label[i], " # exit " rc[i])
 	}
 
-	# The console must be clean, whatever the tests said.
+	# The console must be clean, whatever the tests said.  BUG: and
+	# WARNING: cover KASAN, KFENCE, soft lockups and lockdep's splats;
+	# the rest are reports of the debug kernel (KVER=debug) that carry
+	# neither.
+	bad = "BUG:|WARNING:|Oops|Call Trace|refcount_t|Kernel panic|general protection fault"
+	bad = bad "|UBSAN:|ODEBUG|lockdep|possible circular locking|inconsistent lock state"
+	bad = bad "|locking correctness validator|blocked for more than|soft lockup"
 	n = 0
 	while ((getline line < console) > 0) {
-		if (line ~ /BUG:|WARNING:|Oops|Call Trace|refcount_t|Kernel panic|general protection fault/) {
+		if (line ~ bad) {
 			if (n++ < 20)
 				print "# console: " line
 		}
