@@ -8,8 +8,9 @@
 # fails when an option of the fragment did not make it into .config, and
 # prints the path of an env file as fetch-kernel.sh does (KREL, KDIR,
 # VMLINUZ, MODDIR).  The tree is the KDIR of the module build.  It is
-# rebuilt only when the fragment or the package version changes.  Used
-# by "fetch-kernel.sh debug" (make check KVER=debug).
+# rebuilt only when the fragment (in place) or the package version (from
+# scratch) changes.  Used by "fetch-kernel.sh debug" (make check
+# KVER=debug).
 
 set -euo pipefail
 
@@ -31,13 +32,18 @@ if [ -s "$out/env" ] && [ "$(cat "$out/stamp" 2>/dev/null)" = "$stamp" ]; then
 fi
 
 echo "build-debug-kernel: $pkg $ver, log in $out/build.log" >&2
-rm -rf "$out"
-mkdir -p "$src"
-cd "$out"
-"$apt" get -qq download "$pkg=$ver" >&2
-tarball=$(dpkg-deb -c ./*.deb | awk '/linux-source-.*\.tar\.xz$/ { print $6 }')
-dpkg-deb --fsys-tarfile ./*.deb | tar -xO "$tarball" | tar -xJ -C "$src" --strip-components=1
-rm -f ./*.deb
+if [ "$(cat "$out/version" 2>/dev/null)" != "$pkg $ver" ]; then
+	rm -rf "$out"
+	mkdir -p "$src"
+	cd "$out"
+	"$apt" get -qq download "$pkg=$ver" >&2
+	tarball=$(dpkg-deb -c ./*.deb | awk '/linux-source-.*\.tar\.xz$/ { print $6 }')
+	dpkg-deb --fsys-tarfile ./*.deb | tar -xO "$tarball" |
+		tar -xJ -C "$src" --strip-components=1
+	rm -f ./*.deb
+	echo "$pkg $ver" >"$out/version"
+fi
+rm -f "$out/env" "$out/stamp"
 
 cd "$src"
 t0=$(date +%s)

@@ -95,15 +95,14 @@ END {
 	}
 
 	# The console must be clean, whatever the tests said.  BUG: and
-	# WARNING: cover KASAN, KFENCE, soft lockups and lockdep's splats;
-	# the rest are reports of the debug kernel (KVER=debug) that carry
-	# neither.
-	bad = "BUG:|WARNING:|Oops|Call Trace|refcount_t|Kernel panic|general protection fault"
-	bad = bad "|UBSAN:|ODEBUG|lockdep|possible circular locking|inconsistent lock state"
-	bad = bad "|locking correctness validator|blocked for more than|soft lockup"
+	# WARNING: also cover KASAN, KFENCE, debug objects (ODEBUG:), soft
+	# lockups and lockdep's splats; the rest are reports of the debug
+	# kernel (KVER=debug) that carry neither.
+	pat = "BUG:|WARNING:|Oops|Call Trace|refcount_t|Kernel panic|general protection fault"
+	pat = pat "|UBSAN:|lockdep is turned off|locking correctness validator|blocked for more than"
 	n = 0
 	while ((getline line < console) > 0) {
-		if (line ~ bad) {
+		if (line ~ pat) {
 			if (n++ < 20)
 				print "# console: " line
 		}
