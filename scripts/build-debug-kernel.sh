@@ -24,7 +24,8 @@ pkg=linux-source-6.12
 apt=$top/scripts/debian-apt.sh
 
 ver=$("$apt" cache policy "$pkg" | awk '/Candidate:/ { print $2 }')
-[[ $ver == [0-9]* ]] || { echo "build-debug-kernel: no $pkg in the archive" >&2; exit 1; }
+[[ $ver == [0-9]* ]] ||
+	{ echo "build-debug-kernel: no $pkg in the archive" >&2; exit 1; }
 stamp="$pkg $ver $(sha256sum <"$frag" | cut -d' ' -f1)"
 if [ -s "$out/env" ] && [ "$(cat "$out/stamp" 2>/dev/null)" = "$stamp" ]; then
 	echo "$out/env"
