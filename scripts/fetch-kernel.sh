@@ -8,6 +8,8 @@
 # series is downloaded and unpacked into $CACHE/kernels/KVER/root; the
 # script prints the path of an env file defining KREL, KDIR, VMLINUZ and
 # MODDIR (modules.order and friends).  Nothing is installed on the host.
+# KVER "debug" is Debian's 6.12 source built with KASAN, lockdep and
+# other checkers by build-debug-kernel.sh.
 
 set -euo pipefail
 
@@ -16,6 +18,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${CACHE:-$top/.cache}
 out=$CACHE/kernels/$KVER
 apt=$top/scripts/debian-apt.sh
+
+[ "$KVER" != debug ] || exec "$top/scripts/build-debug-kernel.sh"
 
 if [ -s "$out/env" ] && grep -q "^MODDIR=" "$out/env"; then
 	echo "$out/env"
@@ -30,7 +34,7 @@ case $KVER in
 6.1)	pat='^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' ;;
 7)	pat='^linux-binary-unsigned-7\.[0-9.]+\+deb[0-9]+-amd64$'
 	pre=linux-binary-unsigned- suf= ;;
-*)	echo "fetch-kernel: unknown KVER '$KVER' (6.12, 6.1 or 7)" >&2
+*)	echo "fetch-kernel: unknown KVER '$KVER' (6.12, 6.1, 7 or debug)" >&2
 	exit 1 ;;
 esac
 

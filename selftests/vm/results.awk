@@ -94,10 +94,15 @@ END {
 			result(0, label[i], " # exit " rc[i])
 	}
 
-	# The console must be clean, whatever the tests said.
+	# The console must be clean, whatever the tests said.  BUG: and
+	# WARNING: also cover KASAN, KFENCE, debug objects (ODEBUG:), soft
+	# lockups and lockdep's splats; the rest are reports of the debug
+	# kernel (KVER=debug) that carry neither.
+	pat = "BUG:|WARNING:|Oops|Call Trace|refcount_t|Kernel panic|general protection fault"
+	pat = pat "|UBSAN:|lockdep is turned off|locking correctness validator|blocked for more than"
 	n = 0
 	while ((getline line < console) > 0) {
-		if (line ~ /BUG:|WARNING:|Oops|Call Trace|refcount_t|Kernel panic|general protection fault/) {
+		if (line ~ pat) {
 			if (n++ < 20)
 				print "# console: " line
 		}

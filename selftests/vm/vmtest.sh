@@ -17,7 +17,8 @@
 #
 # Prints KTAP: one line per subtest of every "test" step, one per other
 # step, and one for the console (no BUG/WARNING/Oops/Call Trace/
-# refcount_t/panic).  A step that did not run fails.  Exits non-zero on
+# refcount_t/panic, nor a UBSAN, lockdep, debug-objects, hung-task or
+# soft-lockup report).  A step that did not run fails.  Exits non-zero on
 # any failure; the run directory (console.log, results.log) is kept then.
 #
 # Environment: VMKEEP_KO (the module; kmod/vmkeep.ko), VM_MEM (MiB; default 2048 or the plan's "# mem: N"), VM_POOL
