@@ -261,9 +261,10 @@ bool vm_running(const struct vm *vm)
 /* cpr-reboot mode is QEMU 8.2's. */
 bool vm_cpr(const char *version)
 {
-	int maj = 0, min = 0;
+	int maj, min;
 
-	sscanf(version, "%d.%d", &maj, &min);
+	if (sscanf(version, "%d.%d", &maj, &min) != 2)
+		return false;
 	return maj > 8 || (maj == 8 && min >= 2);
 }
 
@@ -365,6 +366,7 @@ int vm_spawn(struct vm *vm, bool incoming, int ram_fd, char *err, size_t len)
 	if (argv && !extra_args(vm, ram_fd < 0, incoming, extra)) {
 		memcpy(argv, vm->argv, n * sizeof(char *));
 		memcpy(argv + n, extra, sizeof(extra));
+		mkdir("/run", 0755);
 		mkdir(VM_RUN_DIR, 0700);
 		vm_qmp_path(vm, qmp, sizeof(qmp));
 		unlink(qmp);

@@ -164,6 +164,29 @@ static unsigned int pick_running(struct vm *vms, unsigned int n)
 	return nr;
 }
 
+/*
+ * QEMU closes its QMP socket before it exits and unmaps guest RAM: wait
+ * until no saved VM's RAM is mapped, so that the kexec finds none.
+ */
+static int wait_unmapped(struct ctx *ctx, struct vm *vms, unsigned int n)
+{
+	struct vmkeep_region *r;
+	unsigned int i, k, busy = 1;
+
+	for (k = 0; busy && k < 3000; k++) {
+		if (k)
+			usleep(10000);
+		if (vmkeep_regions_refresh(ctx->vk) < 0)
+			break;
+		busy = 0;
+		for (i = 0; i < n; i++) {
+			r = vmkeep_region_find(ctx->vk, vms[i].ram);
+			busy += vms[i].ok && r && vmkeep_region_get_nr_mapped(r);
+		}
+	}
+	return busy ? fail(ctx, RC_FAIL, NULL, 0, "a QEMU that quit still maps its RAM after 30 s") : 0;
+}
+
 /* Save every running VM; 0 when all are saved and quit. */
 static int save_all(struct ctx *ctx, struct vm *vms, unsigned int n)
 {
@@ -190,6 +213,8 @@ static int save_all(struct ctx *ctx, struct vm *vms, unsigned int n)
 	for (i = 0; !rc && i < n; i++)
 		if (vms[i].ok && quit_one(ctx, &vms[i]))
 			rc = RC_FAIL;
+	if (!rc)
+		rc = wait_unmapped(ctx, vms, n);
 	free(want);
 	return rc;
 }
@@ -339,10 +364,14 @@ static bool resumable(struct ctx *ctx, struct vm *vm, struct resume *r)
 		why = vm_running(vm) ? "runs" : "has no saved device state";
 	else if (vm_running(vm))
 		why = "runs already";
-	if (!why && (why = region_check(ctx, vm->ram, vm->ram_id)))
+	if (!why) {
+		why = region_check(ctx, vm->ram, vm->ram_id);
 		obj = vm->ram;
-	if (!why && (why = region_check(ctx, vm->state, vm->state_id)))
+	}
+	if (!why) {
+		why = region_check(ctx, vm->state, vm->state_id);
 		obj = vm->state;
+	}
 	if (why) {
 		fail(ctx, RC_FAIL, obj, 0, why);
 		return false;
