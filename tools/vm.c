@@ -654,9 +654,24 @@ static void vm_usage(FILE *f)
 	}
 }
 
-/* For tools/check-synopsis.sh and completion: "vmkeepctl vm --list-cmds". */
+static const struct cmd *vm_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(vm_cmds); i++)
+		if (!strcmp(name, vm_cmds[i].name + 3))
+			return &vm_cmds[i];
+	return NULL;
+}
+
+/*
+ * "vmkeepctl vm COMMAND ...", and for bash completion and
+ * tools/check-synopsis.sh "vm --list-cmds" and "vm --list-opts COMMAND".
+ */
 int cmd_vm(int argc, char **argv, struct ctx *ctx)
 {
+	bool lo = argc == 3 && !strcmp(argv[1], "--list-opts");
+	const struct cmd *sub;
 	size_t i;
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -669,13 +684,16 @@ int cmd_vm(int argc, char **argv, struct ctx *ctx)
 			printf("%s\n", vm_cmds[i].name + 3);
 		return RC_OK;
 	}
-	for (i = 0; i < ARRAY_SIZE(vm_cmds); i++) {
-		if (strcmp(argv[1], vm_cmds[i].name + 3))
-			continue;
-		ctx->cmd = &vm_cmds[i];
-		return vm_cmds[i].fn(argc - 1, argv + 1, ctx);
+	sub = vm_find(argv[lo ? 2 : 1]);
+	if (sub && lo) {
+		list_opts(sub);
+		return RC_OK;
 	}
-	fprintf(stderr, "vmkeepctl: vm: unknown command '%s'\n", argv[1]);
+	if (sub) {
+		ctx->cmd = sub;
+		return sub->fn(argc - 1, argv + 1, ctx);
+	}
+	fprintf(stderr, "vmkeepctl: vm: unknown command '%s'\n", argv[lo ? 2 : 1]);
 	vm_usage(stderr);
 	return RC_USAGE;
 }
