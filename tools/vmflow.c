@@ -184,7 +184,9 @@ static int wait_unmapped(struct ctx *ctx, struct vm *vms, unsigned int n)
 			busy += vms[i].ok && r && vmkeep_region_get_nr_mapped(r);
 		}
 	}
-	return busy ? fail(ctx, RC_FAIL, NULL, 0, "a QEMU that quit still maps its RAM after 30 s") : 0;
+	if (busy)
+		return fail(ctx, RC_FAIL, NULL, 0, "a QEMU that quit still maps its RAM after 30 s");
+	return 0;
 }
 
 /* Save every running VM; 0 when all are saved and quit. */
