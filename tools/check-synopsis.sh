@@ -10,23 +10,32 @@ tool=$1 rst=$2
 n=0 rc=0
 
 # The literal-block line "    vmkeepctl CMD ..." and its deeper-indented
-# continuation lines, joined.
+# continuation lines, joined.  CMD may be two words ("vm run").
 from_rst() {
 	awk -v cmd="$1" '
 		hit && /^     / { sub(/^ +/, ""); line = line " " $0; next }
 		hit { exit }
-		$1 == "vmkeepctl" && $2 == cmd && /^    [^ ]/ { hit = 1; line = $0 }
+		index($0, "    vmkeepctl " cmd " ") == 1 || $0 == "    vmkeepctl " cmd { hit = 1; line = $0 }
 		END { print line }' "$rst" | tr -s ' ' | sed 's/^ //'
 }
 
 from_tool() {
-	"$tool" help "$1" | awk 'NR == 1 { sub(/^usage: /, ""); line = $0; next }
+	# shellcheck disable=SC2086
+	"$tool" $1 --help | awk 'NR == 1 { sub(/^usage: /, ""); line = $0; next }
 		/^ / && !done { line = line " " $0; next } { done = 1 }
 		END { print line }' | tr -s ' '
 }
 
 echo "TAP version 13"
-for cmd in $("$tool" --list-cmds); do
+# Commands with commands of their own ("vm run") come after their group.
+cmds=$("$tool" --list-cmds)
+for group in vm; do
+	for sub in $("$tool" $group --list-cmds); do
+		cmds="$cmds
+$group $sub"
+	done
+done
+while read -r cmd; do
 	n=$((n + 1))
 	want=$(from_tool "$cmd")
 	have=$(from_rst "$cmd")
@@ -38,6 +47,8 @@ for cmd in $("$tool" --list-cmds); do
 		echo "#   $(basename "$rst"): ${have:-(none)}"
 		rc=1
 	fi
-done
+done <<EOF
+$cmds
+EOF
 echo "1..$n"
 exit $rc

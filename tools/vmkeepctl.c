@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "vmkeepctl.h"
+#include "vm.h"
 
 static int cmd_help(int argc, char **argv, struct ctx *ctx);
 
@@ -63,6 +64,14 @@ static const struct cmd commands[] = {
 	  "regions: memmap=SIZE$ADDR reserves it and vmkeep.pools= lists SIZE@ADDR.\n"
 	  "Then freeze vmkeep and load the kernel (kexec_file_load, else kexec -l).\n"
 	  "Exit code 3 when unsafe.\n" },
+	{ .name = "vm", .fn = cmd_vm, .args = "run|resume|list", .tail = "...",
+	  .about = "VMs whose RAM and device state live in regions: 'vm run' starts one,\n"
+	  "'vm resume' brings saved ones back after the kexec, 'vm list' shows them.\n"
+	  "'vmkeepctl vm COMMAND --help' for each.\n" },
+	{ .name = "update", .fn = cmd_update, .opts = update_opts,
+	  .about = "Update the host kernel with its VMs: save every running VM (all at once:\n"
+	  "stop, device state into its state region, quit), then 'vmkeepctl kexec'.\n"
+	  "A VM that cannot be saved stops it all: every VM runs on (--force: go on).\n" },
 	{ .name = "pool", .fn = cmd_pool, .opts = pool_opts, .args = "suggest",
 	  .about = "Find room for a pool in System RAM (/proc/iomem, as root) and print the\n"
 	  "memmap= and vmkeep.pools= parameters that reserve it, and how for GRUB.\n" },

@@ -1,0 +1,168 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmflow.sh start|resume [VMS] [MiB] - running VMs survive a host kexec
+# through vmkeepctl's own commands.  Prints KTAP.
+#
+#   start   (before the kexec) 'vmkeepctl vm run' VMS VMs (2) of MiB (32)
+#           running vkguest (guest/), and let them count.  A keeper in
+#           the background copies each serial log into the region
+#           vkf-logs whenever it grows, so that the log outlives the
+#           kexec.  The plan's "kexec update" step then runs 'vmkeepctl
+#           update --exec': it saves every VM, quits it and kexecs.
+#   resume  (after) put the logs back, 'vmkeepctl vm resume --all', and
+#           check per VM: the counter goes on from the last value before,
+#           no RAM error, one BOOT, consecutive ticks, RAM bytes migrated
+#           within max(2 MiB, min(8 MiB, RAM/32)).  Prints the counters,
+#           the downtime and the bytes as "# vmflow:" lines.
+#
+# The serial checks are those of e2e_guests.sh, which does the same dance
+# by hand over QEMU's human monitor.
+
+set -u
+mode=${1:?usage: vmflow.sh start|resume [VMS] [MiB]}
+vms=${2:-2}
+mib=${3:-32}
+size=$((mib << 20))
+bound=$((size / 32))
+[ $bound -gt $((8 << 20)) ] && bound=$((8 << 20))
+[ $bound -lt $((2 << 20)) ] && bound=$((2 << 20))
+guest=/usr/lib/vmkeep/vkguest
+dir=/tmp/vmflow
+logs=vkf-logs
+slot=256	# KiB of log per VM in $logs
+n=0
+fail=0
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n $2"
+	else
+		echo "not ok $n $2"
+		fail=1
+	fi
+}
+
+last_tick() { sed -n 's/^vkguest: tick \([0-9]*\) .*/\1/p' "$1" | tail -1; }
+ticks() {
+	c=$(grep -c '^vkguest: tick ' $dir/vkf$1.serial 2>/dev/null)
+	echo "${c:-0}"
+}
+
+# wait_ticks I N SECONDS: until VM I printed N more tick lines.
+wait_ticks() {
+	want=$(($(ticks $1) + $2))
+	k=0
+	while [ "$(ticks $1)" -lt $want ] && [ $k -lt $(($3 * 10)) ]; do
+		k=$((k + 1))
+		sleep 0.1
+	done
+	[ "$(ticks $1)" -ge $want ]
+}
+
+# jget I KEY: KEY of VM vkfI in vm list --json (saved in $dir/list.json)
+jget() {
+	tr -d ' \n' <$dir/list.json | tr ',{}' '\n\n\n' |
+		awk -F: -v vm="\"vkf$1\"" -v k="\"$2\"" '$1 == "\"name\"" { cur = $2 } $1 == k && cur == vm { print $2 }' |
+		tr -d '"'
+}
+
+# The keeper: each log into its slot of $logs whenever it grew.
+keep_logs() {
+	while :; do
+		for i in $(seq $vms); do
+			s=$(wc -c <$dir/vkf$i.serial 2>/dev/null || echo 0)
+			[ "$s" = "$(cat $dir/vkf$i.kept 2>/dev/null)" ] && continue
+			vmkeepctl exec --region $logs:fd=11 -- dd if=$dir/vkf$i.serial \
+				of=/proc/self/fd/11 bs=${slot}k seek=$((i - 1)) count=1 \
+				conv=notrunc 2>/dev/null && echo "$s" >$dir/vkf$i.kept
+		done
+		sleep 0.1
+	done
+}
+
+echo "TAP version 13"
+case $mode in
+start)
+	echo "1..$((vms + 2))"
+	rm -rf $dir
+	mkdir -p $dir
+	vmkeepctl alloc --name $logs --size 2M >/dev/null
+	ok $? "start: region $logs for the serial logs"
+	for i in $(seq $vms); do
+		vmkeepctl vm run vkf$i --ram ${mib}M -- qemu-system-x86_64 \
+			-accel tcg,tb-size=16 -nodefaults -display none -machine pc \
+			-kernel $guest -chardev file,id=ser0,path=$dir/vkf$i.serial,append=on \
+			-serial chardev:ser0 >$dir/run$i.out 2>&1
+		r=$?
+		sed 's/^/# vmflow: /' $dir/run$i.out
+		ok $r "start: vmkeepctl vm run vkf$i"
+	done
+	setsid "$0" keep $vms $mib </dev/null >/dev/null 2>&1 &
+	r=0
+	for i in $(seq $vms); do
+		wait_ticks $i 3 180 || { r=1; echo "# vmflow: vkf$i: no ticks"; }
+	done
+	ok $r "start: $vms guests boot and count"
+	vmkeepctl vm list | sed 's/^/# /'
+	;;
+resume)
+	echo "1..$((4 * vms + 2))"
+	rm -rf $dir
+	mkdir -p $dir
+	for i in $(seq $vms); do
+		vmkeepctl exec --region $logs:fd=11 -- dd if=/proc/self/fd/11 \
+			bs=${slot}k skip=$((i - 1)) count=1 2>/dev/null | tr -d '\0' >$dir/vkf$i.serial
+		wc -l <$dir/vkf$i.serial >$dir/vkf$i.lines
+	done
+	vmkeepctl vm list | sed 's/^/# /'
+	vmkeepctl vm resume --all >$dir/resume.out 2>&1
+	ok $? "resume: vmkeepctl vm resume --all"
+	sed 's/^/# vmflow: /' $dir/resume.out
+	vmkeepctl vm list --json >$dir/list.json
+	for i in $(seq $vms); do
+		wait_ticks $i 3 120
+	done
+	for i in $(seq $vms); do
+		f=$dir/vkf$i.serial
+		lines=$(cat $dir/vkf$i.lines)
+		last=$(head -n "$lines" $f | sed -n 's/^vkguest: tick \([0-9]*\) .*/\1/p' | tail -1)
+		first=$(sed -n "$((lines + 1)),\$s/^vkguest: tick \([0-9]*\) .*/\1/p" $f | head -1)
+		echo "# vmflow: vkf$i counter: last before ${last:-none}, first after ${first:-none}, now $(last_tick $f)"
+		[ -n "$first" ] && [ -n "$last" ] && [ "$first" = $((last + 1)) ]
+		ok $? "resume: vkf$i counter continues (${last:-none} -> ${first:-none})"
+		boots=$(grep -c '^vkguest: BOOT' $f)
+		errs=$(grep -c 'RAM ERROR\|FAULT\| bad ' $f)
+		seq_ok=$(sed -n 's/^vkguest: tick \([0-9]*\) .*/\1/p' $f |
+			awk 'NR > 1 && $1 != p + 1 { bad = 1 } { p = $1 } END { print bad ? 1 : 0 }')
+		[ "$boots" = 1 ] && [ "$errs" = 0 ] && [ "$seq_ok" = 0 ]
+		ok $? "resume: vkf$i one BOOT ($boots), no RAM error ($errs), ticks consecutive"
+		# the manifest's record of the save, as vm list --json shows it
+		b=$(jget $i ram_bytes)
+		echo "# vmflow: vkf$i saved: RAM sent $b bytes, device state $(jget $i state_bytes) bytes, stop to QEMU gone $(jget $i save_ms) ms"
+		[ -n "$b" ] && [ "$b" -le $bound ]
+		ok $? "resume: vkf$i RAM migrated ${b:-?} bytes, bound $bound"
+		[ "$(jget $i status)" = running ]
+		ok $? "resume: vm list says vkf$i is running"
+	done
+	r=0
+	for i in $(seq $vms); do
+		kill "$(cat /run/vmkeep/vkf$i.pid)" 2>/dev/null
+	done
+	sleep 1
+	for i in $(seq $vms); do
+		vmkeepctl free vkf$i-ram >/dev/null && vmkeepctl free vkf$i-state >/dev/null || r=1
+	done
+	vmkeepctl finish $logs >/dev/null && vmkeepctl free $logs >/dev/null || r=1
+	ok $r "resume: stop the VMs, free every region"
+	;;
+keep)
+	keep_logs
+	;;
+*)
+	echo "usage: vmflow.sh start|resume [VMS] [MiB]" >&2
+	exit 2
+	;;
+esac
+exit $fail
