@@ -97,6 +97,8 @@ void synopsis(const struct cmd *cmd, FILE *f);
 int help(struct ctx *ctx);
 int bad_usage(struct ctx *ctx);
 void list_opts(const struct cmd *cmd);
+struct option;
+void bad_opt(const char *cmd, char **argv, const struct option *lo);
 
 /* common.c */
 extern bool opt_json;
