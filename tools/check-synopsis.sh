@@ -25,7 +25,15 @@ from_tool() {
 		END { print line }' | tr -s ' '
 }
 
+# 'vmkeepctl --help': each command's whole synopsis, continuation lines joined.
+main_help() {
+	"$tool" --help | awk '/^  vmkeepctl / { if (line) print line; line = $0; next }
+		/^      / && line { line = line " " $0; next }
+		{ if (line) print line; line = "" }' | tr -s ' ' | sed 's/^ //'
+}
+
 echo "TAP version 13"
+top=$(main_help)
 for cmd in $("$tool" --list-cmds); do
 	n=$((n + 1))
 	want=$(from_tool "$cmd")
@@ -36,6 +44,13 @@ for cmd in $("$tool" --list-cmds); do
 		echo "not ok $n synopsis of $cmd"
 		echo "#   vmkeepctl help: $want"
 		echo "#   $(basename "$rst"): ${have:-(none)}"
+		rc=1
+	fi
+	n=$((n + 1))
+	if grep -qxF -- "$want" <<<"$top"; then
+		echo "ok $n vmkeepctl --help shows the synopsis of $cmd"
+	else
+		echo "not ok $n vmkeepctl --help shows the synopsis of $cmd"
 		rc=1
 	fi
 done

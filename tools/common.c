@@ -206,13 +206,19 @@ int show_region(struct ctx *ctx, const char *name, bool json)
 int print_status(struct ctx *ctx, bool json)
 {
 	int err = vmkeep_pools_refresh(ctx->vk);
+	char *ver;
 
 	if (err < 0)
 		return op_fail(ctx, NULL, err);
-	if (json)
-		print_json(vk_status_json(ctx->vk));
-	else
+	if (!json) {
 		vk_print_pools(stdout, ctx->vk);
+		return RC_OK;
+	}
+	ver = read_text("/sys/module/vmkeep/version");
+	if (ver)
+		ver[strcspn(ver, "\n")] = '\0';
+	print_json(vk_status_json(ctx->vk, ver));
+	free(ver);
 	return RC_OK;
 }
 
