@@ -3,7 +3,8 @@
 #
 # check-synopsis.sh VMKEEPCTL RST - the man page's synopsis of every
 # command is the one 'vmkeepctl help COMMAND' prints from the option
-# tables (blanks and line breaks aside).  Prints KTAP.
+# tables (blanks and line breaks aside), and that 'vmkeepctl --help' shows
+# it whole.  Prints KTAP.
 
 set -euo pipefail
 tool=$1 rst=$2
