@@ -156,9 +156,9 @@ deb:
 
 # The packages installed into a Debian 12 root that boots with systemd:
 # DKMS builds the module there, the service loads it at boot, and regions
-# come back after 'systemctl kexec' (scripts/systemd-test.sh).
+# come back after 'systemctl kexec' (selftests/vm/systemd-test.sh).
 systemd-check: deb
-	scripts/systemd-test.sh $(DEB)
+	selftests/vm/systemd-test.sh $(DEB)
 
 # vmkeep beside memfd, hugetlbfs and a full RAM copy, in one VM run:
 # samples in $(BENCH)/vm/results.txt, then bench.json, the plots and

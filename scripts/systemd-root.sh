@@ -17,7 +17,7 @@ krel=${1:?usage: systemd-root.sh KREL}
 top=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${CACHE:-$top/.cache}
 root=$CACHE/chroot/systemd-$krel
-pkgs=systemd,systemd-sysv,udev,kexec-tools,kmod,dkms,openssl,initramfs-tools,linux-headers-$krel,linux-image-$krel,libjson-c5,libkmod2
+pkgs=systemd,systemd-sysv,udev,kexec-tools,kmod,dkms,openssl,initramfs-tools,linux-headers-$krel,linux-image-$krel,libjson-c5,libkmod2,libkmod-dev,pkg-config
 
 if [ "$(cat "$root/.stamp" 2>/dev/null)" = "$pkgs" ]; then
 	echo "$root"
