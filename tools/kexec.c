@@ -195,7 +195,10 @@ int cmd_kexec(int argc, char **argv, struct ctx *ctx)
 	char *cmdline, msg[1024];
 	int rc = parse_no_operands(ctx, argc, argv, false);
 
-	if (rc >= 0 || (rc = check_opts(ctx)) >= 0)
+	if (rc >= 0)
+		return rc;
+	rc = check_opts(ctx);
+	if (rc >= 0)
 		return rc;
 	cmdline = next_cmdline();
 	if (!cmdline)

@@ -364,7 +364,8 @@ TEST(kexec_cmdline)
 	static const struct {
 		const char *reused, *line, *append, *want;
 	} t[] = {
-		{ NULL, NULL, "console=ttyS0 vmkeep.pools=4G@4G", "console=ttyS0 vmkeep.pools=4G@4G" },
+		{ NULL, NULL, "console=ttyS0 vmkeep.pools=4G@4G",
+		  "console=ttyS0 vmkeep.pools=4G@4G" },
 		{ "root=/dev/vda ro", NULL, NULL, "root=/dev/vda ro" },
 		{ "root=/dev/vda ro", NULL, "quiet", "root=/dev/vda ro quiet" },
 		{ "BOOT_IMAGE=/vmlinuz-6.1.0-9-amd64 root=/dev/vda ro", NULL, "x=1",
@@ -408,7 +409,8 @@ TEST(image_release)
 	img[0x202] = 'X';
 	EXPECT_EQ(-ENOEXEC, vk_image_release(img, sizeof(img), rel, sizeof(rel)));
 	img[0x202] = 'H';
-	img[0x20e] = img[0x20f] = 0;
+	img[0x20e] = 0;
+	img[0x20f] = 0;
 	EXPECT_EQ(-ENOEXEC, vk_image_release(img, sizeof(img), rel, sizeof(rel)));
 }
 
