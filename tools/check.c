@@ -225,6 +225,8 @@ int kexec_check(struct ctx *ctx, const char *kernel, const char *initrd,
 	}
 	if (ok)
 		return RC_OK;
+	/* after the table, also where both go to one pipe */
+	fflush(stdout);
 	fprintf(stderr, "vmkeepctl: kexec --check: a kexec into %s would not keep or restore the regions: %s failed\n",
 		rel[0] ? rel : kernel, failed);
 	return RC_UNSAFE;

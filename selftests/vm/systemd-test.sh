@@ -115,6 +115,13 @@ WantedBy=multi-user.target
 EOU
 ln -s /etc/systemd/system/vmkeep-test.service \
 	"$root/etc/systemd/system/multi-user.target.wants/vmkeep-test.service"
+# Under TCG every unit costs seconds: none that this test does not need.
+for u in e2scrub_reap getty-static kexec-load systemd-update-utmp \
+	 systemd-update-utmp-runlevel getty@tty1 serial-getty@ttyS0 \
+	 modprobe@dm_mod modprobe@fuse modprobe@loop modprobe@efi_pstore \
+	 modprobe@configfs; do
+	ln -sf /dev/null "$root/etc/systemd/system/$u.service"
+done
 mkdir -p "$root/var/log/journal" "$root/etc/systemd/journald.conf.d"
 printf '[Journal]\nForwardToConsole=yes\nTTYPath=/dev/ttyS0\nMaxLevelConsole=info\n' \
 	>"$root/etc/systemd/journald.conf.d/vmkeep-test.conf"
@@ -159,7 +166,7 @@ grep -q "reboot: Power down" "$dir/console.txt"
 ok $? "the guest powered off (qemu exit $qrc)"
 ! grep -E 'BUG:|WARNING:|Oops|Call Trace|refcount_t' "$dir/console.txt"
 ok $? "console: no BUG, WARNING, Oops, Call Trace"
-grep -h 'vmkeep\[' "$dir/console.txt" | sed 's/^/# journal: /'
+grep -a 'vmkeep\(ctl\|-shutdown\)\[' "$dir/console.txt" | sed 's/^/# journal: /' || true
 echo "# systemd-test: setup $((t1 - t0)) s, VM $((t2 - t1)) s (two boots and a systemctl kexec, TCG)"
 echo "1..$n"
 if [ $rc = 0 ]; then
