@@ -8,8 +8,11 @@
 #   make check KVER=6.1   the same on Debian 12's own kernel (KVER=7: sid's 7.x)
 #   make check KVER=debug the same on Debian's 6.12 source built with KASAN,
 #                         lockdep and other checkers (build-debug-kernel.sh)
-#   make check-all        6.12, 6.1, 7 and debug, check-qemu, then DKMS
+#   make check-all        6.12, 6.1, 7 and debug, check-qemu, then DKMS, then
+#                         the packages in a systemd-booted VM across
+#                         systemctl kexec
 #   make check-qemu       running guests across kexec on QEMU 7.2, 10.0, 11.1
+#   make deb              Debian packages into .cache/deb
 #   make bench            vmkeep vs memfd, hugetlbfs, full copy (benchmarks.rst)
 #   make install          libvmkeep (.so, header, .pc), vmkeepctl, man page,
 #                         bash completion
@@ -160,9 +163,30 @@ check-all:
 	$(MAKE) check KVER=debug
 	$(MAKE) check-qemu
 	$(MAKE) dkms-check
+	$(MAKE) systemd-check
 
 dkms-check:
 	scripts/dkms-check.sh
+
+# Debian packages (debian/): vmkeep-dkms, vmkeepctl, libvmkeep1 and
+# libvmkeep-dev, built from the files git knows of (not .cache or
+# .git) copied into $(DEB)/src; the .debs land in $(DEB).
+DEB := $(CACHE)/deb
+deb:
+	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$$(cat VERSION)" ] || \
+		{ echo "debian/changelog is at $$v, VERSION at $$(cat VERSION)" >&2; exit 1; }
+	rm -rf $(DEB)
+	mkdir -p $(DEB)/src
+	git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - | tar -xf - -C $(DEB)/src
+	cd $(DEB)/src && dpkg-buildpackage -b -uc -us >../build.log 2>&1 || \
+		{ tail -n 30 ../build.log; exit 1; }
+	@ls $(DEB)/*.deb
+
+# The packages installed into a Debian 12 root that boots with systemd:
+# DKMS builds the module there, the service loads it at boot, and regions
+# come back after 'systemctl kexec' (selftests/vm/systemd-test.sh).
+systemd-check: deb
+	selftests/vm/systemd-test.sh $(DEB)
 
 # vmkeep beside memfd, hugetlbfs and a full RAM copy, in one VM run:
 # samples in $(BENCH)/vm/results.txt, then bench.json, the plots and
@@ -207,4 +231,4 @@ clean:
 distclean: clean
 	rm -rf $(CACHE)
 
-.PHONY: deps all modules tools guest selftests check-qemu sparse checkpatch unit vmtest check check-all dkms-check bench install uninstall stress demo clean distclean
+.PHONY: deps all modules tools guest selftests check-qemu sparse checkpatch unit vmtest check check-all dkms-check deb systemd-check bench install uninstall stress demo clean distclean

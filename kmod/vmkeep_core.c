@@ -794,3 +794,4 @@ module_init(vmkeep_init);
 module_exit(vmkeep_exit);
 MODULE_DESCRIPTION("Keep VM memory across kexec in boot-reserved pools");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(VMKEEP_VERSION);

@@ -16,7 +16,7 @@ CACHE=${CACHE:-$top/.cache}
 cd "$top"
 # shellcheck source=/dev/null
 . "$(scripts/fetch-kernel.sh 7)"
-ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+ver=$(cat VERSION)
 work=$CACHE/dkms
 rm -rf "$work"
 mkdir -p "$work"

@@ -9,7 +9,8 @@ set -euo pipefail
 
 pkgs="build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio
       busybox-static kexec-tools qemu-system-x86 sparse pkg-config
-      libkmod-dev libjson-c-dev clang mmdebstrap gnuplot-nox python3-docutils man-db"
+      libkmod-dev libjson-c-dev clang mmdebstrap gnuplot-nox python3-docutils man-db
+      debhelper dh-dkms e2fsprogs"
 missing=$(for p in $pkgs; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
 	  grep -q 'ok installed' || echo "$p"; done)
 [ -z "$missing" ] && exit 0

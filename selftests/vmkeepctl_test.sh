@@ -39,6 +39,18 @@ has() {
 	fi
 }
 
+# hasnot TEXT: the last command's output does not contain TEXT.
+hasnot() {
+	n=$((n + 1))
+	if ! grep -q -- "$1" $out; then
+		echo "ok $n output lacks '$1'"
+	else
+		echo "not ok $n output lacks '$1'"
+		sed 's/^/#   /' $out
+		fail=1
+	fi
+}
+
 # jsonhas REGEX: the last command's JSON, without blanks, matches REGEX.
 jsonhas() {
 	n=$((n + 1))
@@ -97,7 +109,54 @@ t 1 "free of a freed region fails" -- vmkeepctl free ctl-a
 t 1 "format of a pool that does not exist fails" -- vmkeepctl format --pool 7
 t 0 "pool suggest" -- vmkeepctl pool suggest --size 64M
 has "vmkeep.pools="
+t 0 "kexec --check: this kernel, this line" -- \
+	vmkeepctl kexec --check --kernel /boot/vmlinuz --reuse-cmdline
+has "^module   ok .*vmkeep.ko, vermagic $(uname -r)"
+t 0 "alloc a region for the pool to hold" -- vmkeepctl alloc --name ctl-k --size 2M
+t 3 "kexec --check: a line without the pools" -- \
+	vmkeepctl kexec --check --json --kernel /boot/vmlinuz --command-line console=ttyS0
+jsonhas '"safe":false'
+jsonhas '"cmdline":{"ok":false'
+t 0 "free it" -- vmkeepctl free ctl-k
+t 3 "kexec --check: a release without vmkeep.ko" -- \
+	vmkeepctl kexec --check --kernel /boot/vmlinuz --release 0.0-none --reuse-cmdline
+has "^module   FAILED no vmkeep.ko in /lib/modules/0.0-none"
+t 3 "kexec --check: a missing initrd" -- \
+	vmkeepctl kexec --check --kernel /boot/vmlinuz --initrd /boot/nosuch --reuse-cmdline
+has "^initrd   FAILED /boot/nosuch: No such file"
+
+# Messages: one line with one prefix, naming what is wrong.
+t 2 "an unknown option" -- vmkeepctl alloc --bogus
+has "^vmkeepctl: alloc: unknown option '--bogus'$"
+t 2 "an unknown top-level option" -- vmkeepctl --bogus
+has "^vmkeepctl: unknown option '--bogus'$"
+t 2 "an option without its argument" -- vmkeepctl alloc --size
+has "^vmkeepctl: alloc: option '--size' needs an argument$"
+t 2 "a missing required option is named" -- vmkeepctl alloc --size 4M
+has "^vmkeepctl: alloc: --name is required$"
+t 2 "kexec without a command line names the options" -- vmkeepctl kexec --kernel /boot/vmlinuz
+has "^vmkeepctl: kexec: --append, --command-line or --reuse-cmdline is required$"
+t 2 "--owner with an unknown user" -- vmkeepctl alloc --name ctl-o --size 2M --owner ctl-nouser:root
+has "no user 'ctl-nouser'"
+t 2 "--owner with an unknown group" -- vmkeepctl alloc --name ctl-o --size 2M --owner root:ctl-nogroup
+has "no group 'ctl-nogroup'"
+t 1 "a device that is not vmkeep's" -- env VMKEEP_DEV=/dev/null vmkeepctl status
+has "not the vmkeep module's device"
+hasnot "loaded vmkeep module"
+t 1 "pool suggest without room" -- vmkeepctl pool suggest --size 64T
+has "has no 2 MiB aligned"
+hasnot "No space left"
+t 0 "--version" -- vmkeepctl --version
+has "^vmkeepctl [0-9]"
+t 0 "status --json has the versions" -- vmkeepctl status --json
+jsonhas '"module_version":"[0-9]'
+jsonhas '"format":"vmkeep-v1","format_version":1'
 t 0 "unload" -- vmkeepctl unload
-t 0 "load again" -- vmkeepctl load
+# libkmod reads modprobe.d before libvmkeep can silence it.
+mkdir -p /etc/modprobe.d
+echo "ctl-bogus line" >/etc/modprobe.d/ctl-bad.conf
+t 0 "load again, with a bad modprobe.d line" -- vmkeepctl load
+hasnot "libkmod"
+rm -f /etc/modprobe.d/ctl-bad.conf
 echo "1..$n"
 exit $fail

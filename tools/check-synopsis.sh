@@ -3,7 +3,8 @@
 #
 # check-synopsis.sh VMKEEPCTL RST - the man page's synopsis of every
 # command is the one 'vmkeepctl help COMMAND' prints from the option
-# tables (blanks and line breaks aside).  Prints KTAP.
+# tables (blanks and line breaks aside), and 'vmkeepctl --help' shows the
+# synopsis of every top-level command whole.  Prints KTAP.
 
 set -euo pipefail
 tool=$1 rst=$2
@@ -26,7 +27,15 @@ from_tool() {
 		END { print line }' | tr -s ' '
 }
 
+# 'vmkeepctl --help': each command's whole synopsis, continuation lines joined.
+main_help() {
+	"$tool" --help | awk '/^  vmkeepctl / { if (line) print line; line = $0; next }
+		/^      / && line { line = line " " $0; next }
+		{ if (line) print line; line = "" }' | tr -s ' ' | sed 's/^ //'
+}
+
 echo "TAP version 13"
+top=$(main_help)
 # Commands with commands of their own ("vm run") come after their group.
 cmds=$("$tool" --list-cmds)
 for group in vm; do
@@ -45,6 +54,14 @@ while read -r cmd; do
 		echo "not ok $n synopsis of $cmd"
 		echo "#   vmkeepctl help: $want"
 		echo "#   $(basename "$rst"): ${have:-(none)}"
+		rc=1
+	fi
+	[ "$cmd" = "${cmd% *}" ] || continue
+	n=$((n + 1))
+	if grep -qxF -- "$want" <<<"$top"; then
+		echo "ok $n vmkeepctl --help shows the synopsis of $cmd"
+	else
+		echo "not ok $n vmkeepctl --help shows the synopsis of $cmd"
 		rc=1
 	fi
 done <<EOF

@@ -10,6 +10,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "vmkeepctl.h"
 
@@ -124,6 +126,24 @@ int dev_open(struct ctx *ctx)
 	return fail(ctx, RC_FAIL, dev, -fd, fd == -EACCES ? "needs root" : NULL);
 }
 
+/*
+ * Whether the device we talk to is the one the vmkeep module registered
+ * (/sys/class/misc/vmkeep/dev): VMKEEP_DEV may name any file.
+ */
+static bool is_vmkeep_dev(struct ctx *ctx)
+{
+	char *sys = read_text("/sys/class/misc/vmkeep/dev");
+	unsigned int maj, min;
+	struct stat st;
+	bool ret;
+
+	ret = sys && sscanf(sys, "%u:%u", &maj, &min) == 2 &&
+	      !stat(vmkeep_get_dev_path(ctx->vk), &st) && S_ISCHR(st.st_mode) &&
+	      major(st.st_rdev) == maj && minor(st.st_rdev) == min;
+	free(sys);
+	return ret;
+}
+
 static bool frozen_now(struct ctx *ctx)
 {
 	return vmkeep_pools_refresh(ctx->vk) >= 0 && vmkeep_is_frozen(ctx->vk) > 0;
@@ -149,6 +169,9 @@ const char *why(struct ctx *ctx, int err)
 	case ENODEV:
 		return "no usable pool ('vmkeepctl status')";
 	case ENOTTY:
+		if (!is_vmkeep_dev(ctx))
+			return "not the vmkeep module's device";
+		return "the loaded vmkeep module does not support this request";
 	case E2BIG:
 	case EOPNOTSUPP:
 		return "the loaded vmkeep module does not support this request";
@@ -183,13 +206,19 @@ int show_region(struct ctx *ctx, const char *name, bool json)
 int print_status(struct ctx *ctx, bool json)
 {
 	int err = vmkeep_pools_refresh(ctx->vk);
+	char *ver;
 
 	if (err < 0)
 		return op_fail(ctx, NULL, err);
-	if (json)
-		print_json(vk_status_json(ctx->vk));
-	else
+	if (!json) {
 		vk_print_pools(stdout, ctx->vk);
+		return RC_OK;
+	}
+	ver = read_text("/sys/module/vmkeep/version");
+	if (ver)
+		ver[strcspn(ver, "\n")] = '\0';
+	print_json(vk_status_json(ctx->vk, ver));
+	free(ver);
 	return RC_OK;
 }
 

@@ -20,18 +20,25 @@
 #include "vmkeepctl.h"
 
 static struct {
-	const char *kernel, *initrd, *append;
-	bool reuse, exec, force;
+	const char *kernel, *initrd, *line, *append, *release;
+	bool reuse, exec, force, check;
 } param;
 
 const struct opt kexec_opts[] = {
 	{ "kernel", "FILE", "the kernel to boot", OPT_REQUIRED, .str = &param.kernel },
 	{ "initrd", "FILE", "its initramfs", .str = &param.initrd },
-	{ "append", "CMDLINE", "the new kernel's command line", OPT_ALT,
-	  .str = &param.append },
-	{ "reuse-cmdline", NULL, "the running kernel's (/proc/cmdline)",
+	{ "reuse-cmdline", NULL, "start from the running kernel's line (without BOOT_IMAGE=)",
 	  .flag = &param.reuse },
-	{ "exec", NULL, "boot it now", .flag = &param.exec },
+	{ "command-line", "CMDLINE", "the new kernel's whole line", .str = &param.line },
+	{ "append", "CMDLINE", "add to that line (the whole line without the others)",
+	  .str = &param.append },
+	{ "check", NULL, "check only: no load, no freeze, no module needed",
+	  .flag = &param.check },
+	{ "release", "KREL", "with --check: the release to look for vmkeep.ko of",
+	  .str = &param.release },
+	{ "json", NULL, "with --check: the verdict for programs", .flag = &opt_json },
+	{ "exec", NULL, "boot it now (without systemd: 'systemctl kexec' stops services)",
+	  .flag = &param.exec },
 	{ "force-unmapped-ok", NULL, "with --exec, go on although regions are mapped",
 	  .flag = &param.force },
 	{}
@@ -103,15 +110,19 @@ static void thaw_again(struct ctx *ctx)
 		fprintf(stderr, "vmkeepctl: kexec: thaw: %s\n", strerror(-err));
 }
 
+/* The new kernel's command line, as kexec-tools would make it. */
 static char *next_cmdline(void)
 {
-	char *s;
+	char *proc = NULL, *s;
 
-	if (param.append)
-		return strdup(param.append);
-	s = read_text("/proc/cmdline");
-	if (s)
-		s[strcspn(s, "\n")] = '\0';
+	if (param.reuse && !param.line) {
+		proc = read_text("/proc/cmdline");
+		if (!proc)
+			return NULL;
+		proc[strcspn(proc, "\n")] = '\0';
+	}
+	s = vk_kexec_cmdline(proc, param.line, param.append);
+	free(proc);
 	return s;
 }
 
@@ -160,6 +171,25 @@ static int freeze_and_load(struct ctx *ctx, const char *cmdline, const char *msg
 		    "reboot(LINUX_REBOOT_CMD_KEXEC) failed; vmkeep is thawed");
 }
 
+/* Options that go together, beyond what the option table says. */
+static int check_opts(struct ctx *ctx)
+{
+	const char *bad = NULL;
+
+	if (!param.reuse && !param.line && !param.append)
+		bad = "--append, --command-line or --reuse-cmdline is required";
+	else if (param.reuse && param.line)
+		bad = "--command-line and --reuse-cmdline exclude each other";
+	else if (param.check && (param.exec || param.force))
+		bad = "--check loads nothing: it excludes --exec and --force-unmapped-ok";
+	else if (!param.check && (param.release || opt_json))
+		bad = "--release and --json go with --check";
+	if (!bad)
+		return -1;
+	fprintf(stderr, "vmkeepctl: kexec: %s\n", bad);
+	return bad_usage(ctx);
+}
+
 int cmd_kexec(int argc, char **argv, struct ctx *ctx)
 {
 	char *cmdline, msg[1024];
@@ -167,11 +197,17 @@ int cmd_kexec(int argc, char **argv, struct ctx *ctx)
 
 	if (rc >= 0)
 		return rc;
+	rc = check_opts(ctx);
+	if (rc >= 0)
+		return rc;
 	cmdline = next_cmdline();
 	if (!cmdline)
 		return fail(ctx, RC_FAIL, "/proc/cmdline", errno ?: ENOMEM, NULL);
-	rc = dev_open(ctx) ?: check_safe(ctx, cmdline, msg, sizeof(msg)) ?:
-	     freeze_and_load(ctx, cmdline, msg);
+	if (param.check)
+		rc = kexec_check(ctx, param.kernel, param.initrd, param.release, cmdline);
+	else
+		rc = dev_open(ctx) ?: check_safe(ctx, cmdline, msg, sizeof(msg)) ?:
+		     freeze_and_load(ctx, cmdline, msg);
 	free(cmdline);
 	return rc;
 }

@@ -139,21 +139,54 @@ static int take(struct ctx *ctx, const struct opt *o, char *arg)
 	return -1;
 }
 
-/* Whether every OPT_REQUIRED option and one of each OPT_ALT pair is set. */
-static bool complete(const struct opt *o, const bool *seen)
+/*
+ * Whether every OPT_REQUIRED option and one of each OPT_ALT pair is set;
+ * if not, say which is missing.
+ */
+static bool complete(struct ctx *ctx, const bool *seen)
 {
+	const struct opt *o = ctx->cmd->opts;
+	const char *c = ctx->cmd->name;
 	size_t i;
 
 	for (i = 0; i < nr_opts(o); i++) {
 		if (o[i].flags & OPT_ALT) {
+			if (seen[i] && seen[i + 1])
+				fprintf(stderr, "vmkeepctl: %s: --%s and --%s exclude each other\n",
+					c, o[i].name, o[i + 1].name);
+			else if (!seen[i] && !seen[i + 1])
+				fprintf(stderr, "vmkeepctl: %s: --%s or --%s is required\n",
+					c, o[i].name, o[i + 1].name);
 			if (seen[i] == seen[i + 1])
 				return false;
 			i++;
 		} else if (o[i].flags & OPT_REQUIRED && !seen[i]) {
+			fprintf(stderr, "vmkeepctl: %s: --%s is required\n", c, o[i].name);
 			return false;
 		}
 	}
 	return true;
+}
+
+/*
+ * getopt_long()'s complaint, in the one form of every error: it prints
+ * "CMD: unrecognized option" without the tool's name itself otherwise.
+ */
+void bad_opt(const char *cmd, char **argv, const struct option *lo)
+{
+	const char *word = argv[optind - 1];
+	int i;
+
+	fprintf(stderr, "vmkeepctl: %s%s", cmd ?: "", cmd ? ": " : "");
+	for (i = 0; optopt && lo[i].name; i++)
+		if (lo[i].val == optopt && lo[i].has_arg == required_argument) {
+			fprintf(stderr, "option '--%s' needs an argument\n", lo[i].name);
+			return;
+		}
+	if (optopt && optopt < 256)
+		fprintf(stderr, "unknown option '-%c'\n", optopt);
+	else
+		fprintf(stderr, "unknown option '%.*s'\n", (int)strcspn(word, "="), word);
 }
 
 /**
@@ -184,18 +217,21 @@ int parse_opts(struct ctx *ctx, int argc, char **argv)
 	lo[i].name = "help";
 	lo[i].val = 'h';
 	optind = 0;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, ctx->cmd->in_order ? "+h" : "h",
 				lo, NULL)) != -1) {
 		if (c == 'h')
 			return help(ctx);
-		if (c < 256)
+		if (c < 256) {
+			bad_opt(ctx->cmd->name, argv, lo);
 			return bad_usage(ctx);
+		}
 		seen[c - 256] = true;
 		rc = take(ctx, &o[c - 256], optarg);
 		if (rc >= 0)
 			return rc;
 	}
-	return complete(o, seen) ? -1 : bad_usage(ctx);
+	return complete(ctx, seen) ? -1 : bad_usage(ctx);
 }
 
 /**
@@ -213,7 +249,10 @@ int parse_no_operands(struct ctx *ctx, int argc, char **argv, bool dev)
 
 	if (rc >= 0)
 		return rc;
-	if (optind != argc)
+	if (optind != argc) {
+		fprintf(stderr, "vmkeepctl: %s: unexpected operand '%s'\n",
+			ctx->cmd->name, argv[optind]);
 		return bad_usage(ctx);
+	}
 	return dev ? dev_open(ctx) ?: -1 : -1;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "vmkeepctl.h"
+#include "vmkeep/format.h"
 
 static void add_u64(json_object *o, const char *key, uint64_t v)
 {
@@ -104,17 +105,26 @@ static json_object *pool_json(struct vmkeep_pool *p)
 }
 
 /**
- * vk_status_json() - {"frozen": bool, "pools": [...]} for ``status --json``
+ * vk_status_json() - {"version": ..., "frozen": bool, "pools": [...]} for
+ * ``status --json``
  * @vk: libvmkeep context
+ * @module_version: the loaded module's MODULE_VERSION, or NULL
+ *
+ * The versions: this tool's, the module's, and the on-pool format this
+ * tool reads (its compatible string and version).
  *
  * Return: a new object for the caller to put.
  */
-json_object *vk_status_json(struct vmkeep_ctx *vk)
+json_object *vk_status_json(struct vmkeep_ctx *vk, const char *module_version)
 {
 	json_object *root = json_object_new_object();
 	json_object *arr = json_object_new_array();
 	struct vmkeep_pool *p;
 
+	add_str(root, "version", VMKEEP_VERSION);
+	add_str(root, "module_version", module_version);
+	add_str(root, "format", VMKEEP_FMT_COMPATIBLE);
+	add_int(root, "format_version", VMKEEP_FMT_VERSION);
 	add_bool(root, "frozen", vmkeep_is_frozen(vk) > 0);
 	vmkeep_pool_foreach(vk, p)
 		json_object_array_add(arr, pool_json(p));

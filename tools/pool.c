@@ -155,8 +155,9 @@ int cmd_pool(int argc, char **argv, struct ctx *ctx)
 	if (argc - optind != 1 || strcmp(argv[optind], "suggest"))
 		return bad_usage(ctx);
 	err = find_pool(size, node, &addr, whybuf, sizeof(whybuf));
+	/* No room is an answer, not an error of the system: no strerror(). */
 	if (err)
-		return fail(ctx, RC_FAIL, "suggest", -err, whybuf);
+		return fail(ctx, RC_FAIL, "suggest", err == -ENOSPC ? 0 : -err, whybuf);
 	vk_pool_params(addr, size, whybuf, sizeof(whybuf));
 	vk_short_size(size, hs, sizeof(hs));
 	printf("%s\n\n"

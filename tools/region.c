@@ -62,17 +62,25 @@ static int parse_id(const char *s, bool group, uint32_t *id)
 	return pw ? 0 : -1;
 }
 
-/* "USER:GROUP" */
-static int parse_owner(const char *s, uint32_t *uid, uint32_t *gid)
+/* "USER:GROUP": 0, or a usage error naming what is wrong. */
+static int parse_owner(struct ctx *ctx, const char *s, uint32_t *uid,
+		       uint32_t *gid)
 {
 	const char *colon = strchr(s, ':');
-	char user[LOGIN_NAME_MAX];
+	char user[LOGIN_NAME_MAX], msg[LOGIN_NAME_MAX + 32];
 
-	if (!colon || colon - s >= (long)sizeof(user))
-		return -1;
+	if (!colon || colon == s || !colon[1] || colon - s >= (long)sizeof(user))
+		return bad_arg(ctx, "--owner", s, "USER:GROUP, names or numbers");
 	memcpy(user, s, colon - s);
 	user[colon - s] = '\0';
-	return parse_id(user, false, uid) || parse_id(colon + 1, true, gid) ? -1 : 0;
+	if (parse_id(user, false, uid))
+		snprintf(msg, sizeof(msg), "no user '%s'", user);
+	else if (parse_id(colon + 1, true, gid))
+		snprintf(msg, sizeof(msg), "no group '%s'", colon + 1);
+	else
+		return 0;
+	fprintf(stderr, "vmkeepctl: %s --owner %s: %s\n", ctx->cmd->name, s, msg);
+	return RC_USAGE;
 }
 
 static int alloc_attr(struct ctx *ctx, struct vmkeep_alloc_attr *a)
@@ -96,8 +104,9 @@ static int alloc_attr(struct ctx *ctx, struct vmkeep_alloc_attr *a)
 		a->mode = v;
 	}
 	if (param.owner) {
-		if (parse_owner(param.owner, &a->uid, &a->gid))
-			return bad_arg(ctx, "--owner", param.owner, "USER:GROUP, names or numbers");
+		rc = parse_owner(ctx, param.owner, &a->uid, &a->gid);
+		if (rc)
+			return rc;
 		a->flags |= VMKEEP_ATTR_OWNER;
 	}
 	return 0;

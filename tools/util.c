@@ -385,17 +385,19 @@ static bool listed(const struct next_cmdline *k, uint64_t start, uint64_t end)
 	return false;
 }
 
-/* Append to @msg what @k lacks for @pool to survive, if anything. */
-static void check_pool(const struct next_cmdline *k, struct vmkeep_pool *pool,
-		       char *msg, size_t len)
+/*
+ * Append to @msg what @k lacks for pool @index at [@base, @base + @size)
+ * to survive, if anything; @nr: its regions, or -1 when unknown.
+ */
+static void check_pool(const struct next_cmdline *k, unsigned int index,
+		       uint64_t base, uint64_t size, int nr, char *msg, size_t len)
 {
-	uint64_t base = vmkeep_pool_get_base(pool), size = vmkeep_pool_get_size(pool);
-	unsigned int nr = vmkeep_pool_get_nr_regions(pool);
-	char want[128], who[192];
+	char want[128], who[192], regions[32] = "";
 
 	vk_pool_params(base, size, want, sizeof(want));
-	snprintf(who, sizeof(who), "pool %u (%u region%s) needs %s",
-		 vmkeep_pool_get_index(pool), nr, nr == 1 ? "" : "s", want);
+	if (nr >= 0)
+		snprintf(regions, sizeof(regions), " (%d region%s)", nr, nr == 1 ? "" : "s");
+	snprintf(who, sizeof(who), "pool %u%s needs %s", index, regions, want);
 	if (!covered(k->res, k->nres, base, base + size))
 		append(msg, len, "%s: no memmap= reserves [0x%" PRIx64 ", 0x%" PRIx64 ")%s",
 		       who, base, base + size, k->backslash ?
@@ -444,7 +446,9 @@ bool vk_kexec_verdict(const char *cmdline, struct vmkeep_ctx *vk,
 		if (!vmkeep_pool_get_nr_regions(pool))
 			continue;
 		checked++;
-		check_pool(&k, pool, msg, len);
+		check_pool(&k, vmkeep_pool_get_index(pool), vmkeep_pool_get_base(pool),
+			   vmkeep_pool_get_size(pool), vmkeep_pool_get_nr_regions(pool),
+			   msg, len);
 	}
 	free(k.buf);
 	if (msg[0])
@@ -456,6 +460,127 @@ bool vk_kexec_verdict(const char *cmdline, struct vmkeep_ctx *vk,
 	else
 		snprintf(msg, len, "no pool holds regions");
 	return true;
+}
+
+/**
+ * vk_kexec_verdict_pools() - vk_kexec_verdict() without the module
+ * @cmdline: the command line the next kernel will boot with
+ * @pools: the pools, as the running kernel's vmkeep.pools= lists them
+ * @n: how many
+ * @msg: what is missing for which pool, or a summary when nothing is
+ * @len: room in @msg
+ *
+ * Which pools hold regions is known only to the module: every pool
+ * counts here.
+ *
+ * Return: true when safe.
+ */
+bool vk_kexec_verdict_pools(const char *cmdline, const struct vk_range *pools,
+			    size_t n, char *msg, size_t len)
+{
+	struct next_cmdline k = {};
+	size_t i;
+
+	msg[0] = '\0';
+	if (read_cmdline(cmdline, &k)) {
+		snprintf(msg, len, "out of memory");
+		return false;
+	}
+	for (i = 0; i < n; i++)
+		check_pool(&k, i, pools[i].start, pools[i].end - pools[i].start, -1,
+			   msg, len);
+	free(k.buf);
+	if (msg[0])
+		return false;
+	if (n)
+		snprintf(msg, len,
+			 "%zu pool%s reserved by memmap= and listed in vmkeep.pools=",
+			 n, n == 1 ? "" : "s");
+	else
+		snprintf(msg, len, "no pools");
+	return true;
+}
+
+/* The length of the blank-separated word at @s; double quotes group. */
+static size_t word_len(const char *s)
+{
+	bool in_quote = false;
+	size_t i;
+
+	for (i = 0; s[i] && (in_quote || !isspace((unsigned char)s[i])); i++)
+		if (s[i] == '"')
+			in_quote = !in_quote;
+	return i;
+}
+
+/**
+ * vk_kexec_cmdline() - the next kernel's command line, as kexec-tools makes it
+ * @reused: the running kernel's (/proc/cmdline) with --reuse-cmdline, or NULL
+ * @line: --command-line, which replaces the line, or NULL
+ * @append: --append: added at the end of the line, or the whole line
+ *          when there is no other; or NULL
+ *
+ * ``kexec -l --reuse-cmdline --append=X`` boots "/proc/cmdline X"; the
+ * BOOT_IMAGE= that a boot loader put into the reused line names the old
+ * image, and is dropped as kexec-tools drops it.
+ *
+ * Return: a new string, or NULL when out of memory.
+ */
+char *vk_kexec_cmdline(const char *reused, const char *line, const char *append)
+{
+	const char *s = line ?: reused ?: "";
+	size_t n, len = strlen(s) + (append ? strlen(append) : 0) + 2;
+	char *out = malloc(len), *o = out;
+
+	if (!out)
+		return NULL;
+	while (*s) {
+		while (isspace((unsigned char)*s))
+			s++;
+		n = word_len(s);
+		if (n && (line || strncmp(s, "BOOT_IMAGE=", 11))) {
+			if (o != out)
+				*o++ = ' ';
+			memcpy(o, s, n);
+			o += n;
+		}
+		s += n;
+	}
+	if (append && *append) {
+		if (o != out)
+			*o++ = ' ';
+		strcpy(o, append);
+		o += strlen(append);
+	}
+	*o = '\0';
+	return out;
+}
+
+/**
+ * vk_image_release() - the release of an x86 bzImage, from its header
+ * @img: the image's first bytes
+ * @n: how many
+ * @rel: the release ("6.12.38+deb12-amd64"): the first word of the
+ *       version string that the boot protocol's kernel_version points to
+ * @len: room in @rel
+ *
+ * Return: 0, or -ENOEXEC when @img is no bzImage with a version string.
+ */
+int vk_image_release(const unsigned char *img, size_t n, char *rel, size_t len)
+{
+	size_t off, i;
+
+	/* "HdrS" at 0x202; kernel_version at 0x20e, relative to 0x200 */
+	if (n < 0x210 || memcmp(img + 0x202, "HdrS", 4) || !len)
+		return -ENOEXEC;
+	off = (img[0x20e] | img[0x20f] << 8) + 0x200;
+	if (off == 0x200 || off >= n)
+		return -ENOEXEC;
+	for (i = 0; off + i < n && i + 1 < len && img[off + i] > ' ' &&
+	     img[off + i] < 0x7f; i++)
+		rel[i] = img[off + i];
+	rel[i] = '\0';
+	return i && off + i < n && i + 1 < len ? 0 : -ENOEXEC;
 }
 
 /**

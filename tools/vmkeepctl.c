@@ -10,6 +10,7 @@
  * command works through libvmkeep.
  */
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmkeepctl.h"
@@ -91,7 +92,7 @@ static const struct cmd *find_cmd(const char *name)
 
 static int main_usage(FILE *f)
 {
-	fprintf(f, "usage: vmkeepctl [--list-cmds] [--list-opts COMMAND] COMMAND [--help] [ARGS]\n");
+	fprintf(f, "usage: vmkeepctl [--version] [--list-cmds] [--list-opts COMMAND] COMMAND [--help] [ARGS]\n");
 	return f == stdout ? RC_OK : RC_USAGE;
 }
 
@@ -138,12 +139,14 @@ static int main_opts(int argc, char **argv)
 		{ "list-cmds", no_argument, NULL, 'l' },
 		{ "list-opts", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
 	const struct cmd *cmd;
 	size_t i;
 	int c;
 
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
@@ -158,7 +161,11 @@ static int main_opts(int argc, char **argv)
 			return RC_OK;
 		case 'h':
 			return main_help();
+		case 'V':
+			printf("vmkeepctl %s\n", VMKEEP_VERSION);
+			return RC_OK;
 		default:
+			bad_opt(NULL, argv, opts);
 			return main_usage(stderr);
 		}
 	}
@@ -175,6 +182,12 @@ int main(int argc, char **argv)
 	ctx.cmd = find_cmd(argv[optind]);
 	if (!ctx.cmd)
 		return unknown_cmd(argv[optind]);
+	/*
+	 * libkmod parses modprobe.d in kmod_new(), before libvmkeep can
+	 * silence it, and prints "libkmod: ERROR ..." lines of its own: an
+	 * error is one line of ours.  KMOD_LOG set by the caller still wins.
+	 */
+	setenv("KMOD_LOG", "0", 0);
 	err = vmkeep_new(&ctx.vk);
 	if (err)
 		return fail(&ctx, RC_FAIL, NULL, -err, NULL);

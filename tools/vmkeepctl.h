@@ -97,6 +97,8 @@ void synopsis(const struct cmd *cmd, FILE *f);
 int help(struct ctx *ctx);
 int bad_usage(struct ctx *ctx);
 void list_opts(const struct cmd *cmd);
+struct option;
+void bad_opt(const char *cmd, char **argv, const struct option *lo);
 
 /* common.c */
 extern bool opt_json;
@@ -139,6 +141,10 @@ extern const struct opt load_opts[], json_opts[], alloc_opts[], finish_opts[];
 extern const struct opt format_opts[], pool_opts[], exec_opts[], send_opts[];
 extern const struct opt qemu_args_opts[], kexec_opts[];
 
+/* check.c */
+int kexec_check(struct ctx *ctx, const char *kernel, const char *initrd,
+		const char *release, const char *cmdline);
+
 /* pool.c */
 int find_pool(uint64_t size, long node, uint64_t *addr, char *whybuf,
 	      size_t len);
@@ -162,6 +168,10 @@ int vk_cmdline_param(const char *cmdline, const char *name,
 		     char *val, size_t len);
 bool vk_kexec_verdict(const char *cmdline, struct vmkeep_ctx *vk,
 		      char *msg, size_t len);
+bool vk_kexec_verdict_pools(const char *cmdline, const struct vk_range *pools,
+			    size_t n, char *msg, size_t len);
+char *vk_kexec_cmdline(const char *reused, const char *line, const char *append);
+int vk_image_release(const unsigned char *img, size_t n, char *rel, size_t len);
 
 int vk_parse_iomem(const char *text, struct vk_range *out, size_t max);
 size_t vk_intersect(const struct vk_range *a, size_t na,
@@ -172,7 +182,7 @@ int vk_pool_suggest(const struct vk_range *ram, size_t n, uint64_t size,
 
 /* output.c: tables and JSON of a libvmkeep snapshot; @only: that region alone */
 json_object *vk_regions_json(struct vmkeep_ctx *vk, struct vmkeep_region *only);
-json_object *vk_status_json(struct vmkeep_ctx *vk);
+json_object *vk_status_json(struct vmkeep_ctx *vk, const char *module_version);
 void vk_print_regions(FILE *f, struct vmkeep_ctx *vk, struct vmkeep_region *only);
 void vk_print_pools(FILE *f, struct vmkeep_ctx *vk);
 

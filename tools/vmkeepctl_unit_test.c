@@ -355,6 +355,84 @@ static const char iomem[] =
 	"fd00000000-ffffffffff : Reserved";
 
 /*
+ * Test Case: the next kernel's command line is put together as kexec -l
+ * does: --reuse-cmdline takes /proc/cmdline without BOOT_IMAGE=, --append
+ * adds to it (or is the whole line alone), --command-line replaces it.
+ */
+TEST(kexec_cmdline)
+{
+	static const struct {
+		const char *reused, *line, *append, *want;
+	} t[] = {
+		{ NULL, NULL, "console=ttyS0 vmkeep.pools=4G@4G",
+		  "console=ttyS0 vmkeep.pools=4G@4G" },
+		{ "root=/dev/vda ro", NULL, NULL, "root=/dev/vda ro" },
+		{ "root=/dev/vda ro", NULL, "quiet", "root=/dev/vda ro quiet" },
+		{ "BOOT_IMAGE=/vmlinuz-6.1.0-9-amd64 root=/dev/vda ro", NULL, "x=1",
+		  "root=/dev/vda ro x=1" },
+		{ "root=/dev/vda  BOOT_IMAGE=(hd0,gpt2)/vmlinuz ro ", NULL, NULL,
+		  "root=/dev/vda ro" },
+		{ "a \"b=BOOT_IMAGE= c\" d", NULL, NULL, "a \"b=BOOT_IMAGE= c\" d" },
+		{ NULL, "root=/dev/vdb", NULL, "root=/dev/vdb" },
+		{ NULL, "root=/dev/vdb", "quiet", "root=/dev/vdb quiet" },
+		/* an explicit line is taken as it is, BOOT_IMAGE= and all */
+		{ NULL, "BOOT_IMAGE=/x root=/dev/vdb", NULL, "BOOT_IMAGE=/x root=/dev/vdb" },
+		{ "", NULL, "quiet", "quiet" },
+		{ NULL, NULL, NULL, "" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		char *s = vk_kexec_cmdline(t[i].reused, t[i].line, t[i].append);
+
+		ASSERT_NE(NULL, s);
+		EXPECT_STREQ(t[i].want, s) TH_LOG("case %zu", i);
+		free(s);
+	}
+}
+
+/* Test Case: the release comes from the bzImage header's version string. */
+TEST(image_release)
+{
+	static const char ver[] = "6.12.38+deb12-amd64 (debian-kernel@lists.debian.org) #1 SMP";
+	unsigned char img[0x1000] = {};
+	char rel[64];
+
+	memcpy(img + 0x202, "HdrS", 4);
+	img[0x20e] = 0x00;
+	img[0x20f] = 0x0c;	/* 0xc00 + 0x200 */
+	memcpy(img + 0xe00, ver, sizeof(ver));
+	ASSERT_EQ(0, vk_image_release(img, sizeof(img), rel, sizeof(rel)));
+	EXPECT_STREQ("6.12.38+deb12-amd64", rel);
+	EXPECT_EQ(-ENOEXEC, vk_image_release(img, sizeof(img), rel, 8));
+	EXPECT_EQ(-ENOEXEC, vk_image_release(img, 0xe08, rel, sizeof(rel)));
+	img[0x202] = 'X';
+	EXPECT_EQ(-ENOEXEC, vk_image_release(img, sizeof(img), rel, sizeof(rel)));
+	img[0x202] = 'H';
+	img[0x20e] = 0;
+	img[0x20f] = 0;
+	EXPECT_EQ(-ENOEXEC, vk_image_release(img, sizeof(img), rel, sizeof(rel)));
+}
+
+/*
+ * Test Case: without the module, every pool of the running kernel's
+ * vmkeep.pools= must be kept by the new line.
+ */
+TEST(kexec_verdict_pools)
+{
+	static const struct vk_range p[] = { { 4 * GiB, 8 * GiB } };
+	char msg[512];
+
+	EXPECT_TRUE(vk_kexec_verdict_pools("memmap=4G$4G vmkeep.pools=4G@4G", p, 1,
+					   msg, sizeof(msg)));
+	EXPECT_FALSE(vk_kexec_verdict_pools("quiet", p, 1, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "pool 0 needs memmap=4G$0x100000000"));
+	EXPECT_EQ(NULL, strstr(msg, "region"));
+	EXPECT_TRUE(vk_kexec_verdict_pools("quiet", p, 0, msg, sizeof(msg)));
+	EXPECT_STREQ("no pools", msg);
+}
+
+/*
  * Test Case: /proc/iomem yields its top-level System RAM ranges; zeroed
  * addresses mean "not root".
  */
@@ -467,7 +545,7 @@ static json_object *pools_json(const struct vmkeep_pool_info *p, unsigned int n,
 			       uint32_t flags)
 {
 	struct vmkeep_ctx *vk = fake(NULL, 0, p, n, flags);
-	json_object *o = vk_status_json(vk);
+	json_object *o = vk_status_json(vk, "0.1");
 
 	vmkeep_unref(vk);
 	return o;
@@ -580,6 +658,10 @@ TEST(status_json)
 	o = json_tokener_parse(json_object_to_json_string(o));
 	ASSERT_NE(NULL, o);
 	EXPECT_TRUE(json_object_get_boolean(key(o, "frozen", json_type_boolean)));
+	EXPECT_STREQ(VMKEEP_VERSION, json_object_get_string(key(o, "version", json_type_string)));
+	EXPECT_STREQ("0.1", json_object_get_string(key(o, "module_version", json_type_string)));
+	EXPECT_STREQ("vmkeep-v1", json_object_get_string(key(o, "format", json_type_string)));
+	EXPECT_EQ(1, json_object_get_int(key(o, "format_version", json_type_int)));
 	arr = key(o, "pools", json_type_array);
 	ASSERT_NE(NULL, arr);
 	ASSERT_EQ(2, json_object_array_length(arr));

@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# systemd-stage.sh - the guest side of scripts/systemd-test.sh
+#
+# Runs from vmkeep-test.service, after vmkeep.service, in a Debian root
+# booted by systemd with the vmkeep packages installed.  Prints "ok N ..."
+# lines (numbered by the host) to /dev/ttyS1, then leaves with systemd:
+#   stage 1: the service loaded the module; a region is made and written;
+#            'vmkeepctl kexec' checks, freezes and loads this kernel;
+#            'systemctl kexec'
+#   stage 2: the service restored the region (journal), its bytes are
+#            there, the previous boot's journal has the shutdown check's
+#            line; 'systemctl poweroff' with the region still there (the
+#            host looks for the warning on the console)
+
+out=/dev/ttyS1
+stage=1
+for w in $(cat /proc/cmdline); do
+	case $w in vmkeep_test.stage=*) stage=${w#*=} ;; esac
+done
+krel=$(uname -r)
+msg=vmkeep-was-here
+
+# t DESCRIPTION COMMAND...: one result line; the output as diagnostics.
+t() {
+	local desc=$1 o rc
+	shift
+	o=$("$@" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "ok - stage $stage: $desc"
+	else
+		echo "not ok - stage $stage: $desc # exit $rc"
+		echo "$o" | sed 's/^/#   /'
+	fi
+}
+
+{
+	echo "@@ stage $stage start uptime=$(cut -d' ' -f1 /proc/uptime)"
+	t "vmkeep.service is active" systemctl is-active --quiet vmkeep.service
+	t "the module has its MODULE_VERSION" \
+		grep -qx "$(vmkeepctl --version | cut -d' ' -f2)" /sys/module/vmkeep/version
+	case $stage in
+	1)
+		t "the journal has the load's summary" \
+			bash -c "journalctl -b -u vmkeep -q -o cat | grep -q 'no handoff from a previous kernel'"
+		t "alloc a region" vmkeepctl alloc --name sd-a --size 8M
+		t "write it" vmkeepctl exec --region sd-a:fd=10 -- \
+			sh -c "printf $msg | dd of=/proc/self/fd/10 conv=notrunc status=none"
+		t "kexec --check passes" vmkeepctl kexec --check --kernel "/boot/vmlinuz-$krel" \
+			--initrd "/boot/initrd.img-$krel" --reuse-cmdline --append vmkeep_test.stage=2
+		t "kexec --check without the pools fails with 3" bash -c \
+			"vmkeepctl kexec --check --kernel /boot/vmlinuz-$krel --command-line root=/dev/vda; [ \$? = 3 ]"
+		t "vmkeepctl kexec checks, freezes and loads" vmkeepctl kexec \
+			--kernel "/boot/vmlinuz-$krel" --initrd "/boot/initrd.img-$krel" \
+			--reuse-cmdline --append vmkeep_test.stage=2
+		t "vmkeep is frozen" bash -c "vmkeepctl status | grep -q '^frozen for kexec'"
+		echo "@@ stage 1 kexec uptime=$(cut -d' ' -f1 /proc/uptime)"
+		systemctl --no-block kexec
+		;;
+	2)
+		t "the journal has the restore summary" bash -c \
+			"journalctl -b -u vmkeep -q -o cat | grep -q '1 region restored, 1 incoming, 0 quarantined; clean handoff'"
+		t "the region is back, incoming" bash -c "vmkeepctl list | grep -q '^sd-a .* incoming '"
+		t "its bytes are there" bash -c \
+			"vmkeepctl exec --region sd-a:fd=10 -- head -c ${#msg} /proc/self/fd/10 | grep -qx $msg"
+		t "the previous boot's journal has the kexec check's line" bash -c \
+			"journalctl -b -1 -u vmkeep -q -o cat | grep -q 'vmkeep: kexec: 1 region(s) frozen for the next kernel: sd-a'"
+		t "finish" vmkeepctl finish sd-a
+		echo "@@ stage 2 poweroff"
+		systemctl --no-block poweroff
+		;;
+	esac
+} >$out 2>&1
+exit 0

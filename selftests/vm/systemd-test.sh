@@ -1,0 +1,177 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# systemd-test.sh [-v] DEBDIR - the Debian packages on a host booted by
+# systemd, across 'systemctl kexec', in a QEMU guest
+#
+# A copy of the Debian 12 root of scripts/systemd-root.sh (systemd, udev,
+# kexec-tools, dkms, the 6.12 kernel with headers) gets the packages of
+# DEBDIR ("make deb") with dpkg -i: DKMS builds vmkeep.ko for that kernel
+# in the package's postinst and the kernel hook runs.  The root becomes
+# an ext4 image on a virtio disk; QEMU boots the root's own kernel and
+# initramfs with a memmap= pool.  vmkeep.service loads the module, and
+# vmkeep-test.service runs selftests/vm/systemd-stage.sh, which makes a
+# region, 'vmkeepctl kexec' and 'systemctl kexec'; after the kexec the
+# region, its bytes and the service's journal lines are checked, then
+# 'systemctl poweroff' must warn on the console that the region's memory
+# does not survive.  Prints KTAP; the run directory is kept on failure.
+#
+# Environment: VM_TIMEOUT (seconds for both boots, 600).
+
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+CACHE=${CACHE:-$top/.cache}
+verbose=0
+[ "${1:-}" = -v ] && { verbose=1; shift; }
+debs=$(cd "${1:?usage: systemd-test.sh [-v] DEBDIR}" && pwd)
+# shellcheck source=/dev/null
+. "$("$top/scripts/fetch-kernel.sh" 6.12)"
+base=$("$top/scripts/systemd-root.sh" "$KREL")
+dir=$CACHE/systemd-test
+root=$dir/root
+pool=512M@0x40000000
+log() { [ $verbose = 0 ] || echo "systemd-test: $*" >&2; }
+
+rm -rf "$dir"
+mkdir -p "$dir"
+t0=$(date +%s)
+cp -a "$base" "$root"
+
+# In the root, with /proc, /sys and /dev, as dpkg would run on the host.
+in_root() {
+	unshare --mount --propagation private /bin/sh -c '
+		r=$1; shift
+		mount -t proc proc "$r/proc"
+		mount --rbind /sys "$r/sys"
+		mount --rbind /dev "$r/dev"
+		exec chroot "$r" "$@"' in_root "$root" "$@"
+}
+
+n=0 rc=0
+ok() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; rc=1; fi
+}
+check() {
+	local desc=$1
+	shift
+	"$@" >>"$dir/install.log" 2>&1
+	ok $? "$desc"
+}
+
+echo "TAP version 13"
+mkdir -p "$root/tmp/debs"
+cp "$debs"/*.deb "$root/tmp/debs/"
+rm -f "$root"/tmp/debs/*-dbgsym_*.deb
+log "dpkg -i $(cd "$root/tmp/debs" && echo *.deb)"
+set +e
+check "dpkg -i vmkeep-dkms vmkeepctl libvmkeep1 libvmkeep-dev" \
+	in_root sh -c 'DEBIAN_FRONTEND=noninteractive dpkg -i /tmp/debs/*.deb'
+# Compressed as the kernel's own modules are (xz on Debian 6.12).
+ko=$(find "$root/lib/modules/$KREL/updates/dkms" -name 'vmkeep.ko*' 2>/dev/null | head -1)
+ko=${ko:-vmkeep.ko}
+check "dkms built vmkeep.ko for $KREL in the postinst" \
+	test "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$KREL"
+signer=$(modinfo -F signer "$ko" 2>/dev/null)
+if [ -n "$signer" ]; then
+	echo "# vmkeep.ko is signed by '$signer' (dkms's MOK key, /var/lib/dkms/mok.pub)"
+	ok 0 "dkms signed vmkeep.ko with its MOK key"
+else
+	n=$((n + 1)); echo "ok $n dkms signed vmkeep.ko # SKIP dkms made no key"
+fi
+for f in /usr/sbin/vmkeepctl /usr/share/man/man8/vmkeepctl.8.gz \
+	 /usr/share/bash-completion/completions/vmkeepctl \
+	 /lib/systemd/system/vmkeep.service /usr/lib/vmkeep/vmkeep-shutdown \
+	 /etc/kernel/postinst.d/zz-vmkeep /etc/default/grub.d/vmkeep.cfg \
+	 /usr/include/vmkeep/libvmkeep.h /usr/lib/x86_64-linux-gnu/pkgconfig/libvmkeep.pc \
+	 /usr/src/vmkeep-0.1/dkms.conf; do
+	check "installed $f" test -e "$root$f"
+done
+check "pkg-config finds libvmkeep $(cat "$top/VERSION")" \
+	test "$(in_root pkg-config --modversion libvmkeep)" = "$(cat "$top/VERSION")"
+
+check "vmkeep.service is enabled" \
+	test -L "$root/etc/systemd/system/multi-user.target.wants/vmkeep.service"
+check "the kernel hook is quiet for a kernel with vmkeep.ko" \
+	test -z "$(in_root /etc/kernel/postinst.d/zz-vmkeep "$KREL" "/boot/vmlinuz-$KREL" 2>&1)"
+in_root /etc/kernel/postinst.d/zz-vmkeep 6.0.0-none "/boot/vmlinuz-$KREL" >"$dir/hook.log" 2>&1
+sed 's/^/# /' "$dir/hook.log"
+check "the kernel hook warns for a kernel without it" \
+	grep -q "^vmkeep:   module   FAILED no vmkeep.ko in /lib/modules/6.0.0-none" "$dir/hook.log"
+set -e
+
+# The test unit; the journal on disk (for boot -1) and on the console.
+install -m 0755 "$top/selftests/vm/systemd-stage.sh" "$root/usr/local/sbin/vmkeep-test"
+cat >"$root/etc/systemd/system/vmkeep-test.service" <<'EOU'
+[Unit]
+Description=vmkeep systemd test stage
+After=vmkeep.service multi-user.target
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/vmkeep-test
+[Install]
+WantedBy=multi-user.target
+EOU
+ln -s /etc/systemd/system/vmkeep-test.service \
+	"$root/etc/systemd/system/multi-user.target.wants/vmkeep-test.service"
+# Under TCG every unit costs seconds: none that this test does not need.
+for u in e2scrub_reap getty-static kexec-load systemd-update-utmp \
+	 systemd-update-utmp-runlevel getty@tty1 serial-getty@ttyS0 \
+	 modprobe@dm_mod modprobe@fuse modprobe@loop modprobe@efi_pstore \
+	 modprobe@configfs; do
+	ln -sf /dev/null "$root/etc/systemd/system/$u.service"
+done
+mkdir -p "$root/var/log/journal" "$root/etc/systemd/journald.conf.d"
+printf '[Journal]\nForwardToConsole=yes\nTTYPath=/dev/ttyS0\nMaxLevelConsole=info\n' \
+	>"$root/etc/systemd/journald.conf.d/vmkeep-test.conf"
+rm -rf "$root/tmp/debs"
+rm -f "$dir/root.img"
+mkfs.ext4 -q -L root -d "$root" "$dir/root.img" 2G
+cp "$root/boot/vmlinuz-$KREL" "$root/boot/initrd.img-$KREL" "$dir/"
+rm -rf "$root"
+t1=$(date +%s)
+
+memmap="memmap=${pool%@*}\$${pool#*@}"
+log "booting $KREL from an ext4 root, pool $pool"
+set +e
+timeout "${VM_TIMEOUT:-600}" qemu-system-x86_64 \
+	-accel tcg,thread=single -cpu max -smp 2 -m 2048 \
+	-nodefaults -no-reboot -display none \
+	-serial file:"$dir/console.log" -serial file:"$dir/results.log" \
+	-drive file="$dir/root.img",if=virtio,format=raw,cache=unsafe \
+	-kernel "$dir/vmlinuz-$KREL" -initrd "$dir/initrd.img-$KREL" \
+	-append "console=ttyS0 root=/dev/vda rw panic=-1 $memmap vmkeep.pools=$pool" \
+	>"$dir/qemu.log" 2>&1
+qrc=$?
+set -e
+t2=$(date +%s)
+
+tr -d '\r' <"$dir/results.log" >"$dir/results.txt"
+tr -d '\r' <"$dir/console.log" >"$dir/console.txt"
+while IFS= read -r l; do
+	case $l in
+	"ok - "*) ok 0 "${l#ok - }" ;;
+	"not ok - "*) ok 1 "${l#not ok - }" ;;
+	"#"*) echo "$l" ;;
+	esac
+done <"$dir/results.txt"
+for s in "@@ stage 1 kexec" "@@ stage 2 start" "@@ stage 2 poweroff"; do
+	grep -q "^$s" "$dir/results.txt"
+	ok $? "the guest reached '$s'"
+done
+grep -q "vmkeep: poweroff with 1 region(s): sd-a: their memory does not survive a cold boot" "$dir/console.txt"
+ok $? "systemctl poweroff warns that the region's memory does not survive"
+grep -q "reboot: Power down" "$dir/console.txt"
+ok $? "the guest powered off (qemu exit $qrc)"
+! grep -E 'BUG:|WARNING:|Oops|Call Trace|refcount_t' "$dir/console.txt"
+ok $? "console: no BUG, WARNING, Oops, Call Trace"
+grep -a 'vmkeep\(ctl\|-shutdown\)\[' "$dir/console.txt" | sed 's/^/# journal: /' || true
+echo "# systemd-test: setup $((t1 - t0)) s, VM $((t2 - t1)) s (two boots and a systemctl kexec, TCG)"
+echo "1..$n"
+if [ $rc = 0 ]; then
+	rm -f "$dir/root.img"
+else
+	echo "# systemd-test: FAILED; logs in $dir" >&2
+fi
+exit $rc
