@@ -56,9 +56,11 @@
  * &struct vmkeep_fmt_region.flags set by the reader only, never stored:
  * REPAIRED - the active copy's entry failed its checksum and the other
  *            copy's entry of the same region was taken instead;
- * UNTRUSTED - the extents come from a damaged entry: each one that lies
- *            inside the pool is kept, so that its memory stays reserved,
- *            but they are never mapped and quarantine no other region.
+ * UNTRUSTED - the region is quarantined by its own entry (checksum,
+ *            fields, name, extents or a stored quarantine): its extents,
+ *            all that lie inside the pool even when they do not add up,
+ *            keep their memory reserved, are never mapped, and quarantine
+ *            no other region.
  */
 #define VMKEEP_FMT_REPAIRED	(1U << 30)
 #define VMKEEP_FMT_UNTRUSTED	(1U << 31)
