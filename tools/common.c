@@ -148,6 +148,8 @@ const char *why(struct ctx *ctx, int err)
 		return "the region is quarantined: its metadata failed validation";
 	case ENODEV:
 		return "no usable pool ('vmkeepctl status')";
+	case ENOMEDIUM:
+		return "no pool is formatted: a new pool is initialised with 'vmkeepctl format --pool N' (index from 'vmkeepctl status')";
 	case ENOTTY:
 	case E2BIG:
 	case EOPNOTSUPP:
