@@ -295,7 +295,7 @@ static void arm(unsigned int n)
 	FILE *f = fopen("/sys/kernel/debug/vmkeep/crash_after_write", "w");
 
 	if (!f || fprintf(f, "%u\n", n) < 0 || fclose(f))
-		die("cannot arm debugfs vmkeep/crash_after_write");
+		die("cannot write debugfs vmkeep/crash_after_write");
 }
 
 /* "N steps S crashed C" */

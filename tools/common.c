@@ -149,7 +149,7 @@ const char *why(struct ctx *ctx, int err)
 	case ENODEV:
 		return "no usable pool ('vmkeepctl status')";
 	case ENOMEDIUM:
-		return "no pool is formatted: a new pool is initialised with 'vmkeepctl format --pool N' (index from 'vmkeepctl status')";
+		return "no pool is formatted: 'vmkeepctl format --pool N' initialises a new one";
 	case ENOTTY:
 	case E2BIG:
 	case EOPNOTSUPP:

@@ -1249,6 +1249,42 @@ TEST_F(fmt, reserve_damaged_extents)
 	ASSERT_EQ(self->in[2].nr_extents - 1, self->out[2].nr_extents);
 }
 
+struct sweep {
+	u32 n, flips, repaired, lost, unreserved, phantom;
+};
+
+/* Read the pool after one flip and count what became of each region. */
+static void sweep_one(struct sweep *sw, const u8 *meta,
+		      struct vmkeep_fmt_pool *rp,
+		      const struct vmkeep_fmt_region *in,
+		      struct vmkeep_fmt_region *out,
+		      struct vmkeep_fmt_span *scratch)
+{
+	struct vmkeep_fmt_region o;
+	u8 used[SWEEP_UNITS];
+	u32 k, j;
+
+	sw->flips++;
+	if (load_pool(meta, rp, out, scratch) < 0) {
+		sw->lost += sw->n;
+		return;
+	}
+	alloc_map(used, out, rp->nr_entries);
+	for (k = 0; k < sw->n; k++) {
+		memset(&o, 0, sizeof(o));
+		if (!reserved(used, &in[k]))
+			sw->unreserved++;
+		for (j = 0; j < rp->nr_entries; j++)
+			if (out[j].id == in[k].id && !out[j].quarantine)
+				o = out[j];
+		sw->repaired += !!(o.flags & VMKEEP_FMT_REPAIRED);
+		o.flags &= ~VMKEEP_FMT_REPAIRED;
+		sw->lost += !!memcmp(&o, &in[k], sizeof(o));
+	}
+	for (j = 0; j < rp->nr_entries; j++)
+		sw->phantom += !out[j].quarantine && out[j].id > sw->n;
+}
+
 /*
  * Test Case: deliverable 5 - flip every bit of the metadata of a pool in
  * the state a freeze leaves (both copies describe the same regions) and
@@ -1258,57 +1294,31 @@ TEST_F(fmt, reserve_damaged_extents)
  */
 TEST_F(fmt, bitflip_sweep)
 {
-	u32 n = 6, flips = 0, repaired = 0, lost = 0, unreserved = 0;
-	u32 phantom = 0, copy, k, j;
-	u8 used[SWEEP_UNITS];
+	struct sweep sw = { .n = 6 };
 	size_t len, byte;
+	u32 copy;
 	u8 *c;
 	int bit;
 
-	store_frozen(self->meta, &self->wp, self->in, n);
-	len = VMKEEP_FMT_HEADER_SIZE + n * VMKEEP_FMT_ENTRY_SIZE;
+	store_frozen(self->meta, &self->wp, self->in, sw.n);
+	len = VMKEEP_FMT_HEADER_SIZE + sw.n * VMKEEP_FMT_ENTRY_SIZE;
 	for (copy = 0; copy < 2; copy++) {
 		c = self->meta + copy * VMKEEP_FMT_COPY_SIZE;
 		for (byte = 0; byte < len; byte++) {
 			for (bit = 0; bit < 8; bit++) {
 				c[byte] ^= 1U << bit;
-				flips++;
-				if (LOAD() < 0) {
-					lost += n;
-					c[byte] ^= 1U << bit;
-					continue;
-				}
-				alloc_map(used, self->out, self->rp.nr_entries);
-				for (k = 0; k < n; k++) {
-					struct vmkeep_fmt_region o = {};
-
-					if (!reserved(used, &self->in[k]))
-						unreserved++;
-					for (j = 0; j < self->rp.nr_entries; j++)
-						if (self->out[j].id == self->in[k].id &&
-						    !self->out[j].quarantine)
-							o = self->out[j];
-					repaired += !!(o.flags & VMKEEP_FMT_REPAIRED);
-					o.flags &= ~VMKEEP_FMT_REPAIRED;
-					if (memcmp(&o, &self->in[k], sizeof(o))) {
-						lost++;
-						ksft_print_msg("lost region %u: copy %u byte %zu bit %d\n",
-							       k, copy, byte, bit);
-					}
-				}
-				for (j = 0; j < self->rp.nr_entries; j++)
-					if (!self->out[j].quarantine &&
-					    self->out[j].id > n)
-						phantom++;
+				sweep_one(&sw, self->meta, &self->rp, self->in,
+					  self->out, self->scratch);
 				c[byte] ^= 1U << bit;
 			}
 		}
 	}
 	ksft_print_msg("bit-flip sweep: %u regions, %u flips, %u regions repaired, %u regions lost, %u times memory of a live region free for ALLOC, %u phantom regions\n",
-		       n, flips, repaired, lost, unreserved, phantom);
-	EXPECT_EQ(0U, lost);
-	EXPECT_EQ(0U, unreserved);
-	EXPECT_EQ(0U, phantom);
+		       sw.n, sw.flips, sw.repaired, sw.lost, sw.unreserved,
+		       sw.phantom);
+	EXPECT_EQ(0U, sw.lost);
+	EXPECT_EQ(0U, sw.unreserved);
+	EXPECT_EQ(0U, sw.phantom);
 }
 
 TEST_HARNESS_MAIN

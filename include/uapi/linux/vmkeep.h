@@ -291,8 +291,8 @@ struct vmkeep_thaw {
 #define VMKEEP_D_NONE		0
 #define VMKEEP_D_CRC		1	/* no superblock copy has a valid checksum */
 #define VMKEEP_D_VERSION	2	/* written by an incompatible format version */
-#define VMKEEP_D_GEOMETRY	3	/* describes another pool address or size, or
-					 * the range holds another pool's metadata */
+/* describes another pool address or size, or holds another pool's metadata */
+#define VMKEEP_D_GEOMETRY	3
 #define VMKEEP_D_FIELD		4	/* a superblock field is out of range */
 
 /* &struct vmkeep_pool_info.flags */
