@@ -490,7 +490,10 @@ static int pool_restore(struct vmkeep_pool *pool)
 			pool->index, quarantined, quarantined == 1 ? "" : "s",
 			quarantined == 1 ? "it is" : "they are");
 	}
-	/* Clear the clean mark: only an orderly shutdown writes it again. */
+	/*
+	 * Clear the clean mark: only an orderly shutdown writes it again.
+	 * A held pool keeps the mark it had (nothing is written).
+	 */
 	vmkeep_pool_commit(pool, 0);
 	pool->restore_ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
 
