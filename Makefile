@@ -17,7 +17,8 @@
 #   make install          libvmkeep (.so, header, .pc), vmkeepctl, man page,
 #                         bash completion
 #   make demo             the main job, step by step, in a VM
-#   make stress           longer fuzzing, concurrency and kexec churn
+#   make stress           longer fuzzing, concurrency and kexec churn, and
+#                         crash injection at every metadata write step
 #   make sparse | checkpatch
 #
 # KDIR builds against any kernel tree (default: the running kernel's
@@ -111,6 +112,7 @@ checkpatch: $(KSRC)/.stamp
 # Host unit tests, then the VM plan; each writes KTAP to .cache/results.
 RESULTS := $(CACHE)/results/$(KVER)
 PLANS ?= selftests/vm/plans/check.plan selftests/vm/plans/corrupt.plan \
+	selftests/vm/plans/handoff.plan selftests/vm/plans/crash-sample.plan \
 	selftests/vm/plans/interrupt.plan selftests/vm/plans/scale.plan \
 	selftests/vm/plans/e2e.plan selftests/vm/plans/lifetime.plan \
 	selftests/vm/plans/vklife.plan selftests/vm/plans/e2e-7.2.plan
@@ -204,7 +206,7 @@ bench: selftests
 # Longer runs: 10 minutes of fuzzing, longer concurrency and churn.
 stress: $(KSRC)/.stamp
 	$(MAKE) -C tools stress-fuzz
-	$(MAKE) vmtest PLANS=selftests/vm/plans/stress.plan
+	$(MAKE) vmtest PLANS="selftests/vm/plans/stress.plan selftests/vm/plans/crash.plan"
 
 # libvmkeep, the tool, its man page and bash completion (PREFIX, DESTDIR,
 # LIBDIR); the module installs with DKMS (dkms.conf) or "make

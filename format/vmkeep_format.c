@@ -397,6 +397,36 @@ static bool decode_extents(const struct vmkeep_fmt_entry *e,
 	return true;
 }
 
+/*
+ * When in doubt, reserve: of extents that cannot be trusted, every slot
+ * that names aligned memory inside the pool is kept, whatever the count
+ * and the length say, so that no memory the entry may have owned is
+ * handed out again.  Such extents are never mapped (the region is
+ * quarantined) and make no other region quarantined.
+ */
+static void reserve_extents(const struct vmkeep_fmt_entry *e,
+			    const struct vmkeep_fmt_pool *p,
+			    struct vmkeep_fmt_region *r)
+{
+	u64 off, len, end;
+	u32 i, n = 0;
+
+	memset(r->extents, 0, sizeof(r->extents));
+	for (i = 0; i < VMKEEP_FMT_MAX_EXTENTS; i++) {
+		off = le64_to_cpu(e->extents[i].offset);
+		len = le64_to_cpu(e->extents[i].length);
+		if (!len || !unit_aligned(off) || !unit_aligned(len) ||
+		    off < VMKEEP_FMT_META_SIZE ||
+		    check_add_overflow(off, len, &end) || end > p->size)
+			continue;
+		r->extents[n].offset = off;
+		r->extents[n].length = len;
+		n++;
+	}
+	r->nr_extents = n;
+	r->flags |= VMKEEP_FMT_UNTRUSTED;
+}
+
 static void decode_entry(const struct vmkeep_fmt_entry *src,
 			 const struct vmkeep_fmt_pool *p,
 			 struct vmkeep_fmt_region *r)
@@ -431,10 +461,12 @@ static void decode_entry(const struct vmkeep_fmt_entry *src,
 	}
 
 	if (!decode_extents(&e, p, r)) {
-		memset(r->extents, 0, sizeof(r->extents));
-		r->nr_extents = 0;
+		reserve_extents(&e, p, r);
 		quarantine(r, VMKEEP_Q_EXTENT);
 	}
+	/* A bad entry's extents only keep its memory reserved. */
+	if (r->quarantine)
+		r->flags |= VMKEEP_FMT_UNTRUSTED;
 }
 
 static void rename_region(struct vmkeep_fmt_region *r, const char *why,
@@ -520,7 +552,10 @@ static void unique_names(struct vmkeep_fmt_region *r, u32 nr,
 /*
  * Memory claimed twice: every region with an extent that intersects any
  * other extent, its own or another region's, is quarantined.  Extents
- * are kept, so that none of the memory is handed out again.
+ * are kept, so that none of the memory is handed out again.  Extents of
+ * an entry that is bad on its own (%VMKEEP_FMT_UNTRUSTED) take no part:
+ * they only keep memory reserved, never mapped, and a bit flipped in one
+ * entry must not cost a sound region its RAM.
  *
  * In start order, an extent intersects an earlier one exactly when it
  * starts below the highest end so far, and then it intersects the extent
@@ -534,6 +569,8 @@ static void find_overlaps(struct vmkeep_fmt_region *r, u32 nr,
 	u64 end = 0;
 
 	for (i = 0; i < nr; i++) {
+		if (r[i].flags & VMKEEP_FMT_UNTRUSTED)
+			continue;
 		for (j = 0; j < r[i].nr_extents; j++) {
 			s[n].start = r[i].extents[j].offset;
 			s[n].end = s[n].start + r[i].extents[j].length;
@@ -554,6 +591,75 @@ static void find_overlaps(struct vmkeep_fmt_region *r, u32 nr,
 	}
 }
 
+/* Equal but for the id and the checksum: the same region, its id hit. */
+static bool same_but_id(const struct vmkeep_fmt_entry *a,
+			const struct vmkeep_fmt_entry *b)
+{
+	const size_t id_end = sizeof(a->id);
+	const size_t crc = offsetof(struct vmkeep_fmt_entry, crc);
+	const size_t crc_end = crc + sizeof(a->crc);
+
+	return !memcmp((const u8 *)a + id_end, (const u8 *)b + id_end,
+		       crc - id_end) &&
+	       !memcmp((const u8 *)a + crc_end, (const u8 *)b + crc_end,
+		       sizeof(*a) - crc_end);
+}
+
+/*
+ * The other copy's description of the region whose active entry @bad
+ * failed its checksum: an entry of a valid other copy, sound on its own,
+ * equal to @bad in every field but the id (the id or the checksum was
+ * hit), or else with the same id (another field was hit).  A region's
+ * entry never changes while it lives, so either is the entry as it was
+ * written.  Whether it fits the rest is checked by the caller.
+ */
+static bool find_repair(const void *meta, const struct vmkeep_fmt_pool *p,
+			const struct vmkeep_fmt_entry *bad,
+			struct vmkeep_fmt_region *r)
+{
+	const struct vmkeep_fmt_header *h = copy_at_const(meta, !p->copy);
+	const struct vmkeep_fmt_entry *e;
+	u32 j, n, pass;
+
+	if (le64_to_cpu(h->magic) != VMKEEP_FMT_MAGIC || check_header(h, p))
+		return false;
+	n = le32_to_cpu(h->nr_entries);
+	for (pass = 0; pass < 2; pass++) {
+		for (j = 0; j < n; j++) {
+			e = entry_at_const(meta, !p->copy, j);
+			if (pass ? e->id != bad->id : !same_but_id(e, bad))
+				continue;
+			decode_entry(e, p, r);
+			if (!r->quarantine) {
+				r->flags |= VMKEEP_FMT_REPAIRED;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* One pass over all entries; with @repair, damaged ones may be repaired. */
+static void decode_all(const void *meta, const struct vmkeep_fmt_pool *p,
+		       struct vmkeep_fmt_region *r,
+		       struct vmkeep_fmt_span *scratch, bool repair)
+{
+	const struct vmkeep_fmt_entry *e;
+	u32 i, nr = p->nr_entries;
+
+	for (i = 0; i < nr; i++) {
+		e = entry_at_const(meta, p->copy, i);
+		decode_entry(e, p, &r[i]);
+		/* Only a checksum failure: anything else was written so. */
+		if (repair && r[i].quarantine == VMKEEP_Q_CRC &&
+		    !find_repair(meta, p, e, &r[i]))
+			decode_entry(e, p, &r[i]);
+	}
+	unique_ids(r, nr, scratch);
+	unique_names(r, nr, scratch);
+	find_overlaps(r, nr, scratch);
+}
+
 /**
  * vmkeep_fmt_regions() - decode and validate the entries of a ready pool
  * @meta: the first %VMKEEP_FMT_META_SIZE bytes of the pool
@@ -561,11 +667,16 @@ static void find_overlaps(struct vmkeep_fmt_region *r, u32 nr,
  * @r: room for @p->nr_entries regions
  * @scratch: room for @p->nr_entries * %VMKEEP_FMT_MAX_EXTENTS spans
  *
- * Every entry is decoded into @r, in entry order.  A region that fails a
- * check is quarantined with the reason of the first check it failed.  Its
- * extents are kept (the memory stays reserved) unless they are themselves
- * invalid, and its name is replaced by "!bad-<index>" or "!dup-<index>"
- * when it is invalid or taken.
+ * Every entry is decoded into @r, in entry order.  An entry that fails
+ * its checksum is taken from the other copy when that copy is valid and
+ * holds the same region sound (%VMKEEP_FMT_REPAIRED), unless the result
+ * does not fit the other regions (a name, an id or memory taken twice):
+ * then no entry is repaired.  A region that fails a check is quarantined
+ * with the reason of the first check it failed.  Its extents are kept
+ * (the memory stays reserved); of extents that are themselves invalid,
+ * those inside the pool are kept (%VMKEEP_FMT_UNTRUSTED).  Its name is
+ * replaced by "!bad-<index>" or "!dup-<index>" when it is invalid or
+ * taken.
  *
  * Return: the number of quarantined regions.
  */
@@ -578,14 +689,18 @@ u32 vmkeep_fmt_regions(const void *meta, const struct vmkeep_fmt_pool *p,
 	if (p->state != VMKEEP_POOL_READY || nr > VMKEEP_FMT_MAX_ENTRIES)
 		return 0;
 
-	for (i = 0; i < nr; i++)
-		decode_entry(entry_at_const(meta, p->copy, i), p, &r[i]);
-	unique_ids(r, nr, scratch);
-	unique_names(r, nr, scratch);
-	find_overlaps(r, nr, scratch);
+	decode_all(meta, p, r, scratch, true);
+	for (i = 0; i < nr; i++) {
+		if (r[i].quarantine && (r[i].flags & VMKEEP_FMT_REPAIRED)) {
+			/* A repair clashed with the rest: none at all. */
+			decode_all(meta, p, r, scratch, false);
+			break;
+		}
+	}
 
 	for (i = 0; i < nr; i++) {
 		if (r[i].quarantine) {
+			r[i].flags &= ~VMKEEP_FMT_REPAIRED;
 			r[i].flags |= VMKEEP_FMT_QUARANTINED;
 			bad++;
 		}
@@ -652,20 +767,19 @@ void vmkeep_fmt_put(void *meta, const struct vmkeep_fmt_pool *p, u32 idx,
 }
 
 /**
- * vmkeep_fmt_commit() - make the inactive copy the active one
+ * vmkeep_fmt_write_header() - write the inactive copy's header, not valid yet
  * @meta: the first %VMKEEP_FMT_META_SIZE bytes of the pool
- * @p: the pool; its copy, generation, flags and entry count follow
+ * @p: the pool
  * @nr: number of entries written with vmkeep_fmt_put()
  * @flags: header flags, %VMKEEP_FMT_CLEAN
  *
- * The header is written with its magic zero, and the magic only after a
- * write barrier: the copy is valid only when everything else is in place.
+ * The header is written whole with its magic zero: the copy stays
+ * invalid until vmkeep_fmt_write_magic().
  */
-void vmkeep_fmt_commit(void *meta, struct vmkeep_fmt_pool *p, u32 nr,
-		       u32 flags)
+void vmkeep_fmt_write_header(void *meta, const struct vmkeep_fmt_pool *p,
+			     u32 nr, u32 flags)
 {
-	u32 copy = !p->copy;
-	struct vmkeep_fmt_header *h = copy_at(meta, copy);
+	struct vmkeep_fmt_header *h = copy_at(meta, !p->copy);
 	__le64 magic = cpu_to_le64(VMKEEP_FMT_MAGIC);
 
 	if (nr > VMKEEP_FMT_MAX_ENTRIES)
@@ -688,16 +802,75 @@ void vmkeep_fmt_commit(void *meta, struct vmkeep_fmt_pool *p, u32 nr,
 	h->next_id = cpu_to_le64(p->next_id);
 	h->flags = cpu_to_le32(flags);
 	h->crc = cpu_to_le32(header_crc(h, magic));
+}
+
+/**
+ * vmkeep_fmt_write_magic() - make the inactive copy the active one
+ * @meta: the first %VMKEEP_FMT_META_SIZE bytes of the pool
+ * @p: the pool; its copy, generation, flags and entry count follow
+ *
+ * After vmkeep_fmt_write_header(): the magic last, after a write barrier,
+ * so the copy is valid only when everything else is in place.
+ */
+void vmkeep_fmt_write_magic(void *meta, struct vmkeep_fmt_pool *p)
+{
+	u32 copy = !p->copy;
+	struct vmkeep_fmt_header *h = copy_at(meta, copy);
+
 	/* Entries and header are in place before the magic validates them. */
 	wmb();
-	WRITE_ONCE(h->magic, magic);
+	WRITE_ONCE(h->magic, cpu_to_le64(VMKEEP_FMT_MAGIC));
 
 	p->state = VMKEEP_POOL_READY;
 	p->damage = VMKEEP_D_NONE;
 	p->copy = copy;
 	p->generation++;
-	p->flags = flags;
-	p->nr_entries = nr;
+	p->flags = le32_to_cpu(h->flags);
+	p->nr_entries = le32_to_cpu(h->nr_entries);
+}
+
+/**
+ * vmkeep_fmt_commit() - make the inactive copy the active one
+ * @meta: the first %VMKEEP_FMT_META_SIZE bytes of the pool
+ * @p: the pool; its copy, generation, flags and entry count follow
+ * @nr: number of entries written with vmkeep_fmt_put()
+ * @flags: header flags, %VMKEEP_FMT_CLEAN
+ *
+ * vmkeep_fmt_write_header(), then vmkeep_fmt_write_magic().
+ */
+void vmkeep_fmt_commit(void *meta, struct vmkeep_fmt_pool *p, u32 nr,
+		       u32 flags)
+{
+	vmkeep_fmt_write_header(meta, p, nr, flags);
+	vmkeep_fmt_write_magic(meta, p);
+}
+
+/**
+ * vmkeep_fmt_foreign() - whether @hdr is a valid header of any pool
+ * @hdr: %VMKEEP_FMT_HEADER_SIZE bytes, anywhere in memory
+ * @base: the pool it describes, when it is one
+ * @size: its size
+ *
+ * A pool range that holds such a header other than its own at offset 0
+ * overlaps a pool that was configured elsewhere: a shifted or mistyped
+ * vmkeep.pools=.  Checked like a copy's header, but for any geometry.
+ *
+ * Return: true for a valid header.
+ */
+bool vmkeep_fmt_foreign(const void *hdr, u64 *base, u64 *size)
+{
+	const struct vmkeep_fmt_header *h = hdr;
+	struct vmkeep_fmt_pool p = {};
+
+	if (le64_to_cpu(h->magic) != VMKEEP_FMT_MAGIC)
+		return false;
+	p.base = le64_to_cpu(h->pool_base);
+	p.size = le64_to_cpu(h->pool_size);
+	if (check_header(h, &p))
+		return false;
+	*base = p.base;
+	*size = p.size;
+	return true;
 }
 
 /**

@@ -7,7 +7,8 @@
  * DOC: vmkeep core
  *
  * /dev/vmkeep and its ioctls (include/uapi/linux/vmkeep.h), the clean
- * mark written on the way into kexec, and a read-only debugfs view.
+ * mark written on the way into kexec, a read-only debugfs view, and the
+ * crash-injection knob of the crash tests (debugfs crash_after_write).
  *
  * One mutex, vmkeep_lock, serialises every change of pools, regions and
  * metadata: changes are rare (a VM starts or stops) and each is written
@@ -46,6 +47,9 @@ MODULE_PARM_DESC(pools, "SIZE@ADDR[,SIZE@ADDR...]: reserved ranges (memmap=SIZE$
 static unsigned int max_regions = VMKEEP_FMT_MAX_ENTRIES;
 module_param(max_regions, uint, 0444);
 MODULE_PARM_DESC(max_regions, "regions per pool, at most 4094 (what one metadata copy holds)");
+
+module_param_named(crash_after_write, vmkeep_crash_after, uint, 0400);
+MODULE_PARM_DESC(crash_after_write, "test only: stop writing metadata after this write step (see debugfs vmkeep/crash_after_write)");
 
 /* Set by FREEZE, cleared by THAW; set for good by the reboot notifier. */
 static bool vmkeep_frozen;
@@ -166,19 +170,28 @@ err_unclaim:
 	return ret;
 }
 
-/* The pool with the most free memory that can take @cmd; no side effect. */
-static struct vmkeep_pool *pool_pick(const struct vmkeep_alloc *cmd)
+/*
+ * The ready pool with the most free memory that can take @cmd; no side
+ * effect.  Pools never formatted are not used (@empty says one was
+ * there), nor are held ones.
+ */
+static struct vmkeep_pool *pool_pick(const struct vmkeep_alloc *cmd,
+				     bool *empty)
 {
 	struct vmkeep_pool *pool, *best = NULL;
 	u64 free, best_free = 0;
 	unsigned int i;
 
 	lockdep_assert_held(&vmkeep_lock);
+	*empty = false;
 	for (i = 0; i < vmkeep_nr_pools; i++) {
 		pool = vmkeep_pools[i];
-		if (pool->fmt.state == VMKEEP_POOL_DAMAGED)
-			continue;
 		if ((cmd->flags & VMKEEP_ALLOC_NODE) && pool->node != cmd->node)
+			continue;
+		if (pool->fmt.state == VMKEEP_POOL_EMPTY)
+			*empty = true;
+		if (pool->fmt.state != VMKEEP_POOL_READY ||
+		    (pool->flags & VMKEEP_POOL_HELD))
 			continue;
 		if (pool->nr_regions >= min(max_regions, VMKEEP_FMT_MAX_ENTRIES))
 			continue;
@@ -232,6 +245,7 @@ static struct vmkeep_region *alloc_reserve(const struct vmkeep_alloc *cmd,
 					   const struct vmkeep_fmt_region *r)
 {
 	struct vmkeep_pool *pool;
+	bool empty;
 
 	guard(mutex)(&vmkeep_lock);
 	if (vmkeep_frozen)
@@ -240,9 +254,9 @@ static struct vmkeep_region *alloc_reserve(const struct vmkeep_alloc *cmd,
 		return ERR_PTR(-ENODEV);
 	if (region_find(r->name, true))
 		return ERR_PTR(-EEXIST);
-	pool = pool_pick(cmd);
+	pool = pool_pick(cmd, &empty);
 	if (!pool)
-		return ERR_PTR(-ENOSPC);
+		return ERR_PTR(empty ? -ENOMEDIUM : -ENOSPC);
 	return vmkeep_pool_add_region(pool, r);
 }
 
@@ -339,8 +353,10 @@ static void region_info(const struct vmkeep_region *region,
 	info->uid = region->fmt.uid;
 	info->gid = region->fmt.gid;
 	info->mode = region->fmt.mode;
-	info->flags = region->fmt.flags & VMKEEP_FMT_EXCLUSIVE ?
-		      VMKEEP_REGION_EXCLUSIVE : 0;
+	info->flags = (region->fmt.flags & VMKEEP_FMT_EXCLUSIVE ?
+		       VMKEEP_REGION_EXCLUSIVE : 0) |
+		      (region->fmt.flags & VMKEEP_FMT_REPAIRED ?
+		       VMKEEP_REGION_REPAIRED : 0);
 	info->state = region->state;
 	info->quarantine = region->fmt.quarantine;
 	info->node = region->pool->node;
@@ -534,6 +550,7 @@ static void pool_info(const struct vmkeep_pool *pool,
 	list_for_each_entry(region, &pool->regions, link) {
 		info->nr_incoming += region->state == VMKEEP_STATE_INCOMING;
 		info->nr_quarantined += region->state == VMKEEP_STATE_QUARANTINED;
+		info->nr_repaired += !!(region->fmt.flags & VMKEEP_FMT_REPAIRED);
 	}
 }
 
@@ -597,6 +614,12 @@ static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 			return -EBUSY;
 		if (pool_busy(pool))
 			return -EBUSY;
+		/* A crash was injected: nothing is written any more. */
+		if (vmkeep_crashed)
+			return -EIO;
+		if (pool->foreign)
+			pr_warn("pool %u: forced format over the metadata of another vmkeep pool (see above): its regions in this range are gone\n",
+				pool->index);
 		vmkeep_pool_format(pool);
 	}
 	vmkeep_pools_reap();
@@ -704,6 +727,11 @@ static int vmkeep_reboot(struct notifier_block *nb, unsigned long action,
 
 		if (pool->fmt.state != VMKEEP_POOL_READY)
 			continue;
+		if (pool->flags & VMKEEP_POOL_HELD) {
+			pr_warn("pool %u: held (quarantined regions): no clean mark, its metadata stays as found\n",
+				pool->index);
+			continue;
+		}
 		pool->fmt.handoffs++;
 		vmkeep_pool_commit(pool, VMKEEP_FMT_CLEAN);
 		pr_info("pool %u: clean mark written, generation %llu\n",
@@ -756,6 +784,49 @@ static int vmkeep_debugfs_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vmkeep_debugfs);
 
+/*
+ * crash_after_write: reads "N steps S crashed C"; writing N (0: off)
+ * restarts the count of metadata write steps and stops every metadata
+ * write after step N (vmkeep_pool.c), for the crash tests.
+ */
+static int vmkeep_crash_show(struct seq_file *m, void *unused)
+{
+	guard(mutex)(&vmkeep_lock);
+	seq_printf(m, "%u steps %u crashed %d\n", vmkeep_crash_after,
+		   vmkeep_crash_steps, vmkeep_crashed);
+	return 0;
+}
+
+static int vmkeep_crash_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, vmkeep_crash_show, NULL);
+}
+
+static ssize_t vmkeep_crash_write(struct file *file, const char __user *ubuf,
+				  size_t len, loff_t *ppos)
+{
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, len, 0, &n);
+	if (ret)
+		return ret;
+	guard(mutex)(&vmkeep_lock);
+	vmkeep_crash_after = n;
+	vmkeep_crash_steps = 0;
+	vmkeep_crashed = false;
+	return len;
+}
+
+static const struct file_operations vmkeep_crash_fops = {
+	.owner = THIS_MODULE,
+	.open = vmkeep_crash_open,
+	.read = seq_read,
+	.write = vmkeep_crash_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
 static struct dentry *vmkeep_debugfs_dir;
 
 static int __init vmkeep_init(void)
@@ -773,6 +844,8 @@ static int __init vmkeep_init(void)
 	vmkeep_debugfs_dir = debugfs_create_dir("vmkeep", NULL);
 	debugfs_create_file("state", 0400, vmkeep_debugfs_dir, NULL,
 			    &vmkeep_debugfs_fops);
+	debugfs_create_file("crash_after_write", 0600, vmkeep_debugfs_dir,
+			    NULL, &vmkeep_crash_fops);
 	return 0;
 
 err_pools:

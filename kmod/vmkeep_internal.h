@@ -38,7 +38,8 @@
  * @nr_regions: entries of @regions and @pending
  * @restore_ns: time taken to validate and restore at load
  * @commit_ns: time the last metadata write took
- * @flags: VMKEEP_POOL_CLEAN_HANDOFF, VMKEEP_POOL_RESTORED
+ * @flags: VMKEEP_POOL_CLEAN_HANDOFF, VMKEEP_POOL_RESTORED, VMKEEP_POOL_HELD
+ * @foreign: empty, but holds another pool's metadata: reported damaged
  *
  * Everything but @index, @base, @size, @node, @name, @pgmap and @va is
  * protected by vmkeep_lock.
@@ -61,6 +62,7 @@ struct vmkeep_pool {
 	u64 restore_ns;
 	u64 commit_ns;
 	u32 flags;
+	bool foreign;
 };
 
 /**
@@ -127,6 +129,9 @@ extern atomic_t vmkeep_nr_objects;
 extern atomic_t vmkeep_nr_files;
 extern struct vmkeep_pool *vmkeep_pools[VMKEEP_MAX_POOLS];
 extern unsigned int vmkeep_nr_pools;
+extern unsigned int vmkeep_crash_after;
+extern unsigned int vmkeep_crash_steps;
+extern bool vmkeep_crashed;
 
 /* vmkeep_pool.c */
 void vmkeep_pools_init(const char *param);

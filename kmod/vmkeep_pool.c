@@ -23,6 +23,15 @@
  * pool at once (vmkeep_pool_commit()), so the handoff is always current
  * and a kexec needs no preparation beyond the clean mark.
  *
+ * Loss-averse rules: a pool without metadata is used only after an
+ * explicit FORMAT (vmkeep_pool_add_region() never formats); the memory of
+ * a quarantined region stays reserved, also when its extents do not add
+ * up; and while a quarantined region was not repaired from the other
+ * metadata copy the pool is held: neither copy is written (no load-time
+ * commit, no clean mark) and ALLOC takes nothing from it, so the last
+ * description of that region survives until the admin frees it or
+ * force-formats the pool.
+ *
  * A region lives on three lists in turn: pending while its ALLOC zeroes
  * it (outside vmkeep_lock), regions while it is live, freed from FREE
  * until no file is open and no page of it is referenced.  Its memory is
@@ -203,13 +212,35 @@ void *vmkeep_region_va(const struct vmkeep_region *region, u64 offset,
 	return NULL;
 }
 
+/*
+ * Fault injection for the crash tests (debugfs crash_after_write): after
+ * write step vmkeep_crash_after of a metadata update, vmkeep writes no
+ * metadata any more, as if the machine had stopped there; the test then
+ * kexecs.  The steps of an update: the inactive header's invalidation,
+ * each entry, the header, the magic.  Protected by vmkeep_lock.
+ */
+unsigned int vmkeep_crash_after;
+unsigned int vmkeep_crash_steps;
+bool vmkeep_crashed;
+
+/* Count a write step done; true when it was the last before the crash. */
+static bool crash_point(const struct vmkeep_pool *pool, const char *what)
+{
+	if (!vmkeep_crash_after || ++vmkeep_crash_steps != vmkeep_crash_after)
+		return false;
+	vmkeep_crashed = true;
+	pr_warn("pool %u: crash injected after write step %u (%s): no metadata is written any more\n",
+		pool->index, vmkeep_crash_steps, what);
+	return true;
+}
+
 /**
  * vmkeep_pool_commit() - write the region list to the pool
  * @pool: the pool
  * @flags: header flags (%VMKEEP_FMT_CLEAN on the way into kexec)
  *
  * Writes the inactive metadata copy and makes it active.  Pools that are
- * empty or damaged are left alone.
+ * empty, damaged or held are left alone.
  */
 void vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags)
 {
@@ -218,12 +249,22 @@ void vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags)
 	u32 i = 0;
 
 	lockdep_assert_held(&vmkeep_lock);
-	if (pool->fmt.state != VMKEEP_POOL_READY)
+	if (pool->fmt.state != VMKEEP_POOL_READY ||
+	    (pool->flags & VMKEEP_POOL_HELD) || vmkeep_crashed)
 		return;
 	vmkeep_fmt_begin(pool->va, &pool->fmt);
-	list_for_each_entry(region, &pool->regions, link)
+	if (crash_point(pool, "header invalidated"))
+		return;
+	list_for_each_entry(region, &pool->regions, link) {
 		vmkeep_fmt_put(pool->va, &pool->fmt, i++, &region->fmt);
-	vmkeep_fmt_commit(pool->va, &pool->fmt, i, flags);
+		if (crash_point(pool, "entry"))
+			return;
+	}
+	vmkeep_fmt_write_header(pool->va, &pool->fmt, i, flags);
+	if (crash_point(pool, "header"))
+		return;
+	vmkeep_fmt_write_magic(pool->va, &pool->fmt);
+	crash_point(pool, "magic");
 	pool->commit_ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
 }
 
@@ -234,8 +275,8 @@ void vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags)
  *
  * The region is pending: its memory is reserved, but it is neither in
  * the metadata nor visible until vmkeep_pool_publish_region(), so that
- * its ALLOC can zero it without vmkeep_lock.  A pool without metadata
- * is formatted first.
+ * its ALLOC can zero it without vmkeep_lock.  The pool is ready and not
+ * held (pool_pick()): a pool without metadata is never formatted here.
  *
  * Return: the region, with the pool's reference, or an ERR_PTR.
  */
@@ -246,8 +287,9 @@ struct vmkeep_region *vmkeep_pool_add_region(struct vmkeep_pool *pool,
 	int ret;
 
 	lockdep_assert_held(&vmkeep_lock);
-	if (pool->fmt.state == VMKEEP_POOL_EMPTY)
-		vmkeep_pool_format(pool);
+	if (pool->fmt.state != VMKEEP_POOL_READY ||
+	    (pool->flags & VMKEEP_POOL_HELD))
+		return ERR_PTR(-ENOSPC);
 	region = vmkeep_region_new(pool, r, VMKEEP_STATE_ACTIVE);
 	if (!region)
 		return ERR_PTR(-ENOMEM);
@@ -282,6 +324,19 @@ static void pool_unlink_region(struct vmkeep_region *region)
 	region->pool->nr_regions--;
 }
 
+/* A held pool is written again once no quarantined region is left. */
+static void pool_release_hold(struct vmkeep_pool *pool)
+{
+	struct vmkeep_region *region;
+
+	list_for_each_entry(region, &pool->regions, link)
+		if (region->state == VMKEEP_STATE_QUARANTINED)
+			return;
+	pool->flags &= ~VMKEEP_POOL_HELD;
+	pr_info("pool %u: no quarantined region left, metadata written again\n",
+		pool->index);
+}
+
 /**
  * vmkeep_pool_remove_region() - FREE: take a region out of the metadata
  * @region: live or pending
@@ -289,15 +344,21 @@ static void pool_unlink_region(struct vmkeep_region *region)
  * Nothing can open it from now on; its memory stays used until
  * vmkeep_pools_reap() finds it closed and its pages let go.  A pending
  * region was never written, so its removal writes nothing either (it may
- * come after FREEZE or the clean mark).
+ * come after FREEZE or the clean mark).  In a held pool nothing is
+ * written until the last quarantined region is freed; a region freed
+ * before that comes back after a crash, and nothing takes its memory
+ * meanwhile (ALLOC skips held pools).
  */
 void vmkeep_pool_remove_region(struct vmkeep_region *region)
 {
+	struct vmkeep_pool *pool = region->pool;
 	bool written = !region->pending;
 
 	pool_unlink_region(region);
+	if (pool->flags & VMKEEP_POOL_HELD)
+		pool_release_hold(pool);
 	if (written)
-		vmkeep_pool_commit(region->pool, 0);
+		vmkeep_pool_commit(pool, 0);
 }
 
 /*
@@ -313,9 +374,37 @@ void vmkeep_pool_format(struct vmkeep_pool *pool)
 		pool_unlink_region(region);
 	vmkeep_fmt_format(pool->va, &pool->fmt);
 	pool->flags = 0;
+	pool->foreign = false;
 	pool_rebuild(pool);
 	pr_info("pool %u [mem %pa+%#llx] formatted\n", pool->index,
 		&pool->base, pool->size);
+}
+
+/*
+ * A pool that reads as empty but holds another pool's valid header at a
+ * 1 MiB boundary overlaps that pool: vmkeep.pools= is shifted, shrunk or
+ * mistyped.  It is reported damaged (geometry), so that only a forced
+ * FORMAT can write over the regions the other header describes.
+ */
+static bool pool_find_foreign(struct vmkeep_pool *pool)
+{
+	u64 off, fbase, fsize;
+
+	for (off = VMKEEP_FMT_META_SIZE; off < pool->size;
+	     off += VMKEEP_FMT_COPY_SIZE) {
+		if (!vmkeep_fmt_foreign(pool->va + off, &fbase, &fsize))
+			continue;
+		if (fbase != pool->base + off &&
+		    fbase + VMKEEP_FMT_COPY_SIZE != pool->base + off)
+			continue;
+		pr_err("pool %u [mem %pa+%#llx]: holds the metadata of a vmkeep pool [mem %#llx+%#llx] at offset %#llx: shifted or overlapping vmkeep.pools=? Left untouched until a forced format\n",
+		       pool->index, &pool->base, pool->size, fbase, fsize, off);
+		pool->fmt.state = VMKEEP_POOL_DAMAGED;
+		pool->fmt.damage = VMKEEP_D_GEOMETRY;
+		pool->foreign = true;
+		return true;
+	}
+	return false;
 }
 
 static int pool_restore(struct vmkeep_pool *pool)
@@ -323,16 +412,19 @@ static int pool_restore(struct vmkeep_pool *pool)
 	struct vmkeep_fmt_region *r;
 	struct vmkeep_fmt_span *spans;
 	struct vmkeep_region *region;
-	u32 i, n, quarantined;
+	u32 i, n, quarantined, repaired = 0;
 	u64 next_id;
 	ktime_t t0 = ktime_get();
 
 	pool->fmt.base = pool->base;
 	pool->fmt.size = pool->size;
 	vmkeep_fmt_read(pool->va, &pool->fmt);
+	if (pool->fmt.state == VMKEEP_POOL_EMPTY && pool_find_foreign(pool))
+		return 0;
 	if (pool->fmt.state == VMKEEP_POOL_EMPTY) {
-		pr_info("pool %u [mem %pa+%#llx] node %d: no vmkeep metadata, formatted on first use\n",
-			pool->index, &pool->base, pool->size, pool->node);
+		pr_info("pool %u [mem %pa+%#llx] node %d: no vmkeep metadata, unused until formatted: 'vmkeepctl format --pool %u' initialises a new pool\n",
+			pool->index, &pool->base, pool->size, pool->node,
+			pool->index);
 		return 0;
 	}
 	if (pool->fmt.state == VMKEEP_POOL_DAMAGED) {
@@ -368,6 +460,11 @@ static int pool_restore(struct vmkeep_pool *pool)
 			pr_warn("pool %u: region '%s' quarantined: %s\n",
 				pool->index, r[i].name,
 				vmkeep_quarantine_desc(r[i].quarantine));
+		if (r[i].flags & VMKEEP_FMT_REPAIRED) {
+			repaired++;
+			pr_warn("pool %u: region '%s' repaired from the other metadata copy\n",
+				pool->index, r[i].name);
+		}
 	}
 	kvfree(r);
 	kvfree(spans);
@@ -382,13 +479,27 @@ static int pool_restore(struct vmkeep_pool *pool)
 	if (pool->fmt.flags & VMKEEP_FMT_CLEAN)
 		pool->flags |= VMKEEP_POOL_CLEAN_HANDOFF;
 	pool->flags |= VMKEEP_POOL_RESTORED;
-	/* Clear the clean mark: only an orderly shutdown writes it again. */
+	if (quarantined) {
+		/*
+		 * Writing now would overwrite the other copy, which may hold
+		 * the last description of a quarantined region that is intact
+		 * but did not fit the rest.  Keep both until the admin decides.
+		 */
+		pool->flags |= VMKEEP_POOL_HELD;
+		pr_warn("pool %u: %u quarantined region%s not repaired: both metadata copies kept as found, no ALLOC from the pool and no clean mark until %s freed or the pool force-formatted\n",
+			pool->index, quarantined, quarantined == 1 ? "" : "s",
+			quarantined == 1 ? "it is" : "they are");
+	}
+	/*
+	 * Clear the clean mark: only an orderly shutdown writes it again.
+	 * A held pool keeps the mark it had (nothing is written).
+	 */
 	vmkeep_pool_commit(pool, 0);
 	pool->restore_ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
 
-	pr_info("pool %u [mem %pa+%#llx] node %d: %u regions restored, %u quarantined, generation %llu, %s handoff, %llu us\n",
+	pr_info("pool %u [mem %pa+%#llx] node %d: %u regions restored, %u repaired, %u quarantined, generation %llu, %s handoff, %llu us\n",
 		pool->index, &pool->base, pool->size, pool->node, n - quarantined,
-		quarantined, pool->fmt.generation,
+		repaired, quarantined, pool->fmt.generation,
 		(pool->flags & VMKEEP_POOL_CLEAN_HANDOFF) ? "clean" : "unclean",
 		div_u64(pool->restore_ns, NSEC_PER_USEC));
 	return 0;

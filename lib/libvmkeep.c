@@ -433,6 +433,12 @@ VMKEEP_EXPORT bool vmkeep_region_is_exclusive(struct vmkeep_region *region)
 	return region->info.flags & VMKEEP_REGION_EXCLUSIVE;
 }
 
+/* Restored at load from the other metadata copy */
+VMKEEP_EXPORT bool vmkeep_region_is_repaired(struct vmkeep_region *region)
+{
+	return region->info.flags & VMKEEP_REGION_REPAIRED;
+}
+
 VMKEEP_EXPORT const char *vmkeep_pool_get_state_name(struct vmkeep_pool *pool)
 {
 	return vmkeep_pool_state_name(pool->info.state);
@@ -459,6 +465,12 @@ VMKEEP_EXPORT bool vmkeep_pool_is_restored(struct vmkeep_pool *pool)
 VMKEEP_EXPORT bool vmkeep_pool_is_clean_handoff(struct vmkeep_pool *pool)
 {
 	return pool->info.flags & VMKEEP_POOL_CLEAN_HANDOFF;
+}
+
+/* Quarantined regions not repaired: its metadata is kept as found */
+VMKEEP_EXPORT bool vmkeep_pool_is_held(struct vmkeep_pool *pool)
+{
+	return pool->info.flags & VMKEEP_POOL_HELD;
 }
 
 /* The plain accessors: one field of the snapshot each. */
@@ -492,6 +504,7 @@ ACCESSOR(pool, unsigned int, state, o->info.state)
 ACCESSOR(pool, unsigned int, nr_regions, o->info.nr_regions)
 ACCESSOR(pool, unsigned int, nr_incoming, o->info.nr_incoming)
 ACCESSOR(pool, unsigned int, nr_quarantined, o->info.nr_quarantined)
+ACCESSOR(pool, unsigned int, nr_repaired, o->info.nr_repaired)
 ACCESSOR(pool, uint64_t, generation, o->info.generation)
 ACCESSOR(pool, uint64_t, handoffs, o->info.handoffs)
 ACCESSOR(pool, uint64_t, restore_ns, o->info.restore_ns)

@@ -66,6 +66,7 @@ handoff-setup)
 		mib=${mib%:*}
 		rmmod vmkeep 2>/dev/null
 		insmod "$ko" pools="$(cmdline_pool $i)" &&
+			vmkeepctl format --pool 0 >/dev/null &&
 			vkbench fill "h$i" "$mib" "$count" | sed 's/^/# /'
 		ok $? "pool $i: $label, $count x $mib MiB"
 		i=$((i + 1))
@@ -99,7 +100,9 @@ handoff-restore)
 	done
 	;;
 work-only)
-	rmmod vmkeep && insmod "$ko" pools="$(cmdline_pool 7)"
+	rmmod vmkeep && insmod "$ko" pools="$(cmdline_pool 7)" &&
+		{ vmkeepctl status | grep -q '^ *0 .* ready' ||
+		  vmkeepctl format --pool 0 >/dev/null; }
 	ok $? "module reloaded with pool 7 ($(cmdline_pool 7)) alone"
 	;;
 map)

@@ -3,7 +3,7 @@
  * Copyright (C) 2026 The vmkeep authors
  *
  * Damaged handoffs, in two stages around a kexec (plan: corrupt.plan,
- * five pools).  Stage 1 makes regions on pool 0 and formats pools 1-3;
+ * five pools).  Stage 1 formats pools 0-4 and makes regions on pool 0;
  * between the stages the plan unloads the module and vkcorrupt damages
  * the metadata.  Stage 2 checks that the module restored what is sound:
  * the good region is incoming with its bytes, each bad one quarantined
@@ -27,7 +27,7 @@ static void __attribute__((constructor)) find_stage(void)
 	the_stage = vk_stage("cr-good");
 }
 
-/* Test Case: stage 1 - six regions on pool 0 with patterns, pools 1-4 formatted. */
+/* Test Case: stage 1 - pools 0-4 formatted, six regions on pool 0 with patterns. */
 TEST(stage1_setup)
 {
 	struct vmkeep_format f = { .size = sizeof(f) };
@@ -39,7 +39,7 @@ TEST(stage1_setup)
 	ASSERT_LE(0, dev);
 	if (the_stage != 1)
 		SKIP(return, "stage 2");
-	for (i = 1; i <= 4; i++) {
+	for (i = 0; i <= 4; i++) {
 		f.pool = i;
 		ASSERT_EQ(0, vk_ioctl(dev, VMKEEP_IOC_FORMAT, &f)) TH_LOG("pool %u", i);
 		ASSERT_EQ(0, vk_pool(dev, i, &pool));
@@ -144,12 +144,17 @@ TEST(stage2_damaged_pools)
 	ASSERT_EQ(0, vk_pool(dev, 4, &pool));
 	EXPECT_EQ(VMKEEP_POOL_EMPTY, pool.state);
 
-	/* New regions come from sound pools only: fill pool 0, then ENOSPC. */
+	/*
+	 * New regions come from sound pools only: pool 0 is held (its
+	 * quarantined regions were not repaired), pools 1-3 are damaged and
+	 * pool 4 was never formatted: ENOMEDIUM says so.
+	 */
 	ASSERT_EQ(0, vk_pool(dev, 0, &pool));
-	fd = vk_alloc(dev, "cr-fill", pool.free, 0);
-	ASSERT_LE(0, fd);
-	close(fd);
-	EXPECT_EQ(0, vk_free(dev, "cr-fill"));
+	EXPECT_TRUE(pool.flags & VMKEEP_POOL_HELD);
+	fd = vk_alloc(dev, "cr-fill", 2 * MiB, 0);
+	EXPECT_EQ(-ENOMEDIUM, fd);
+	if (fd >= 0)
+		close(fd);
 	close(dev);
 }
 

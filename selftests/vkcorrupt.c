@@ -18,6 +18,9 @@
  *   vkcorrupt SIZE@ADDR count      active header has 2^32-1 entries
  *                                  (valid checksum), the other erased
  *   vkcorrupt SIZE@ADDR random     2 MiB of seeded random bytes
+ *   vkcorrupt SIZE@ADDR repair     flip a bit of the length of "hf-a" in
+ *                                  the active copy, of "hf-b" in both
+ *                                  (checksums left wrong)
  *   vkcorrupt SIZE@ADDR check MODE the damage of MODE is still there
  *
  * The format code is the module's own (format/vmkeep_format.c).
@@ -75,6 +78,53 @@ static void random_bytes(unsigned char *buf, size_t len)
 	}
 }
 
+/* The entry @name of copy @c, or NULL */
+static struct vmkeep_fmt_entry *entry_in(void *meta, int c, const char *name)
+{
+	unsigned int i, n = HDR(meta, c)->nr_entries;
+
+	for (i = 0; i < n && i < VMKEEP_FMT_MAX_ENTRIES; i++)
+		if (!strcmp(ENTRY(meta, c, i)->name, name))
+			return ENTRY(meta, c, i);
+	return NULL;
+}
+
+static int entry_crc_ok(struct vmkeep_fmt_entry *e)
+{
+	struct vmkeep_fmt_entry x = *e;
+
+	x.crc = 0;
+	return vmkeep_crc32c(0, &x, sizeof(x)) == e->crc;
+}
+
+/*
+ * Nothing was written over either copy: both hold hf-b with its flipped
+ * bit, one holds hf-a damaged and the other hf-a intact, as written.
+ */
+static int both_flipped(void *meta)
+{
+	struct vmkeep_fmt_entry *e;
+	int c, intact = 0, damaged = 0;
+
+	for (c = 0; c < 2; c++) {
+		if (HDR(meta, c)->magic != VMKEEP_FMT_MAGIC)
+			return 0;
+		e = entry_in(meta, c, "hf-b");
+		if (!e || e->length != (VMKEEP_FMT_UNIT ^ (1ULL << 30)))
+			return 0;
+		e = entry_in(meta, c, "hf-a");
+		if (!e)
+			return 0;
+		if (entry_crc_ok(e) && e->length == VMKEEP_FMT_UNIT &&
+		    !(e->flags & VMKEEP_FMT_QUARANTINED))
+			intact++;
+		else if (!entry_crc_ok(e) &&
+			 e->length == (VMKEEP_FMT_UNIT ^ (1ULL << 30)))
+			damaged++;
+	}
+	return intact == 1 && damaged == 1;
+}
+
 static int check_damage(void *meta, const char *mode)
 {
 	struct vmkeep_fmt_header *a = HDR(meta, 0), *b = HDR(meta, 1);
@@ -89,6 +139,8 @@ static int check_damage(void *meta, const char *mode)
 	} else if (!strcmp(mode, "count")) {
 		ok = (a->nr_entries == ~0U && !b->magic) ||
 		     (b->nr_entries == ~0U && !a->magic);
+	} else if (!strcmp(mode, "repair")) {
+		ok = both_flipped(meta);
 	} else if (!strcmp(mode, "random")) {
 		buf = malloc(VMKEEP_FMT_META_SIZE);
 		random_bytes(buf, VMKEEP_FMT_META_SIZE);
@@ -153,6 +205,16 @@ int main(int argc, char **argv)
 		memset(e->name, 'x', sizeof(e->name));
 		fix_entry(e);
 		HDR(meta, !c)->crc ^= 1;
+	} else if (!strcmp(argv[2], "repair")) {
+		/* freeze left both copies alike: the same entries in each */
+		find(meta, &p, "hf-a")->length ^= 1ULL << 30;
+		find(meta, &p, "hf-b")->length ^= 1ULL << 30;
+		e = entry_in(meta, !c, "hf-b");
+		if (!e) {
+			fprintf(stderr, "vkcorrupt: no hf-b in the other copy\n");
+			return 1;
+		}
+		e->length ^= 1ULL << 30;
 	} else if (!strcmp(argv[2], "both-crc")) {
 		HDR(meta, 0)->reserved[0] = 0x5a;
 		HDR(meta, 1)->reserved[0] = 0x5a;

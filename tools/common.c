@@ -168,6 +168,8 @@ const char *why(struct ctx *ctx, int err)
 		return "the region is quarantined: its metadata failed validation";
 	case ENODEV:
 		return "no usable pool ('vmkeepctl status')";
+	case ENOMEDIUM:
+		return "no pool is formatted: 'vmkeepctl format --pool N' initialises a new one";
 	case ENOTTY:
 		if (!is_vmkeep_dev(ctx))
 			return "not the vmkeep module's device";

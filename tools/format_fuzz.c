@@ -316,7 +316,11 @@ static u32 check_region(const struct vmkeep_fmt_pool *p,
 	u32 j;
 
 	CHECK(!!x->quarantine == !!(x->flags & VMKEEP_FMT_QUARANTINED));
-	CHECK(!(x->flags & ~VMKEEP_FMT_ENTRY_FLAGS));
+	CHECK(!(x->flags & ~(VMKEEP_FMT_ENTRY_FLAGS | VMKEEP_FMT_REPAIRED |
+			     VMKEEP_FMT_UNTRUSTED)));
+	/* Untrusted extents belong to quarantined regions only. */
+	CHECK(x->quarantine || !(x->flags & VMKEEP_FMT_UNTRUSTED));
+	CHECK(!x->quarantine || !(x->flags & VMKEEP_FMT_REPAIRED));
 	CHECK(x->quarantine <= VMKEEP_Q_FIELD);
 	CHECK(printable(x->name));
 	CHECK(x->nr_extents <= MAX_EXTENTS);
@@ -344,7 +348,8 @@ static u32 check_region(const struct vmkeep_fmt_pool *p,
 		spans[ns].idx = i;
 		ns++;
 	}
-	CHECK(!x->nr_extents || sum == x->length);
+	CHECK(!x->nr_extents || (x->flags & VMKEEP_FMT_UNTRUSTED) ||
+	      sum == x->length);
 	return ns;
 }
 
@@ -359,10 +364,16 @@ static void check_regions(const struct vmkeep_fmt_pool *p,
 	}
 	CHECK(bad == nq);
 
-	/* Any two kept extents that intersect belong to quarantined regions. */
+	/*
+	 * Any two kept extents that intersect belong to quarantined regions,
+	 * unless one is untrusted (kept only to stay reserved).
+	 */
 	qsort(spans, ns, sizeof(*spans), cmp_start);
 	for (i = 0; i < ns; i++) {
 		for (j = i + 1; j < ns && spans[j].start < spans[i].end; j++) {
+			if ((r[spans[i].idx].flags | r[spans[j].idx].flags) &
+			    VMKEEP_FMT_UNTRUSTED)
+				continue;
 			CHECK(r[spans[i].idx].quarantine);
 			CHECK(r[spans[j].idx].quarantine);
 		}
@@ -413,7 +424,11 @@ static void roundtrip(const struct vmkeep_fmt_pool *p, u32 nq)
 	for (i = 0; i < n; i++) {
 		CHECK(r2[i].quarantine == r1[i].quarantine);
 		if (!r1[i].quarantine) {
-			CHECK(!memcmp(&r1[i], &r2[i], sizeof(r1[i])));
+			struct vmkeep_fmt_region a = r1[i];
+
+			/* a repaired region is written as it was */
+			a.flags &= ~VMKEEP_FMT_REPAIRED;
+			CHECK(!memcmp(&a, &r2[i], sizeof(a)));
 			continue;
 		}
 		CHECK(r2[i].nr_extents == r1[i].nr_extents);

@@ -643,11 +643,17 @@ TEST_F(fmt, entry_crc)
 	ASSERT_STREQ("vm-1", self->out[1].name);
 	ASSERT_INTACT(2);
 
-	/* bad checksum over bad extents: Q_CRC, and the memory is not trusted */
+	/*
+	 * bad checksum over a bad count: Q_CRC, and the extents inside the
+	 * pool stay reserved, never to be mapped
+	 */
 	ent(self->meta, self->wp.copy, 1)->nr_extents = htole32(0);
 	ASSERT_EQ(1, LOAD());
 	ASSERT_QUARANTINED(1, VMKEEP_Q_CRC);
-	ASSERT_EQ(0, self->out[1].nr_extents);
+	ASSERT_TRUE(self->out[1].flags & VMKEEP_FMT_UNTRUSTED);
+	ASSERT_EQ(self->in[1].nr_extents, self->out[1].nr_extents);
+	ASSERT_EQ(0, memcmp(self->in[1].extents, self->out[1].extents,
+			    sizeof(self->out[1].extents)));
 }
 
 /* Test Case: a name without NUL is Q_NAME and renamed "!bad-<index>" */
@@ -742,7 +748,10 @@ TEST_F(fmt, entry_name_dup_prefers_good)
 	ASSERT_INTACT(2);
 }
 
-/* Test Case: each bad extent list is Q_EXTENT and its memory not trusted */
+/*
+ * Test Case: each bad extent list is Q_EXTENT; what lies inside the pool
+ * stays reserved (untrusted: never mapped)
+ */
 TEST_F(fmt, entry_extents)
 {
 	static const char * const what[] = {
@@ -753,6 +762,7 @@ TEST_F(fmt, entry_extents)
 	};
 	struct vmkeep_fmt_entry *e;
 	struct vmkeep_fmt_extent *x;
+	u32 j;
 	int i;
 
 	for (i = 0; i < (int)ARRAY_SIZE(what); i++) {
@@ -800,7 +810,15 @@ TEST_F(fmt, entry_extents)
 		fix_ent(e);
 		ASSERT_EQ(1, LOAD()) TH_LOG("%s", what[i]);
 		ASSERT_QUARANTINED(1, VMKEEP_Q_EXTENT);
-		ASSERT_EQ(0, self->out[1].nr_extents);
+		ASSERT_TRUE(self->out[1].flags & VMKEEP_FMT_UNTRUSTED);
+		for (j = 0; j < self->out[1].nr_extents; j++) {
+			u64 o = self->out[1].extents[j].offset;
+			u64 l = self->out[1].extents[j].length;
+
+			ASSERT_TRUE(o >= META && l && !(o % UNIT) &&
+				    !(l % UNIT) && o + l > o &&
+				    o + l <= POOL_SIZE);
+		}
 		ASSERT_STREQ("vm-1", self->out[1].name);
 		ASSERT_INTACT(0);
 		ASSERT_INTACT(2);
@@ -896,7 +914,11 @@ TEST_F(fmt, overlap_self)
 	ASSERT_INTACT(2);
 }
 
-/* Test Case: a good region sharing memory with a quarantined one is Q_OVERLAP */
+/*
+ * Test Case: a damaged entry that claims a good region's memory keeps it
+ * reserved but does not quarantine the good region: a flipped bit in one
+ * entry costs no other region its RAM
+ */
 TEST_F(fmt, overlap_with_quarantined)
 {
 	struct vmkeep_fmt_entry *e;
@@ -905,11 +927,11 @@ TEST_F(fmt, overlap_with_quarantined)
 	e->extents[0].offset = htole64(META + 32 * UNIT);
 	fix_ent(e);
 	e->gid ^= htole32(1);				/* crc now wrong */
-	ASSERT_EQ(2, LOAD());
+	ASSERT_EQ(1, LOAD());
 	ASSERT_QUARANTINED(0, VMKEEP_Q_CRC);
 	ASSERT_EQ(1, self->out[0].nr_extents);
-	ASSERT_QUARANTINED(2, VMKEEP_Q_OVERLAP);
 	ASSERT_INTACT(1);
+	ASSERT_INTACT(2);
 }
 
 /* Test Case: unknown flags, mode, reserved bytes, stray reason, name padding, ids: Q_FIELD */
@@ -1072,6 +1094,231 @@ TEST_F(fmt, garbage_entries)
 				     VMKEEP_FMT_QUARANTINED));
 		}
 	}
+}
+
+/* Stores @n regions twice, as a freeze leaves them: both copies alike. */
+static void store_frozen(u8 *meta, struct vmkeep_fmt_pool *wp,
+			 struct vmkeep_fmt_region *in, u32 n)
+{
+	mkregions(in, n);
+	store(meta, wp, in, n, 0);
+	store(meta, wp, in, n, 0);
+}
+
+/* out[idx] is in[idx] as written, taken from the other copy */
+#define ASSERT_REPAIRED(idx) do {					\
+	struct vmkeep_fmt_region o_ = self->out[idx];			\
+	ASSERT_EQ(0, o_.quarantine);					\
+	ASSERT_TRUE(o_.flags & VMKEEP_FMT_REPAIRED);			\
+	o_.flags &= ~VMKEEP_FMT_REPAIRED;				\
+	ASSERT_EQ(0, memcmp(&self->in[idx], &o_, sizeof(o_)));		\
+} while (0)
+
+/*
+ * Test Case: finding 1 - an entry of the active copy that fails its
+ * checksum comes back from the other copy, which holds the same region
+ * intact, whichever of its fields the damage hit.
+ */
+TEST_F(fmt, repair_from_other_copy)
+{
+	static const size_t at[] = { 0, 8, 16, 28, 36, 40, 48, 112, 120, 250 };
+	struct vmkeep_fmt_entry *e;
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(at); i++) {
+		store_frozen(self->meta, &self->wp, self->in, 3);
+		e = ent(self->meta, self->wp.copy, 1);
+		((u8 *)e)[at[i]] ^= 0x10;
+		ASSERT_EQ(0, LOAD()) TH_LOG("byte %zu", at[i]);
+		ASSERT_INTACT(0);
+		ASSERT_REPAIRED(1);
+		ASSERT_INTACT(2);
+	}
+}
+
+/*
+ * Test Case: finding 1 - repair takes the same region only: the other
+ * copy's entry at that place, a region freed since, is not taken.
+ */
+TEST_F(fmt, repair_same_region_only)
+{
+	struct vmkeep_fmt_entry *e;
+
+	store_frozen(self->meta, &self->wp, self->in, 3);
+	/* region 2 freed, a new one (id 4) takes its place and memory */
+	self->in[1].id = 4;
+	snprintf(self->in[1].name, sizeof(self->in[1].name), "vm-new");
+	store(self->meta, &self->wp, self->in, 3, 0);
+	e = ent(self->meta, self->wp.copy, 1);
+	e->crc ^= htole32(1);
+	ASSERT_EQ(1, LOAD());
+	ASSERT_QUARANTINED(1, VMKEEP_Q_CRC);
+	ASSERT_FALSE(self->out[1].flags & VMKEEP_FMT_REPAIRED);
+	/* its memory stays reserved all the same */
+	ASSERT_EQ(self->in[1].nr_extents, self->out[1].nr_extents);
+	ASSERT_INTACT(0);
+	ASSERT_INTACT(2);
+}
+
+/*
+ * Test Case: finding 1 - the other copy's entry is not taken when it does
+ * not fit the rest: its memory is another region's.
+ */
+TEST_F(fmt, repair_refused_inconsistent)
+{
+	struct vmkeep_fmt_entry *e;
+
+	mkregions(self->in, 3);
+	/* the other copy: region 2 in the memory region 3 has now */
+	self->in[1].extents[0].offset = self->in[2].extents[0].offset;
+	store(self->meta, &self->wp, self->in, 3, 0);
+	mkregions(self->in, 3);
+	store(self->meta, &self->wp, self->in, 3, 0);
+	e = ent(self->meta, self->wp.copy, 1);
+	e->crc ^= htole32(1);
+	ASSERT_EQ(1, LOAD());
+	ASSERT_QUARANTINED(1, VMKEEP_Q_CRC);
+	ASSERT_INTACT(0);
+	ASSERT_INTACT(2);
+}
+
+/* Every unit of @r's extents is set in @used */
+static bool reserved(const u8 *used, const struct vmkeep_fmt_region *r)
+{
+	u64 u, i;
+
+	for (i = 0; i < r->nr_extents; i++)
+		for (u = r->extents[i].offset / UNIT;
+		     u < (r->extents[i].offset + r->extents[i].length) / UNIT; u++)
+			if (!used[u])
+				return false;
+	return true;
+}
+
+#define SWEEP_UNITS	1024
+
+/* ALLOC's view, as kmod/vmkeep_pool.c rebuilds it: every region's extents */
+static void alloc_map(u8 *used, const struct vmkeep_fmt_region *out, u32 n)
+{
+	u64 u, end;
+	u32 i, j;
+
+	memset(used, 0, SWEEP_UNITS);
+	for (u = 0; u < META / UNIT; u++)
+		used[u] = 1;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < out[i].nr_extents; j++) {
+			end = (out[i].extents[j].offset +
+			       out[i].extents[j].length) / UNIT;
+			for (u = out[i].extents[j].offset / UNIT;
+			     u < end && u < SWEEP_UNITS; u++)
+				used[u] = 1;
+		}
+	}
+}
+
+/*
+ * Test Case: finding 2 - a damaged entry whose extents no longer add up
+ * keeps the ones inside the pool reserved, never to be mapped.
+ */
+TEST_F(fmt, reserve_damaged_extents)
+{
+	u8 used[SWEEP_UNITS];
+	struct vmkeep_fmt_entry *e;
+	int fixed;
+
+	for (fixed = 0; fixed < 2; fixed++) {
+		e = STORED(3, 1);
+		e->length ^= htole64(UNIT);	/* the sum is wrong now */
+		if (fixed)
+			fix_ent(e);		/* written so: Q_EXTENT */
+		ASSERT_EQ(1, LOAD());
+		ASSERT_QUARANTINED(1, fixed ? VMKEEP_Q_EXTENT : VMKEEP_Q_CRC);
+		ASSERT_TRUE(self->out[1].flags & VMKEEP_FMT_UNTRUSTED);
+		alloc_map(used, self->out, 3);
+		ASSERT_TRUE(reserved(used, &self->in[1]));
+		ASSERT_INTACT(0);
+		ASSERT_INTACT(2);
+	}
+	/* an extent outside the pool is dropped, the others stay */
+	e = STORED(3, 2);
+	e->extents[1].offset = htole64(POOL_SIZE);
+	fix_ent(e);
+	ASSERT_EQ(1, LOAD());
+	ASSERT_QUARANTINED(2, VMKEEP_Q_EXTENT);
+	ASSERT_EQ(self->in[2].nr_extents - 1, self->out[2].nr_extents);
+}
+
+struct sweep {
+	u32 n, flips, repaired, lost, unreserved, phantom;
+};
+
+/* Read the pool after one flip and count what became of each region. */
+static void sweep_one(struct sweep *sw, const u8 *meta,
+		      struct vmkeep_fmt_pool *rp,
+		      const struct vmkeep_fmt_region *in,
+		      struct vmkeep_fmt_region *out,
+		      struct vmkeep_fmt_span *scratch)
+{
+	struct vmkeep_fmt_region o;
+	u8 used[SWEEP_UNITS];
+	u32 k, j;
+
+	sw->flips++;
+	if (load_pool(meta, rp, out, scratch) < 0) {
+		sw->lost += sw->n;
+		return;
+	}
+	alloc_map(used, out, rp->nr_entries);
+	for (k = 0; k < sw->n; k++) {
+		memset(&o, 0, sizeof(o));
+		if (!reserved(used, &in[k]))
+			sw->unreserved++;
+		for (j = 0; j < rp->nr_entries; j++)
+			if (out[j].id == in[k].id && !out[j].quarantine)
+				o = out[j];
+		sw->repaired += !!(o.flags & VMKEEP_FMT_REPAIRED);
+		o.flags &= ~VMKEEP_FMT_REPAIRED;
+		sw->lost += !!memcmp(&o, &in[k], sizeof(o));
+	}
+	for (j = 0; j < rp->nr_entries; j++)
+		sw->phantom += !out[j].quarantine && out[j].id > sw->n;
+}
+
+/*
+ * Test Case: deliverable 5 - flip every bit of the metadata of a pool in
+ * the state a freeze leaves (both copies describe the same regions) and
+ * read it: no region is lost, and ALLOC (the bitmap rebuilt from every
+ * region, quarantined ones included) never gets memory of a region that
+ * was not freed.
+ */
+TEST_F(fmt, bitflip_sweep)
+{
+	struct sweep sw = { .n = 6 };
+	size_t len, byte;
+	u32 copy;
+	u8 *c;
+	int bit;
+
+	store_frozen(self->meta, &self->wp, self->in, sw.n);
+	len = VMKEEP_FMT_HEADER_SIZE + sw.n * VMKEEP_FMT_ENTRY_SIZE;
+	for (copy = 0; copy < 2; copy++) {
+		c = self->meta + copy * VMKEEP_FMT_COPY_SIZE;
+		for (byte = 0; byte < len; byte++) {
+			for (bit = 0; bit < 8; bit++) {
+				c[byte] ^= 1U << bit;
+				sweep_one(&sw, self->meta, &self->rp, self->in,
+					  self->out, self->scratch);
+				c[byte] ^= 1U << bit;
+			}
+		}
+	}
+	ksft_print_msg("bit-flip sweep: %u regions, %u flips, %u regions repaired, %u regions lost, %u times memory of a live region free for ALLOC, %u phantom regions\n",
+		       sw.n, sw.flips, sw.repaired, sw.lost, sw.unreserved,
+		       sw.phantom);
+	EXPECT_EQ(0U, sw.lost);
+	EXPECT_EQ(0U, sw.unreserved);
+	EXPECT_EQ(0U, sw.phantom);
 }
 
 TEST_HARNESS_MAIN

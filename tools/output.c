@@ -50,6 +50,7 @@ static json_object *region_json(struct vmkeep_region *r)
 	add_int(o, "node", vmkeep_region_get_node(r));
 	add_int(o, "pool", vmkeep_region_get_pool(r));
 	add_bool(o, "exclusive", vmkeep_region_is_exclusive(r));
+	add_bool(o, "repaired", vmkeep_region_is_repaired(r));
 	add_int(o, "nr_extents", vmkeep_region_get_nr_extents(r));
 	add_int(o, "nr_open", vmkeep_region_get_nr_open(r));
 	add_int(o, "nr_mapped", vmkeep_region_get_nr_mapped(r));
@@ -97,6 +98,8 @@ static json_object *pool_json(struct vmkeep_pool *p)
 	add_int(o, "nr_regions", vmkeep_pool_get_nr_regions(p));
 	add_int(o, "nr_incoming", vmkeep_pool_get_nr_incoming(p));
 	add_int(o, "nr_quarantined", vmkeep_pool_get_nr_quarantined(p));
+	add_int(o, "nr_repaired", vmkeep_pool_get_nr_repaired(p));
+	add_bool(o, "held", vmkeep_pool_is_held(p));
 	add_u64(o, "generation", vmkeep_pool_get_generation(p));
 	add_u64(o, "handoffs", vmkeep_pool_get_handoffs(p));
 	add_u64(o, "restore_ns", vmkeep_pool_get_restore_ns(p));
@@ -132,14 +135,18 @@ json_object *vk_status_json(struct vmkeep_ctx *vk, const char *module_version)
 	return root;
 }
 
-/* "incoming", or "quarantined(crc)" with the reason */
+/*
+ * "incoming", "incoming,repaired" when it came from the other metadata
+ * copy, or "quarantined(crc)" with the reason
+ */
 static void region_state(struct vmkeep_region *r, char *buf, size_t len)
 {
 	if (vmkeep_region_is_quarantined(r))
 		snprintf(buf, len, "quarantined(%s)",
 			 vmkeep_region_get_quarantine_name(r));
 	else
-		snprintf(buf, len, "%s", vmkeep_region_get_state_name(r));
+		snprintf(buf, len, "%s%s", vmkeep_region_get_state_name(r),
+			 vmkeep_region_is_repaired(r) ? ",repaired" : "");
 }
 
 static void region_owner(struct vmkeep_region *r, char *buf, size_t len)
@@ -200,6 +207,8 @@ static void print_pool(FILE *f, struct vmkeep_pool *p)
 	if (vmkeep_pool_is_damaged(p))
 		snprintf(state, sizeof(state), "damaged(%s)",
 			 vmkeep_pool_get_damage_name(p));
+	else if (vmkeep_pool_is_held(p))
+		snprintf(state, sizeof(state), "ready,held");
 	else
 		snprintf(state, sizeof(state), "%s", vmkeep_pool_get_state_name(p));
 	fprintf(f, "%4u  0x%-16" PRIx64 "  %10s  %10s  %4d  %-18s  %7u  %8u  %11u  %s\n",
@@ -213,8 +222,8 @@ static void print_pool(FILE *f, struct vmkeep_pool *p)
 /* Regions restored, incoming, quarantined, and how the last kernel left. */
 static void print_handoff(FILE *f, struct vmkeep_ctx *vk)
 {
-	unsigned int restored = 0, incoming = 0, quarantined = 0;
-	unsigned int handoffs = 0, unclean = 0, damaged = 0;
+	unsigned int restored = 0, incoming = 0, quarantined = 0, repaired = 0;
+	unsigned int handoffs = 0, unclean = 0, damaged = 0, empty = 0, held = 0;
 	struct vmkeep_pool *p;
 
 	vmkeep_pool_foreach(vk, p) {
@@ -225,10 +234,14 @@ static void print_handoff(FILE *f, struct vmkeep_ctx *vk)
 		}
 		incoming += vmkeep_pool_get_nr_incoming(p);
 		quarantined += vmkeep_pool_get_nr_quarantined(p);
+		repaired += vmkeep_pool_get_nr_repaired(p);
 		damaged += vmkeep_pool_is_damaged(p);
+		empty += !strcmp(vmkeep_pool_get_state_name(p), "empty");
+		held += vmkeep_pool_is_held(p);
 	}
-	fprintf(f, "%u region%s restored, %u incoming, %u quarantined; ",
-		restored, restored == 1 ? "" : "s", incoming, quarantined);
+	fprintf(f, "%u region%s restored, %u incoming, %u repaired, %u quarantined; ",
+		restored, restored == 1 ? "" : "s", incoming, repaired,
+		quarantined);
 	if (!handoffs)
 		fprintf(f, "no handoff from a previous kernel\n");
 	else if (unclean)
@@ -239,6 +252,14 @@ static void print_handoff(FILE *f, struct vmkeep_ctx *vk)
 		fprintf(f,
 			"%u damaged pool%s left untouched: 'vmkeepctl format --pool N --force' erases one\n",
 			damaged, damaged == 1 ? "" : "s");
+	if (held)
+		fprintf(f,
+			"%u pool%s held: quarantined regions were not repaired, so the metadata stays as found and nothing is allocated there until they are freed ('vmkeepctl free NAME')\n",
+			held, held == 1 ? "" : "s");
+	if (empty)
+		fprintf(f,
+			"%u pool%s without vmkeep metadata, unused: a new pool is initialised with 'vmkeepctl format --pool N' (check that vmkeep.pools= names it right first)\n",
+			empty, empty == 1 ? "" : "s");
 }
 
 /*

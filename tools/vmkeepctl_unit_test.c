@@ -590,7 +590,8 @@ TEST(list_json)
 		{ "mode", json_type_string }, { "node", json_type_int },
 		{ "pool", json_type_int }, { "exclusive", json_type_boolean },
 		{ "nr_extents", json_type_int }, { "nr_open", json_type_int },
-		{ "nr_mapped", json_type_int }, { "quarantine", json_type_null },
+		{ "nr_mapped", json_type_int }, { "repaired", json_type_boolean },
+		{ "quarantine", json_type_null },
 	};
 	struct vmkeep_region_info r[2];
 	json_object *o, *arr, *e;
@@ -640,6 +641,7 @@ TEST(status_json)
 		{ "restored", json_type_boolean },
 		{ "nr_regions", json_type_int }, { "nr_incoming", json_type_int },
 		{ "nr_quarantined", json_type_int },
+		{ "nr_repaired", json_type_int }, { "held", json_type_boolean },
 		{ "generation", json_type_int }, { "handoffs", json_type_int },
 		{ "restore_ns", json_type_int }, { "meta_bytes", json_type_int },
 		{ "damage", json_type_null },
@@ -686,11 +688,16 @@ TEST(status_json)
  */
 TEST(tables)
 {
+	static const char summary[] =
+		"3 regions restored, 2 incoming, 1 repaired, 1 quarantined; unclean handoff";
 	struct vmkeep_region_info r[2];
-	struct vmkeep_pool_info p = {
-		.base = 0x40000000, .length = 512 * MiB, .free = 256 * MiB,
-		.nr_regions = 3, .nr_incoming = 2, .nr_quarantined = 1,
-		.flags = VMKEEP_POOL_RESTORED,
+	struct vmkeep_pool_info p[2] = {
+		{ .base = 0x40000000, .length = 512 * MiB, .free = 256 * MiB,
+		  .nr_regions = 3, .nr_incoming = 2, .nr_quarantined = 1,
+		  .nr_repaired = 1,
+		  .flags = VMKEEP_POOL_RESTORED | VMKEEP_POOL_HELD },
+		{ .base = 0x60000000, .length = 64 * MiB, .free = 62 * MiB,
+		  .state = VMKEEP_POOL_EMPTY },
 	};
 	struct vmkeep_ctx *vk;
 	char *buf = NULL;
@@ -698,7 +705,8 @@ TEST(tables)
 	FILE *f;
 
 	fill_regions(r);
-	vk = fake(r, 2, &p, 1, 0);
+	r[0].flags |= VMKEEP_REGION_REPAIRED;
+	vk = fake(r, 2, p, 2, 0);
 	ASSERT_NE(NULL, vk);
 	f = open_memstream(&buf, &len);
 	ASSERT_NE(NULL, f);
@@ -709,15 +717,17 @@ TEST(tables)
 	ASSERT_NE(NULL, buf);
 	EXPECT_EQ(0, strncmp(buf, "NAME ", 5)) TH_LOG("\n%s", buf);
 	EXPECT_NE(NULL, strstr(buf, "vm1-ram"));
-	EXPECT_NE(NULL, strstr(buf, "4.00 GiB  incoming"));
+	EXPECT_NE(NULL, strstr(buf, "4.00 GiB  incoming,repaired"));
+	EXPECT_NE(NULL, strstr(buf, "ready,held"));
+	EXPECT_NE(NULL, strstr(buf, "1 pool held: quarantined regions were not repaired"));
+	EXPECT_NE(NULL, strstr(buf, "'vmkeepctl format --pool N'"));
 	EXPECT_NE(NULL, strstr(buf, "107:994"));
 	EXPECT_NE(NULL, strstr(buf, "0640"));
 	EXPECT_NE(NULL, strstr(buf, "exclusive"));
 	EXPECT_NE(NULL, strstr(buf, "256.00 MiB  quarantined(crc)"));
 	EXPECT_NE(NULL, strstr(buf, "0x40000000"));
 	EXPECT_NE(NULL, strstr(buf, "unclean"));
-	EXPECT_NE(NULL,
-		  strstr(buf, "3 regions restored, 2 incoming, 1 quarantined; unclean handoff"));
+	EXPECT_NE(NULL, strstr(buf, summary));
 	free(buf);
 }
 

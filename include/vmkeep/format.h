@@ -52,6 +52,19 @@
 #define VMKEEP_FMT_QUARANTINED	(1U << 1)	/* .quarantine says why */
 #define VMKEEP_FMT_ENTRY_FLAGS	(VMKEEP_FMT_EXCLUSIVE | VMKEEP_FMT_QUARANTINED)
 
+/*
+ * &struct vmkeep_fmt_region.flags set by the reader only, never stored:
+ * REPAIRED - the active copy's entry failed its checksum and the other
+ *            copy's entry of the same region was taken instead;
+ * UNTRUSTED - the region is quarantined by its own entry (checksum,
+ *            fields, name, extents or a stored quarantine): its extents,
+ *            all that lie inside the pool even when they do not add up,
+ *            keep their memory reserved, are never mapped, and quarantine
+ *            no other region.
+ */
+#define VMKEEP_FMT_REPAIRED	(1U << 30)
+#define VMKEEP_FMT_UNTRUSTED	(1U << 31)
+
 /**
  * struct vmkeep_fmt_header - one metadata copy's header (512 bytes)
  * @magic: %VMKEEP_FMT_MAGIC; 0 while the copy is being rewritten
@@ -142,9 +155,11 @@ struct vmkeep_fmt_entry {
  * @uid: owner
  * @gid: group
  * @mode: permission bits
- * @flags: %VMKEEP_FMT_EXCLUSIVE, %VMKEEP_FMT_QUARANTINED
+ * @flags: %VMKEEP_FMT_EXCLUSIVE, %VMKEEP_FMT_QUARANTINED,
+ *         %VMKEEP_FMT_REPAIRED, %VMKEEP_FMT_UNTRUSTED
  * @quarantine: VMKEEP_Q_* (uapi) when quarantined; 0 otherwise
- * @nr_extents: valid entries of @extents; 0 when they cannot be trusted
+ * @nr_extents: valid entries of @extents; for an %VMKEEP_FMT_UNTRUSTED
+ *              region the in-bounds ones, reserved but never mapped
  * @name: NUL-terminated (bytes of an invalid name are replaced)
  * @extents: offset/length pairs, as in the entry
  */
@@ -199,9 +214,11 @@ int vmkeep_fmt_check_name(const char *name, size_t len);
  * Reading.  @meta is the pool's first %VMKEEP_FMT_META_SIZE bytes; p->base
  * and p->size are set by the caller.  vmkeep_fmt_read() fills in the
  * rest of @p.  When p->state is %VMKEEP_POOL_READY, vmkeep_fmt_regions()
- * decodes all p->nr_entries entries into @r, validates each, quarantines
- * the bad ones (also every region whose memory another region claims),
- * and returns the number of quarantined regions.  @scratch must hold
+ * decodes all p->nr_entries entries into @r, validates each, repairs an
+ * entry that fails its checksum from the other copy when that copy holds
+ * the same region intact, quarantines the bad ones (also every region
+ * whose memory another region claims), and returns the number of
+ * quarantined regions.  @scratch must hold
  * p->nr_entries * %VMKEEP_FMT_MAX_EXTENTS elements.
  */
 struct vmkeep_fmt_span {
@@ -227,6 +244,12 @@ void vmkeep_fmt_put(void *meta, const struct vmkeep_fmt_pool *p, u32 idx,
 		    const struct vmkeep_fmt_region *r);
 void vmkeep_fmt_commit(void *meta, struct vmkeep_fmt_pool *p, u32 nr,
 		       u32 flags);
+/* vmkeep_fmt_commit() in its two write steps: header, then magic. */
+void vmkeep_fmt_write_header(void *meta, const struct vmkeep_fmt_pool *p,
+			     u32 nr, u32 flags);
+void vmkeep_fmt_write_magic(void *meta, struct vmkeep_fmt_pool *p);
+/* A valid vmkeep header at @hdr for any pool: its base and size, or false. */
+bool vmkeep_fmt_foreign(const void *hdr, u64 *base, u64 *size);
 void vmkeep_fmt_format(void *meta, struct vmkeep_fmt_pool *p);
 
 #endif /* _VMKEEP_FORMAT_H */

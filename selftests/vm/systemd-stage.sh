@@ -45,6 +45,7 @@ t() {
 	1)
 		t "the journal has the load's summary" \
 			bash -c "journalctl -b -u vmkeep -q -o cat | grep -q 'no handoff from a previous kernel'"
+		t "format the new pool" vmkeepctl format --pool 0
 		t "alloc a region" vmkeepctl alloc --name sd-a --size 8M
 		t "write it" vmkeepctl exec --region sd-a:fd=10 -- \
 			sh -c "printf $msg | dd of=/proc/self/fd/10 conv=notrunc status=none"

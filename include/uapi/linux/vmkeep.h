@@ -44,6 +44,9 @@
  *  - EIO: the region is quarantined: its metadata from the previous
  *    kernel failed validation, so its memory is never mapped.
  *  - ENODEV: no usable pool.
+ *  - ENOMEDIUM: ALLOC found no ready pool but one that was never
+ *    formatted (%VMKEEP_POOL_EMPTY): a new pool is used only after an
+ *    explicit VMKEEP_IOC_FORMAT, never formatted implicitly.
  *  - EINTR: ALLOC was killed while it zeroed the region (nothing was made).
  *
  * A region file reopened through /proc/PID/fd/N (stock QEMU's mem-path)
@@ -71,6 +74,11 @@ enum {
 
 /* Region flags, in &struct vmkeep_alloc and &struct vmkeep_region_info. */
 #define VMKEEP_REGION_EXCLUSIVE	(1U << 0)
+/*
+ * Info only: its entry in the active metadata copy was damaged, and it
+ * was restored from the other copy, which held it intact.
+ */
+#define VMKEEP_REGION_REPAIRED	(1U << 1)
 /* Alloc-only flags. */
 #define VMKEEP_ALLOC_NODE	(1U << 8)
 #define VMKEEP_ALLOC_OWNER	(1U << 9)
@@ -152,7 +160,7 @@ struct vmkeep_get {
  * @uid: owner
  * @gid: group
  * @mode: permission bits
- * @flags: %VMKEEP_REGION_EXCLUSIVE
+ * @flags: %VMKEEP_REGION_EXCLUSIVE, %VMKEEP_REGION_REPAIRED
  * @state: %VMKEEP_STATE_ACTIVE, %VMKEEP_STATE_INCOMING or
  *         %VMKEEP_STATE_QUARANTINED
  * @quarantine: %VMKEEP_Q_NONE or why the region is quarantined
@@ -276,19 +284,26 @@ struct vmkeep_thaw {
 
 /* enum of &struct vmkeep_pool_info.state */
 #define VMKEEP_POOL_READY	0	/* metadata valid, in use */
-#define VMKEEP_POOL_EMPTY	1	/* no vmkeep metadata: formatted on first ALLOC */
+#define VMKEEP_POOL_EMPTY	1	/* no vmkeep metadata: unused until FORMAT */
 #define VMKEEP_POOL_DAMAGED	2	/* invalid metadata: untouched until a forced FORMAT */
 
 /* Why a pool is damaged: &struct vmkeep_pool_info.damage */
 #define VMKEEP_D_NONE		0
 #define VMKEEP_D_CRC		1	/* no superblock copy has a valid checksum */
 #define VMKEEP_D_VERSION	2	/* written by an incompatible format version */
-#define VMKEEP_D_GEOMETRY	3	/* describes another pool address or size */
+/* describes another pool address or size, or holds another pool's metadata */
+#define VMKEEP_D_GEOMETRY	3
 #define VMKEEP_D_FIELD		4	/* a superblock field is out of range */
 
 /* &struct vmkeep_pool_info.flags */
 #define VMKEEP_POOL_CLEAN_HANDOFF (1U << 0)	/* the previous kernel shut down in order */
 #define VMKEEP_POOL_RESTORED	(1U << 1)	/* regions were restored at load */
+/*
+ * A quarantined region was not repaired: both metadata copies are kept
+ * as they were found (no write, no ALLOC from the pool, no clean mark)
+ * until every quarantined region is freed or the pool force-formatted.
+ */
+#define VMKEEP_POOL_HELD	(1U << 2)
 
 /**
  * struct vmkeep_pool_info - one pool, as VMKEEP_IOC_STATUS reports it
@@ -302,11 +317,13 @@ struct vmkeep_thaw {
  * @node: NUMA node
  * @state: %VMKEEP_POOL_READY, %VMKEEP_POOL_EMPTY or %VMKEEP_POOL_DAMAGED
  * @damage: %VMKEEP_D_NONE or why the pool is damaged
- * @flags: %VMKEEP_POOL_CLEAN_HANDOFF, %VMKEEP_POOL_RESTORED
+ * @flags: %VMKEEP_POOL_CLEAN_HANDOFF, %VMKEEP_POOL_RESTORED,
+ *         %VMKEEP_POOL_HELD
  * @nr_regions: regions in the pool, quarantined ones included
  * @nr_incoming: regions not finished since the last kexec
  * @nr_quarantined: regions that failed validation
- * @__reserved: 0
+ * @nr_repaired: regions restored from the other metadata copy at load
+ *               (%VMKEEP_REGION_REPAIRED); 0 from kernels before it
  */
 struct vmkeep_pool_info {
 	__aligned_u64 base;
@@ -323,7 +340,7 @@ struct vmkeep_pool_info {
 	__u32 nr_regions;
 	__u32 nr_incoming;
 	__u32 nr_quarantined;
-	__u32 __reserved;
+	__u32 nr_repaired;
 };
 
 #define VMKEEP_STATUS_FROZEN	(1U << 0)
@@ -351,13 +368,16 @@ struct vmkeep_status {
 /**
  * struct vmkeep_format - ioctl(VMKEEP_IOC_FORMAT)
  * @size: sizeof(struct vmkeep_format)
- * @flags: Input; %VMKEEP_FORMAT_FORCE: also a damaged pool, or one that
- *         still holds regions (they are lost)
+ * @flags: Input; %VMKEEP_FORMAT_FORCE: also a damaged pool (which may be
+ *         a shifted pool over another pool's regions: the kernel log
+ *         names it), or one that still holds regions (they are lost)
  * @pool: Input; index of the pool, as in VMKEEP_IOC_STATUS
  * @__reserved: must be 0
  *
- * Writes empty metadata.  Without %VMKEEP_FORMAT_FORCE only an empty pool
- * or one without regions is formatted; otherwise EBUSY.  Regions of the
+ * Writes empty metadata.  A pool that never held vmkeep metadata
+ * (%VMKEEP_POOL_EMPTY) is used only after this.  Without
+ * %VMKEEP_FORMAT_FORCE only an empty pool or one without regions is
+ * formatted; otherwise EBUSY.  Regions of the
  * pool that are still open return EBUSY even with the flag.  Needs
  * CAP_SYS_ADMIN.
  */
