@@ -78,11 +78,18 @@ root=$dir/root
 log() { [ $verbose = 0 ] || echo "vmtest: $*" >&2; }
 
 # Copy a dynamically linked program and the libraries it needs.
+# A library from the build tree (libvmkeep, found through the program's
+# RUNPATH) also goes to /usr/lib: the guest mounts a tmpfs over /tmp,
+# where a clone of the tree may live.
 add_bin() {
 	local f=$1 dst=${2:-$1} lib
 	install -D -m 0755 "$f" "$root$dst"
 	for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
 		[ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+		case $lib in
+		/lib/* | /lib64/* | /usr/*) ;;
+		*) install -D -m 0755 "$(readlink -f "$lib")" "$root/usr/lib/${lib##*/}" ;;
+		esac
 	done
 }
 
