@@ -606,12 +606,36 @@ static bool same_but_id(const struct vmkeep_fmt_entry *a,
 }
 
 /*
+ * The checksum aside, the entries differ within one aligned 8-byte word
+ * at most: the damage of a bit flip or a stray word, not another region's
+ * entry.
+ */
+static bool nearly_same(const struct vmkeep_fmt_entry *a,
+			const struct vmkeep_fmt_entry *b)
+{
+	const size_t crc = offsetof(struct vmkeep_fmt_entry, crc);
+	const u8 *x = (const u8 *)a, *y = (const u8 *)b;
+	size_t i, word = SIZE_MAX;
+
+	for (i = 0; i < sizeof(*a); i++) {
+		if ((i >= crc && i < crc + sizeof(a->crc)) || x[i] == y[i])
+			continue;
+		if (word != SIZE_MAX && word != i / 8)
+			return false;
+		word = i / 8;
+	}
+	return true;
+}
+
+/*
  * The other copy's description of the region whose active entry @bad
  * failed its checksum: an entry of a valid other copy, sound on its own,
  * equal to @bad in every field but the id (the id or the checksum was
- * hit), or else with the same id (another field was hit).  A region's
- * entry never changes while it lives, so either is the entry as it was
- * written.  Whether it fits the rest is checked by the caller.
+ * hit), or else with the same id and other bytes different in one
+ * aligned word at most (another field was hit).  A region's entry never changes while it
+ * lives, so either is the entry as it was written; an entry that only
+ * shares the id may be a region freed since, whose memory the damaged
+ * one now holds.  Whether it fits the rest is checked by the caller.
  */
 static bool find_repair(const void *meta, const struct vmkeep_fmt_pool *p,
 			const struct vmkeep_fmt_entry *bad,
@@ -627,7 +651,8 @@ static bool find_repair(const void *meta, const struct vmkeep_fmt_pool *p,
 	for (pass = 0; pass < 2; pass++) {
 		for (j = 0; j < n; j++) {
 			e = entry_at_const(meta, !p->copy, j);
-			if (pass ? e->id != bad->id : !same_but_id(e, bad))
+			if (pass ? e->id != bad->id || !nearly_same(e, bad) :
+				   !same_but_id(e, bad))
 				continue;
 			decode_entry(e, p, r);
 			if (!r->quarantine) {
@@ -660,6 +685,27 @@ static void decode_all(const void *meta, const struct vmkeep_fmt_pool *p,
 	find_overlaps(r, nr, scratch);
 }
 
+/*
+ * Whether repairs must be undone: a repaired region that is quarantined
+ * after all, or any region quarantined for more than its own checksum
+ * beside a repair (a name, an id or memory that a repaired entry may
+ * have taken from a sound region, which the tie-breaks would not favour).
+ */
+static bool repair_clashed(const struct vmkeep_fmt_region *r, u32 nr)
+{
+	bool repaired = false, clash = false;
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		if (r[i].flags & VMKEEP_FMT_REPAIRED)
+			repaired = true;
+		if (r[i].quarantine && (r[i].flags & VMKEEP_FMT_REPAIRED ||
+					r[i].quarantine != VMKEEP_Q_CRC))
+			clash = true;
+	}
+	return repaired && clash;
+}
+
 /**
  * vmkeep_fmt_regions() - decode and validate the entries of a ready pool
  * @meta: the first %VMKEEP_FMT_META_SIZE bytes of the pool
@@ -670,7 +716,8 @@ static void decode_all(const void *meta, const struct vmkeep_fmt_pool *p,
  * Every entry is decoded into @r, in entry order.  An entry that fails
  * its checksum is taken from the other copy when that copy is valid and
  * holds the same region sound (%VMKEEP_FMT_REPAIRED), unless the result
- * does not fit the other regions (a name, an id or memory taken twice):
+ * does not fit the other regions (a name, an id or memory taken twice), or
+ * any region is quarantined for more than its checksum beside a repair:
  * then no entry is repaired.  A region that fails a check is quarantined
  * with the reason of the first check it failed.  Its extents are kept
  * (the memory stays reserved); of extents that are themselves invalid,
@@ -690,13 +737,8 @@ u32 vmkeep_fmt_regions(const void *meta, const struct vmkeep_fmt_pool *p,
 		return 0;
 
 	decode_all(meta, p, r, scratch, true);
-	for (i = 0; i < nr; i++) {
-		if (r[i].quarantine && (r[i].flags & VMKEEP_FMT_REPAIRED)) {
-			/* A repair clashed with the rest: none at all. */
-			decode_all(meta, p, r, scratch, false);
-			break;
-		}
-	}
+	if (repair_clashed(r, nr))
+		decode_all(meta, p, r, scratch, false);
 
 	for (i = 0; i < nr; i++) {
 		if (r[i].quarantine) {

@@ -802,6 +802,17 @@ static int vmkeep_crash_open(struct inode *inode, struct file *file)
 	return single_open(file, vmkeep_crash_show, NULL);
 }
 
+/*
+ * A test knob that stops metadata writes must never pass unnoticed on a
+ * host: the regions made after it fires are not in the handoff.
+ */
+static void vmkeep_crash_armed(void)
+{
+	pr_warn("crash injection armed (crash_after_write=%u): metadata writes stop after that step; test use only\n",
+		vmkeep_crash_after);
+	add_taint(TAINT_USER, LOCKDEP_STILL_OK);
+}
+
 static ssize_t vmkeep_crash_write(struct file *file, const char __user *ubuf,
 				  size_t len, loff_t *ppos)
 {
@@ -815,6 +826,8 @@ static ssize_t vmkeep_crash_write(struct file *file, const char __user *ubuf,
 	vmkeep_crash_after = n;
 	vmkeep_crash_steps = 0;
 	vmkeep_crashed = false;
+	if (n)
+		vmkeep_crash_armed();
 	return len;
 }
 
@@ -832,6 +845,9 @@ static struct dentry *vmkeep_debugfs_dir;
 static int __init vmkeep_init(void)
 {
 	int ret;
+
+	if (vmkeep_crash_after)
+		vmkeep_crash_armed();
 
 	ret = vmkeep_nodes_init();
 	if (ret)

@@ -1161,6 +1161,33 @@ TEST_F(fmt, repair_same_region_only)
 }
 
 /*
+ * Test Case: a freed region's entry in the other copy is not taken for a
+ * live region whose id was hit to the freed one's and another field too
+ * (found by review): the live region stays quarantined with its memory
+ * reserved, and the freed one does not come back.
+ */
+TEST_F(fmt, repair_not_a_freed_region)
+{
+	struct vmkeep_fmt_entry *e;
+
+	store_frozen(self->meta, &self->wp, self->in, 3);
+	/* region 2 freed, a new one (id 4, elsewhere) made: the last update */
+	self->in[1].id = 4;
+	snprintf(self->in[1].name, sizeof(self->in[1].name), "vm-new");
+	self->in[1].extents[0].offset += 64ULL << 20;
+	store(self->meta, &self->wp, self->in, 3, 0);
+	e = ent(self->meta, self->wp.copy, 1);
+	e->id = htole64(2);
+	e->length ^= htole64(2ULL << 20);
+	ASSERT_EQ(1, LOAD());
+	ASSERT_QUARANTINED(1, VMKEEP_Q_CRC);
+	ASSERT_FALSE(self->out[1].flags & VMKEEP_FMT_REPAIRED);
+	ASSERT_EQ(self->in[1].extents[0].offset, self->out[1].extents[0].offset);
+	ASSERT_INTACT(0);
+	ASSERT_INTACT(2);
+}
+
+/*
  * Test Case: finding 1 - the other copy's entry is not taken when it does
  * not fit the rest: its memory is another region's.
  */
