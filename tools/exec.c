@@ -145,31 +145,6 @@ int cmd_exec(int argc, char **argv, struct ctx *ctx)
 	return fail(ctx, RC_FAIL, argv[optind], errno, NULL);
 }
 
-/* One message on a unix socket, with @fd attached unless negative. */
-static int send_fd(int sock, const char *data, int fd)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cbuf = {};
-	struct iovec iov = { .iov_base = (void *)data, .iov_len = strlen(data) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
-
-	if (fd >= 0) {
-		msg.msg_control = cbuf.buf;
-		msg.msg_controllen = sizeof(cbuf.buf);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)iov.iov_len)
-		return 0;
-	return errno ?: EIO;
-}
-
 /*
  * The next QMP answer that is not an event: the greeting's "QMP" or a
  * "return" value into @out; an "error" is reported.
@@ -203,7 +178,7 @@ static int qmp_answer(struct ctx *ctx, FILE *in, const char *obj,
 static int qmp_call(struct ctx *ctx, int sock, FILE *in, const char *obj,
 		    const char *data, int fd, json_object **ret)
 {
-	int err = send_fd(sock, data, fd);
+	int err = vk_send_fd(sock, data, fd);
 
 	return err ? fail(ctx, RC_FAIL, obj, err, NULL) : qmp_answer(ctx, in, obj, ret);
 }
@@ -254,7 +229,7 @@ static int send_plain(struct ctx *ctx, struct conn *c, const char *name, int rfd
 	int err;
 
 	snprintf(data, sizeof(data), "%s\n", name);
-	err = send_fd(c->sock, data, rfd);
+	err = vk_send_fd(c->sock, data, rfd);
 	if (err)
 		return fail(ctx, RC_FAIL, name, err, param.socket);
 	printf("%s: sent\n", name);

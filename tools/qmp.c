@@ -137,8 +137,8 @@ void qmp_close(struct qmp *q)
 	q->line = NULL;
 }
 
-/* Send @data, with @fd attached (SCM_RIGHTS) unless it is negative. */
-static int qmp_send(struct qmp *q, const char *data, int fd)
+/* One message on a unix socket, with @fd attached unless negative: 0 or an errno. */
+int vk_send_fd(int sock, const char *data, int fd)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -157,9 +157,17 @@ static int qmp_send(struct qmp *q, const char *data, int fd)
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	}
-	if (sendmsg(q->fd, &msg, MSG_NOSIGNAL) == (ssize_t)iov.iov_len)
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)iov.iov_len)
 		return 0;
-	return qmp_fail(q, "send: %s", strerror(errno ?: EIO));
+	return errno ?: EIO;
+}
+
+/* Send @data, with @fd attached (SCM_RIGHTS) unless it is negative. */
+static int qmp_send(struct qmp *q, const char *data, int fd)
+{
+	int err = vk_send_fd(q->fd, data, fd);
+
+	return err ? qmp_fail(q, "send: %s", strerror(err)) : 0;
 }
 
 /**

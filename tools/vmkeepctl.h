@@ -185,5 +185,7 @@ json_object *vk_regions_json(struct vmkeep_ctx *vk, struct vmkeep_region *only);
 json_object *vk_status_json(struct vmkeep_ctx *vk, const char *module_version);
 void vk_print_regions(FILE *f, struct vmkeep_ctx *vk, struct vmkeep_region *only);
 void vk_print_pools(FILE *f, struct vmkeep_ctx *vk);
+/* qmp.c */
+int vk_send_fd(int sock, const char *data, int fd);
 
 #endif /* _VMKEEPCTL_H */
