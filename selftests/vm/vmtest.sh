@@ -127,6 +127,7 @@ build_initramfs() {
 	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,boot,selftests,etc}
 	install -m 0755 /bin/busybox "$root/bin/busybox"
 	add_bin "$(command -v kexec)" /sbin/kexec
+	add_bin "$(command -v jq)" /usr/bin/jq
 	install -m 0755 "$top/selftests/vm/init" "$root/init"
 	grep -v '^#' "$plan" >"$root/plan" || true
 	echo 'root:x:0:0:root:/:/bin/sh' >"$root/etc/passwd"
