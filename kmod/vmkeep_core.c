@@ -852,10 +852,14 @@ static int __init vmkeep_init(void)
 	ret = vmkeep_nodes_init();
 	if (ret)
 		return ret;
-	vmkeep_pools_init(pools);
 	ret = misc_register(&vmkeep_misc);
 	if (ret)
-		goto err_pools;
+		goto err_nodes;
+	/*
+	 * Last step that makes region nodes openable: nothing may fail after
+	 * it, or a node file opened meanwhile would outlive the module.
+	 */
+	vmkeep_pools_init(pools);
 	register_reboot_notifier(&vmkeep_reboot_nb);
 	vmkeep_debugfs_dir = debugfs_create_dir("vmkeep", NULL);
 	debugfs_create_file("state", 0400, vmkeep_debugfs_dir, NULL,
@@ -864,8 +868,7 @@ static int __init vmkeep_init(void)
 			    NULL, &vmkeep_crash_fops);
 	return 0;
 
-err_pools:
-	vmkeep_pools_exit();
+err_nodes:
 	vmkeep_nodes_exit();
 	return ret;
 }
