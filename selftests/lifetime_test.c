@@ -487,6 +487,20 @@ static uint64_t big_len(const struct vmkeep_pool_info *pool)
 	return len < 1024 * MiB ? len : 1024 * MiB;
 }
 
+/* Until a child's ALLOC has taken its memory (or returned, or 10 s). */
+static int wait_reserved(int dev, const struct vmkeep_pool_info *before,
+			 struct vmkeep_pool_info *during, int done)
+{
+	double t0 = now();
+	int ret;
+
+	do {
+		ret = vk_pool(dev, 0, during);
+	} while (!ret && during->free == before->free && !readable(done) &&
+		 now() - t0 < 10);
+	return ret;
+}
+
 /* ALLOC in a child: a byte on @started before it, the seconds it took on @done after. */
 static pid_t alloc_child(int dev, const char *name, uint64_t len,
 			 int started, int done)
@@ -530,11 +544,8 @@ TEST_F_TIMEOUT(lifetime, alloc_outside_lock, 120)
 	pid = alloc_child(self->dev, "lt-big", len, started[1], done[1]);
 	ASSERT_LE(0, pid);
 	ASSERT_EQ(1, read(started[0], &c, 1));
-	/* Until the ALLOC has taken its memory (or returned). */
 	t0 = now();
-	do {
-		ASSERT_EQ(0, vk_pool(self->dev, 0, &during));
-	} while (during.free == before.free && !readable(done[0]) && now() - t0 < 10);
+	ASSERT_EQ(0, wait_reserved(self->dev, &before, &during, done[0]));
 	listed = vk_find(self->dev, "lt-big", &info);
 	t_status = now() - t0;
 	returned = readable(done[0]);
@@ -596,7 +607,6 @@ TEST_F_TIMEOUT(lifetime, freeze_during_alloc, 120)
 	struct vmkeep_pool_info before, frozen, after;
 	int started[2], done[2], status;
 	uint64_t len;
-	double t0;
 	pid_t pid;
 	char c;
 
@@ -607,10 +617,7 @@ TEST_F_TIMEOUT(lifetime, freeze_during_alloc, 120)
 	pid = alloc_child(self->dev, "lt-frz", len, started[1], done[1]);
 	ASSERT_LE(0, pid);
 	ASSERT_EQ(1, read(started[0], &c, 1));
-	t0 = now();
-	do {
-		ASSERT_EQ(0, vk_pool(self->dev, 0, &frozen));
-	} while (frozen.free == before.free && !readable(done[0]) && now() - t0 < 10);
+	ASSERT_EQ(0, wait_reserved(self->dev, &before, &frozen, done[0]));
 	ASSERT_EQ(0, vk_ioctl(self->dev, VMKEEP_IOC_FREEZE, &fr));
 	ASSERT_EQ(0, vk_pool(self->dev, 0, &frozen));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
