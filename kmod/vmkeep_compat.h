@@ -12,13 +12,18 @@
 #include <linux/huge_mm.h>
 #include <linux/version.h>
 
+/* 6.4: PUD_ORDER. */
+#ifndef PUD_ORDER
+#define PUD_ORDER	(PUD_SHIFT - PAGE_SHIFT)
+#endif
+
 /* 6.6: ->huge_fault() takes a page order instead of enum page_entry_size. */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
 #define VMKEEP_DEFINE_HUGE_FAULT(name, fn)				\
 static vm_fault_t name(struct vm_fault *vmf, enum page_entry_size pe)	\
 {									\
 	return fn(vmf, pe == PE_SIZE_PMD ? HPAGE_PMD_ORDER :		\
-		       pe == PE_SIZE_PTE ? 0 : ~0U);			\
+		       pe == PE_SIZE_PUD ? PUD_ORDER : 0);		\
 }
 #else
 #define VMKEEP_DEFINE_HUGE_FAULT(name, fn)				\
@@ -57,20 +62,34 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 
 /*
  * 6.15: ZONE_DEVICE pages are mapped as refcounted folios, as device-dax
- * maps them since (vmf_insert_folio_pmd(), vmf_insert_page_mkwrite()); a PMD
- * entry needs a PMD-order folio, so the pool's struct pages are made 2 MiB
- * compound pages.  The VMA must not be VM_MIXEDMAP then, or the THP code
- * takes it for special (vma_is_special_huge()) and drops entries without
- * the folio's rmap and reference, e.g. splitting a PMD on a partial
- * munmap.  Before, the pages were inserted as devmap pfn_t entries, which
- * carry neither and need VM_MIXEDMAP for unmap and fork to leave them
- * alone.  Mapped folios count in the mapper's RSS from 6.15 on.
+ * maps them since (vmf_insert_folio_pmd(), vmf_insert_folio_pud(),
+ * vmf_insert_page_mkwrite()); a PMD or PUD entry needs a folio of exactly
+ * that order, so a pool's struct pages are compound pages of its page
+ * size (vmkeep_pool.c): 2 MiB pages map with PMDs and PTEs, 1 GiB pages
+ * with PUDs and PTEs.  The VMA must not be VM_MIXEDMAP then, or the THP
+ * code takes it for special (vma_is_special_huge()) and drops entries
+ * without the folio's rmap and reference, e.g. splitting a PMD on a
+ * partial munmap; so a PUD fault, which the fault path offers only to
+ * special or DAX mappings, needs a DAX inode (VMKEEP_INODE_FLAGS_1G), as
+ * device-dax's.  Before, the pages were inserted as devmap pfn_t
+ * entries, which carry neither and need VM_MIXEDMAP for unmap and fork to
+ * leave them alone; any entry size maps any compound page there.  Mapped
+ * folios count in the mapper's RSS from 6.15 on.
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
 #include <linux/pfn_t.h>
 
-#define VMKEEP_VMEMMAP_SHIFT	0
 #define VMKEEP_VM_FLAGS		(VM_HUGEPAGE | VM_MIXEDMAP)
+#define VMKEEP_INODE_FLAGS_1G	VMKEEP_INODE_FLAGS
+/* Whether a PMD entry can map part of a compound page of @order. */
+#define vmkeep_pmd_maps(order)	true
+
+static inline vm_fault_t vmkeep_insert_pud(struct vm_fault *vmf,
+					   unsigned long pfn, bool write)
+{
+	return vmf_insert_pfn_pud(vmf, phys_to_pfn_t(PFN_PHYS(pfn), PFN_DEV | PFN_MAP),
+				  write);
+}
 
 static inline vm_fault_t vmkeep_insert_pmd(struct vm_fault *vmf,
 					   unsigned long pfn, bool write)
@@ -86,8 +105,15 @@ static inline vm_fault_t vmkeep_insert_pte(struct vm_fault *vmf,
 				phys_to_pfn_t(PFN_PHYS(pfn), PFN_DEV | PFN_MAP));
 }
 #else
-#define VMKEEP_VMEMMAP_SHIFT	HPAGE_PMD_ORDER
 #define VMKEEP_VM_FLAGS		VM_HUGEPAGE
+#define VMKEEP_INODE_FLAGS_1G	S_DAX
+#define vmkeep_pmd_maps(order)	((order) == HPAGE_PMD_ORDER)
+
+static inline vm_fault_t vmkeep_insert_pud(struct vm_fault *vmf,
+					   unsigned long pfn, bool write)
+{
+	return vmf_insert_folio_pud(vmf, pfn_folio(pfn), write);
+}
 
 static inline vm_fault_t vmkeep_insert_pmd(struct vm_fault *vmf,
 					   unsigned long pfn, bool write)

@@ -15,12 +15,13 @@
  * through to the pool at once.  The data path - faults, read, write -
  * takes no lock.  Nothing that can wait on userspace or take long runs
  * under it: replies are built in kernel memory and copied out after the
- * unlock, ALLOC zeroes a region while it is pending (invisible), and
- * pages are checked for holders by the reaper.
+ * unlock, memory is cleared at first touch or in the background
+ * (vmkeep_zero.c), and pages are checked for holders by the reaper.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/debugfs.h>
@@ -35,6 +36,7 @@
 #include <linux/uaccess.h>
 #include <vmkeep/names.h>
 
+#include "vmkeep_compat.h"
 #include "vmkeep_internal.h"
 
 /* Serialises every change of pools, regions and on-pool metadata. */
@@ -193,6 +195,10 @@ static struct vmkeep_pool *pool_pick(const struct vmkeep_alloc *cmd,
 		if (pool->fmt.state != VMKEEP_POOL_READY ||
 		    (pool->flags & VMKEEP_POOL_HELD))
 			continue;
+		/* 1 GiB pages are for 1 GiB aligned regions only. */
+		if (!(cmd->flags & VMKEEP_ALLOC_ALIGN_1G) !=
+		    (pool->page_order != PUD_ORDER))
+			continue;
 		if (pool->nr_regions >= min(max_regions, VMKEEP_FMT_MAX_ENTRIES))
 			continue;
 		free = vmkeep_pool_free_bytes(pool);
@@ -205,7 +211,8 @@ static struct vmkeep_pool *pool_pick(const struct vmkeep_alloc *cmd,
 }
 
 #define VMKEEP_ALLOC_FLAGS \
-	(VMKEEP_REGION_EXCLUSIVE | VMKEEP_ALLOC_NODE | VMKEEP_ALLOC_OWNER)
+	(VMKEEP_REGION_EXCLUSIVE | VMKEEP_ALLOC_NODE | VMKEEP_ALLOC_OWNER | \
+	 VMKEEP_ALLOC_ALIGN_1G)
 
 /* The region ALLOC asks for, checked; the extents come later. */
 static int alloc_describe(const struct vmkeep_alloc *cmd,
@@ -216,6 +223,9 @@ static int alloc_describe(const struct vmkeep_alloc *cmd,
 	if (cmd->__reserved || cmd->mode & ~0777 ||
 	    vmkeep_fmt_check_name(cmd->name, sizeof(cmd->name)) ||
 	    !cmd->length || !IS_ALIGNED(cmd->length, VMKEEP_ALIGN))
+		return -EINVAL;
+	if ((cmd->flags & VMKEEP_ALLOC_ALIGN_1G) &&
+	    !IS_ALIGNED(cmd->length, VMKEEP_ALIGN_1G))
 		return -EINVAL;
 	if (!(cmd->flags & VMKEEP_ALLOC_NODE) && cmd->node)
 		return -EINVAL;
@@ -240,7 +250,7 @@ static int alloc_describe(const struct vmkeep_alloc *cmd,
 	return 0;
 }
 
-/* Reserve memory for a new region; it stays pending while it is zeroed. */
+/* Reserve memory for a new region, pending until it is published. */
 static struct vmkeep_region *alloc_reserve(const struct vmkeep_alloc *cmd,
 					   const struct vmkeep_fmt_region *r)
 {
@@ -261,22 +271,20 @@ static struct vmkeep_region *alloc_reserve(const struct vmkeep_alloc *cmd,
 }
 
 /*
- * The zeroed region goes into the metadata, claimed for the ALLOC's own
- * file; or it is dropped, when zeroing failed or a FREEZE came meanwhile.
+ * The region goes into the metadata, claimed for the ALLOC's own file;
+ * or it is dropped, when a FREEZE came meanwhile.
  */
-static int alloc_publish(struct vmkeep_region *region, int ret)
+static int alloc_publish(struct vmkeep_region *region)
 {
 	scoped_guard(mutex, &vmkeep_lock) {
-		if (!ret && vmkeep_frozen)
-			ret = -EBUSY;
-		if (!ret) {
+		if (!vmkeep_frozen) {
 			vmkeep_pool_publish_region(region);
 			return vmkeep_region_claim(region, NULL);
 		}
 		vmkeep_pool_remove_region(region);
 	}
 	vmkeep_pools_reap();
-	return ret;
+	return -EBUSY;
 }
 
 /*
@@ -310,7 +318,7 @@ static int vmkeep_ioc_alloc(struct vmkeep_ucmd *ucmd)
 
 	/* The pool's reference: it stays on a list until the reaper runs. */
 	kref_get(&region->kref);
-	ret = alloc_publish(region, vmkeep_region_zero(region));
+	ret = alloc_publish(region);
 	if (!ret) {
 		ret = region_install_fd(region, ucmd, &cmd->out_fd, sizeof(*cmd));
 		if (ret)
@@ -500,8 +508,11 @@ static int vmkeep_ioc_freeze(struct vmkeep_ucmd *ucmd)
 		return -EINVAL;
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	scoped_guard(mutex, &vmkeep_lock) {
+	scoped_guard(mutex, &vmkeep_lock)
 		vmkeep_frozen = true;
+	/* Untouched memory of new regions is cleared before the kexec. */
+	vmkeep_zero_flush();
+	scoped_guard(mutex, &vmkeep_lock) {
 		cmd->out_mapped = 0;
 		for (i = 0; i < vmkeep_nr_pools; i++) {
 			vmkeep_pool_commit(vmkeep_pools[i], 0);
@@ -545,7 +556,8 @@ static void pool_info(const struct vmkeep_pool *pool,
 	info->node = pool->node;
 	info->state = pool->fmt.state;
 	info->damage = pool->fmt.damage;
-	info->flags = pool->flags;
+	info->flags = pool->flags |
+		      (pool->page_order == PUD_ORDER ? VMKEEP_POOL_PAGES_1G : 0);
 	info->nr_regions = pool->nr_regions;
 	list_for_each_entry(region, &pool->regions, link) {
 		info->nr_incoming += region->state == VMKEEP_STATE_INCOMING;
@@ -710,18 +722,22 @@ static struct miscdevice vmkeep_misc = {
 };
 
 /*
- * On the way into kexec (or any reboot): refuse further changes and mark
- * every pool's metadata clean, so the next kernel knows the handoff was
- * orderly.  Processes still run here, hence the lock and the flag.
+ * On the way into kexec (or any reboot): refuse further changes, finish
+ * clearing new regions' untouched memory, and mark every pool's metadata
+ * clean, so the next kernel knows the handoff was orderly.  Processes
+ * still run here, hence the lock and the flag.
  */
 static int vmkeep_reboot(struct notifier_block *nb, unsigned long action,
 			 void *data)
 {
 	unsigned int i;
 
+	scoped_guard(mutex, &vmkeep_lock) {
+		vmkeep_frozen = true;
+		vmkeep_shutdown = true;
+	}
+	vmkeep_zero_flush();
 	guard(mutex)(&vmkeep_lock);
-	vmkeep_frozen = true;
-	vmkeep_shutdown = true;
 	for (i = 0; i < vmkeep_nr_pools; i++) {
 		struct vmkeep_pool *pool = vmkeep_pools[i];
 
@@ -744,6 +760,14 @@ static struct notifier_block vmkeep_reboot_nb = {
 	.notifier_call = vmkeep_reboot,
 };
 
+/* Units cleared so far of a new region, or -1 when all are ready. */
+static long region_zeroed_units(const struct vmkeep_region *region)
+{
+	if (!region->zeroed)
+		return -1;
+	return bitmap_weight(region->zeroed, region->fmt.length >> 21);
+}
+
 static int vmkeep_debugfs_show(struct seq_file *m, void *unused)
 {
 	struct vmkeep_region *region;
@@ -756,14 +780,15 @@ static int vmkeep_debugfs_show(struct seq_file *m, void *unused)
 		   atomic_read(&vmkeep_nr_files));
 	for (i = 0; i < vmkeep_nr_pools; i++) {
 		pool = vmkeep_pools[i];
-		seq_printf(m, "pool %u %pa+%#llx node %d %s damage %u generation %llu handoffs %llu free %llu regions %u flags %#x restore_ns %llu commit_ns %llu\n",
+		seq_printf(m, "pool %u %pa+%#llx node %d %s damage %u generation %llu handoffs %llu free %llu regions %u flags %#x restore_ns %llu commit_ns %llu page_order %u memremap_ns %llu\n",
 			   i, &pool->base, pool->size, pool->node,
 			   vmkeep_pool_state_name(pool->fmt.state), pool->fmt.damage,
 			   pool->fmt.generation, pool->fmt.handoffs,
 			   vmkeep_pool_free_bytes(pool), pool->nr_regions,
-			   pool->flags, pool->restore_ns, pool->commit_ns);
+			   pool->flags, pool->restore_ns, pool->commit_ns,
+			   pool->page_order, pool->memremap_ns);
 		list_for_each_entry(region, &pool->regions, link) {
-			seq_printf(m, "  region %s id %llu length %llu %s q %u uid %u gid %u mode %o flags %#x open %d mapped %d pmd_faults %lld pte_faults %lld extents",
+			seq_printf(m, "  region %s id %llu length %llu %s q %u uid %u gid %u mode %o flags %#x open %d mapped %d pmd_faults %lld pte_faults %lld pud_faults %lld zeroed %ld extents",
 				   region->fmt.name, region->fmt.id,
 				   region->fmt.length, vmkeep_region_state_name(region->state),
 				   region->fmt.quarantine, region->fmt.uid,
@@ -772,7 +797,9 @@ static int vmkeep_debugfs_show(struct seq_file *m, void *unused)
 				   region->nr_open,
 				   atomic_read(&region->nr_mapped),
 				   atomic64_read(&region->pmd_faults),
-				   atomic64_read(&region->pte_faults));
+				   atomic64_read(&region->pte_faults),
+				   atomic64_read(&region->pud_faults),
+				   region_zeroed_units(region));
 			for (e = 0; e < region->fmt.nr_extents; e++)
 				seq_printf(m, " %#llx+%#llx",
 					   region->fmt.extents[e].offset,
@@ -878,6 +905,8 @@ static void __exit vmkeep_exit(void)
 	debugfs_remove_recursive(vmkeep_debugfs_dir);
 	unregister_reboot_notifier(&vmkeep_reboot_nb);
 	misc_deregister(&vmkeep_misc);
+	/* The next load takes every byte of a region for the VM's. */
+	vmkeep_zero_flush();
 	vmkeep_pools_exit();
 	vmkeep_nodes_exit();
 }

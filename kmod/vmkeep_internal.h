@@ -24,6 +24,8 @@
  * @name: the name of its iomem resource, allocated: a pool whose pages are
  *        still held when the module goes keeps its resource, and nothing of
  *        it may point into the module
+ * @page_order: order of its compound pages: PMD (2 MiB) or, for a pool
+ *              of 1 GiB pages (``SIZE@ADDR:1G``), PUD
  * @pgmap: ZONE_DEVICE pages for the whole range
  * @va: the kernel's mapping of the whole range
  * @fmt: state of the on-pool metadata
@@ -36,13 +38,14 @@
  * @freed: regions freed whose memory is not free yet: a file is still
  *         open, or someone holds a page (a pin, a pipe buffer)
  * @nr_regions: entries of @regions and @pending
+ * @memremap_ns: time memremap_pages() took at load (struct pages)
  * @restore_ns: time taken to validate and restore at load
  * @commit_ns: time the last metadata write took
  * @flags: VMKEEP_POOL_CLEAN_HANDOFF, VMKEEP_POOL_RESTORED, VMKEEP_POOL_HELD
  * @foreign: empty, but holds another pool's metadata: reported damaged
  *
- * Everything but @index, @base, @size, @node, @name, @pgmap and @va is
- * protected by vmkeep_lock.
+ * Everything but @index, @base, @size, @node, @name, @page_order, @pgmap
+ * and @va is protected by vmkeep_lock.
  */
 struct vmkeep_pool {
 	unsigned int index;
@@ -50,6 +53,7 @@ struct vmkeep_pool {
 	u64 size;
 	int node;
 	const char *name;
+	unsigned int page_order;
 	struct dev_pagemap pgmap;
 	void *va;
 	struct vmkeep_fmt_pool fmt;
@@ -59,6 +63,7 @@ struct vmkeep_pool {
 	struct list_head pending;
 	struct list_head freed;
 	unsigned int nr_regions;
+	u64 memremap_ns;
 	u64 restore_ns;
 	u64 commit_ns;
 	u32 flags;
@@ -88,11 +93,19 @@ struct vmkeep_pool {
  * @nr_mapped: live VMAs
  * @pmd_faults: faults served with a 2 MiB mapping
  * @pte_faults: faults served with a 4 KiB mapping
+ * @pud_faults: faults served with a 1 GiB mapping
+ * @zeroed: for a region made by ALLOC, one bit per 2 MiB unit, set once
+ *          the unit is zero (vmkeep_region_ready()); NULL when every unit
+ *          is (restored regions: their content is the VM's)
+ * @zeroing: bit locks of the units being zeroed, beside @zeroed
+ * @zero_link: on the background zeroer's list while units are left
+ * @zero_busy: the background zeroer works on it: its memory stays
  *
- * @fmt and @pool never change while the region exists, so the fault and
- * read/write paths use them without a lock.  @state, @pending, @freed,
- * @nr_open, @opener, @node and @link are protected by vmkeep_lock; @reap,
- * @held, @held_off and @pins_module by the reaper's lock.
+ * @fmt, @pool, @zeroed and @zeroing never change while the region exists
+ * (the bits are set with atomics), so the fault and read/write paths use
+ * them without a lock.  @state, @pending, @freed, @nr_open, @opener,
+ * @node, @link, @zero_link and @zero_busy are protected by vmkeep_lock;
+ * @reap, @held, @held_off and @pins_module by the reaper's lock.
  */
 struct vmkeep_region {
 	struct kref kref;
@@ -112,6 +125,11 @@ struct vmkeep_region {
 	atomic_t nr_mapped;
 	atomic64_t pmd_faults;
 	atomic64_t pte_faults;
+	atomic64_t pud_faults;
+	unsigned long *zeroed;
+	unsigned long *zeroing;
+	struct list_head zero_link;
+	bool zero_busy;
 };
 
 /*
@@ -164,7 +182,15 @@ struct vmkeep_region *vmkeep_region_new(struct vmkeep_pool *pool,
 					u32 state);
 void vmkeep_region_put(struct vmkeep_region *region);
 bool vmkeep_region_held(struct vmkeep_region *region);
-int vmkeep_region_zero(struct vmkeep_region *region);
+
+/* vmkeep_zero.c */
+int vmkeep_zero_alloc(struct vmkeep_region *region);
+void vmkeep_zero_free(struct vmkeep_region *region);
+bool vmkeep_region_unit_ready(const struct vmkeep_region *region, u64 off);
+void vmkeep_region_ready(struct vmkeep_region *region, u64 off, u64 len);
+void vmkeep_zero_start(struct vmkeep_region *region);
+void vmkeep_zero_stop(struct vmkeep_region *region);
+void vmkeep_zero_flush(void);
 int vmkeep_region_claim(struct vmkeep_region *region, struct inode *inode);
 void vmkeep_region_unclaim(struct vmkeep_region *region);
 struct file *vmkeep_region_file(struct vmkeep_region *region);

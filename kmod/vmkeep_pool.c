@@ -18,6 +18,19 @@
  * of its regions work with get_user_pages() (O_DIRECT, VFIO).  Then its
  * metadata is read and validated as untrusted input (vmkeep_format.c).
  *
+ * The struct pages are compound pages of the pool's page size, 2 MiB, or
+ * 1 GiB for a pool named ``SIZE@ADDR:1G``, as device-dax makes them for
+ * its alignment (vmemmap_shift): a huge entry from 6.15 on needs a folio
+ * of its order, and the kernel then backs the struct pages of all but
+ * the head of each compound page with one shared page of vmemmap
+ * (ARCH_WANT_OPTIMIZE_DAX_VMEMMAP; 6.1 does it whenever struct page is a
+ * power of two): 16 MiB of struct pages per GiB become 4 MiB, or 8 KiB
+ * with 1 GiB pages, and the load time shrinks with them.  A 1 GiB pool
+ * holds only regions made with %VMKEEP_ALLOC_ALIGN_1G, placed on 1 GiB
+ * boundaries, and keeps its first GiB for the metadata: a compound page
+ * never spans two regions, so that a page held by one never holds back
+ * the memory of another.
+ *
  * The allocator is a bitmap of 2 MiB units rebuilt from the metadata; it
  * is never stored.  Every change of the region list is written to the
  * pool at once (vmkeep_pool_commit()), so the handoff is always current
@@ -32,9 +45,10 @@
  * description of that region survives until the admin frees it or
  * force-formats the pool.
  *
- * A region lives on three lists in turn: pending while its ALLOC zeroes
- * it (outside vmkeep_lock), regions while it is live, freed from FREE
- * until no file is open and no page of it is referenced.  Its memory is
+ * A region lives on three lists in turn: pending while its ALLOC makes
+ * it, regions while it is live, freed from FREE until no file is open,
+ * no page of it is referenced and the zeroer has let go of it.  Its
+ * memory is
  * used as long as it is on any of them.  Checking for referenced pages
  * walks struct pages, so it runs outside vmkeep_lock, in
  * vmkeep_pools_reap().
@@ -59,7 +73,19 @@ struct vmkeep_pool *vmkeep_pools[VMKEEP_MAX_POOLS];
 unsigned int vmkeep_nr_pools;
 
 #define UNIT_SHIFT	21
-#define META_UNITS	(VMKEEP_FMT_META_SIZE >> UNIT_SHIFT)
+
+/* Units of the metadata: the whole first page of a 1 GiB pool. */
+static unsigned long pool_meta_units(const struct vmkeep_pool *pool)
+{
+	return max_t(u64, VMKEEP_FMT_META_SIZE, PAGE_SIZE << pool->page_order)
+		>> UNIT_SHIFT;
+}
+
+/* Units a region starts on: its compound pages are its own. */
+static unsigned long pool_align_units(const struct vmkeep_pool *pool)
+{
+	return (PAGE_SIZE << pool->page_order) >> UNIT_SHIFT;
+}
 
 static void pool_mark(struct vmkeep_pool *pool,
 		      const struct vmkeep_fmt_region *r)
@@ -81,7 +107,7 @@ static void pool_rebuild(struct vmkeep_pool *pool)
 
 	lockdep_assert_held(&vmkeep_lock);
 	bitmap_zero(pool->used, pool->nr_units);
-	bitmap_set(pool->used, 0, META_UNITS);
+	bitmap_set(pool->used, 0, pool_meta_units(pool));
 	list_for_each_entry(region, &pool->regions, link)
 		pool_mark(pool, &region->fmt);
 	list_for_each_entry(region, &pool->pending, link)
@@ -136,7 +162,7 @@ void vmkeep_pools_reap(void)
 	scoped_guard(mutex, &vmkeep_lock)
 		for (i = 0; i < vmkeep_nr_pools; i++)
 			list_for_each_entry(region, &vmkeep_pools[i]->freed, link)
-				if (!region->nr_open)
+				if (!region->nr_open && !region->zero_busy)
 					list_add_tail(&region->reap, &check);
 	/* Freed and closed: nothing changes these regions but a reaper. */
 	list_for_each_entry(region, &check, reap)
@@ -157,16 +183,18 @@ u64 vmkeep_pool_free_bytes(const struct vmkeep_pool *pool)
 /*
  * Find memory for a new region: one contiguous extent when the pool has
  * one, else the first free runs, at most %VMKEEP_FMT_MAX_EXTENTS of them.
- * r->length is the size; the extents are filled in.
+ * r->length is the size; the extents are filled in.  In a 1 GiB pool every
+ * region and so every free run starts and ends on a 1 GiB boundary.
  */
 static int pool_reserve(struct vmkeep_pool *pool, struct vmkeep_fmt_region *r)
 {
 	unsigned long need = r->length >> UNIT_SHIFT, start, end;
+	unsigned long align = pool_align_units(pool);
 	u32 n = 0;
 
 	lockdep_assert_held(&vmkeep_lock);
 	start = bitmap_find_next_zero_area(pool->used, pool->nr_units, 0,
-					   need, 0);
+					   need, align - 1);
 	if (start < pool->nr_units) {
 		r->extents[0].offset = (u64)start << UNIT_SHIFT;
 		r->extents[0].length = r->length;
@@ -274,8 +302,9 @@ void vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags)
  * @r: name, length, owner and flags; the extents are filled in here
  *
  * The region is pending: its memory is reserved, but it is neither in
- * the metadata nor visible until vmkeep_pool_publish_region(), so that
- * its ALLOC can zero it without vmkeep_lock.  The pool is ready and not
+ * the metadata nor visible until vmkeep_pool_publish_region().  Its
+ * memory is not zeroed here: each 2 MiB unit is, at its first touch
+ * (vmkeep_zero.c).  The pool is ready and not
  * held (pool_pick()): a pool without metadata is never formatted here.
  *
  * Return: the region, with the pool's reference, or an ERR_PTR.
@@ -293,7 +322,7 @@ struct vmkeep_region *vmkeep_pool_add_region(struct vmkeep_pool *pool,
 	region = vmkeep_region_new(pool, r, VMKEEP_STATE_ACTIVE);
 	if (!region)
 		return ERR_PTR(-ENOMEM);
-	ret = pool_reserve(pool, &region->fmt);
+	ret = vmkeep_zero_alloc(region) ?: pool_reserve(pool, &region->fmt);
 	if (ret) {
 		vmkeep_region_put(region);
 		return ERR_PTR(ret);
@@ -305,7 +334,10 @@ struct vmkeep_region *vmkeep_pool_add_region(struct vmkeep_pool *pool,
 	return region;
 }
 
-/* A pending region, zeroed, joins the metadata and can be opened. */
+/*
+ * A pending region joins the metadata and can be opened; the background
+ * zeroer takes the units nobody touches.
+ */
 void vmkeep_pool_publish_region(struct vmkeep_region *region)
 {
 	lockdep_assert_held(&vmkeep_lock);
@@ -313,12 +345,14 @@ void vmkeep_pool_publish_region(struct vmkeep_region *region)
 	list_move_tail(&region->link, &region->pool->regions);
 	vmkeep_pool_commit(region->pool, 0);
 	vmkeep_node_add(region);
+	vmkeep_zero_start(region);
 }
 
 static void pool_unlink_region(struct vmkeep_region *region)
 {
 	lockdep_assert_held(&vmkeep_lock);
 	region->freed = true;
+	vmkeep_zero_stop(region);
 	vmkeep_node_remove(region);
 	list_move_tail(&region->link, &region->pool->freed);
 	region->pool->nr_regions--;
@@ -497,11 +531,12 @@ static int pool_restore(struct vmkeep_pool *pool)
 	vmkeep_pool_commit(pool, 0);
 	pool->restore_ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
 
-	pr_info("pool %u [mem %pa+%#llx] node %d: %u regions restored, %u repaired, %u quarantined, generation %llu, %s handoff, %llu us\n",
+	pr_info("pool %u [mem %pa+%#llx] node %d: %u regions restored, %u repaired, %u quarantined, generation %llu, %s handoff, %llu us (struct pages %llu us)\n",
 		pool->index, &pool->base, pool->size, pool->node, n - quarantined,
 		repaired, quarantined, pool->fmt.generation,
 		(pool->flags & VMKEEP_POOL_CLEAN_HANDOFF) ? "clean" : "unclean",
-		div_u64(pool->restore_ns, NSEC_PER_USEC));
+		div_u64(pool->restore_ns, NSEC_PER_USEC),
+		div_u64(pool->memremap_ns, NSEC_PER_USEC));
 	return 0;
 }
 
@@ -536,10 +571,15 @@ static void pool_destroy(struct vmkeep_pool *pool)
 }
 
 /* Why [@base, @base + @size) cannot be a pool, or NULL if it can. */
-static const char *pool_check_range(phys_addr_t base, u64 size)
+static const char *pool_check_range(phys_addr_t base, u64 size,
+				    unsigned int order)
 {
 	if (!size || !IS_ALIGNED(base | size, VMKEEP_FMT_UNIT))
 		return "not 2 MiB aligned";
+	if (order == PUD_ORDER && !IS_ALIGNED(base | size, PUD_SIZE))
+		return "pages of 1 GiB need a pool 1 GiB aligned in base and size";
+	if (order == PUD_ORDER && size < 2 * PUD_SIZE)
+		return "pages of 1 GiB need a pool of 2 GiB or more";
 	if (size < VMKEEP_FMT_META_SIZE + VMKEEP_FMT_UNIT)
 		return "smaller than 4 MiB";
 	if (base + size < base)
@@ -556,9 +596,10 @@ static const char *pool_check_range(phys_addr_t base, u64 size)
 }
 
 /* Claim a checked range, give it struct pages and restore its regions. */
-static int pool_create(phys_addr_t base, u64 size)
+static int pool_create(phys_addr_t base, u64 size, unsigned int order)
 {
 	struct vmkeep_pool *pool;
+	ktime_t t0;
 	void *va;
 	int ret;
 
@@ -582,17 +623,20 @@ static int pool_create(phys_addr_t base, u64 size)
 	pool->base = base;
 	pool->size = size;
 	pool->node = phys_to_target_node(base);
+	pool->page_order = order;
 	INIT_LIST_HEAD(&pool->regions);
 	INIT_LIST_HEAD(&pool->pending);
 	INIT_LIST_HEAD(&pool->freed);
-	bitmap_set(pool->used, 0, META_UNITS);
+	bitmap_set(pool->used, 0, pool_meta_units(pool));
 
 	pool->pgmap.type = MEMORY_DEVICE_GENERIC;
 	pool->pgmap.range.start = base;
 	pool->pgmap.range.end = base + size - 1;
 	pool->pgmap.nr_range = 1;
-	pool->pgmap.vmemmap_shift = VMKEEP_VMEMMAP_SHIFT;
+	pool->pgmap.vmemmap_shift = order;
+	t0 = ktime_get();
 	va = memremap_pages(&pool->pgmap, pool->node);
+	pool->memremap_ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
 	if (IS_ERR(va)) {
 		pr_err("pool [mem %pa+%#llx] refused: no struct pages: %pe\n",
 		       &base, size, va);
@@ -620,13 +664,15 @@ err_free:
 
 /**
  * vmkeep_pools_init() - claim and restore the pools named by @param
- * @param: "SIZE@ADDR[,SIZE@ADDR...]", sizes with K/M/G/T suffixes
+ * @param: "SIZE@ADDR[:1G][,SIZE@ADDR[:1G]...]", sizes with K/M/G/T
+ *         suffixes; ":1G" makes a pool of 1 GiB pages
  *
  * A pool that fails is refused with one log line; the others still work.
  */
 void vmkeep_pools_init(const char *param)
 {
 	const char *p = param;
+	unsigned int order;
 	const char *why;
 	phys_addr_t base;
 	char *end;
@@ -640,15 +686,20 @@ void vmkeep_pools_init(const char *param)
 			return;
 		}
 		base = memparse(end + 1, &end);
+		order = HPAGE_PMD_ORDER;
+		if (!strncmp(end, ":1G", 3)) {
+			order = PUD_ORDER;
+			end += 3;
+		}
 		if (*end && *end != ',') {
 			pr_err("pools=%s: expected ',' at '%s'\n", param, end);
 			return;
 		}
-		why = pool_check_range(base, size);
+		why = pool_check_range(base, size, order);
 		if (why)
 			pr_err("pool [mem %pa+%#llx] refused: %s\n", &base, size, why);
 		else
-			pool_create(base, size);
+			pool_create(base, size, order);
 		p = *end ? end + 1 : end;
 	}
 }

@@ -9,8 +9,11 @@
  * A region is handed to userspace as a file that behaves like a regular
  * file of fixed size: fstat() and lseek(SEEK_END) give the size,
  * pread()/pwrite() copy, and mmap(MAP_SHARED) maps the pool memory
- * itself, with 2 MiB page-table entries wherever the mapping and the
- * extent are aligned.  Private mappings are refused: a VMM that thinks it
+ * itself, with 2 MiB page-table entries - 1 GiB ones in a pool of 1 GiB
+ * pages - wherever the mapping and the extent are aligned.  A region of
+ * a 1 GiB pool is mapped at a 1 GiB aligned address, as device-dax maps
+ * its devices.  The memory of a new region is cleared as it is first
+ * touched (vmkeep_zero.c).  Private mappings are refused: a VMM that thinks it
  * keeps its RAM must never be writing to a copy.
  *
  * Every file gets its own inode on a private pseudo filesystem (like
@@ -37,6 +40,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
@@ -68,6 +72,7 @@ struct vmkeep_region *vmkeep_region_new(struct vmkeep_pool *pool,
 	kref_init(&region->kref);
 	INIT_LIST_HEAD(&region->link);
 	INIT_LIST_HEAD(&region->reap);
+	INIT_LIST_HEAD(&region->zero_link);
 	region->pool = pool;
 	region->fmt = *fmt;
 	region->state = state;
@@ -79,6 +84,7 @@ static void vmkeep_region_release(struct kref *kref)
 	struct vmkeep_region *region =
 		container_of(kref, struct vmkeep_region, kref);
 
+	vmkeep_zero_free(region);
 	kfree(region);
 	atomic_dec(&vmkeep_nr_objects);
 }
@@ -95,14 +101,14 @@ void vmkeep_region_put(struct vmkeep_region *region)
  * long-term pin, a page in a pipe after vmsplice()) may outlive both, and
  * memory handed to the next region must not be reachable through it.
  * The pool's pages keep a reference of their own (MEMORY_DEVICE_GENERIC).
- * One struct page per 4 KiB before 6.15: 16 GiB of them per TiB, hence
- * never under vmkeep_lock.  Nothing can take a new reference to a closed
+ * One folio per 2 MiB (or 1 GiB): 512 Ki of them per TiB, hence never
+ * under vmkeep_lock.  Nothing can take a new reference to a closed
  * region, so the walk goes on from the page found held the last time:
  * one held page costs O(1) per look, not a walk of the whole region.
  */
 bool vmkeep_region_held(struct vmkeep_region *region)
 {
-	const u64 step = PAGE_SIZE << VMKEEP_VMEMMAP_SHIFT;
+	const u64 step = PAGE_SIZE << region->pool->page_order;
 	phys_addr_t phys;
 	u64 off, contig, i;
 
@@ -123,25 +129,6 @@ bool vmkeep_region_held(struct vmkeep_region *region)
 	}
 	region->held_off = region->fmt.length;
 	return false;
-}
-
-/*
- * Memory handed to a new region must not show an earlier tenant's bytes.
- * Called without vmkeep_lock (a TiB takes minutes) and killable.
- */
-int vmkeep_region_zero(struct vmkeep_region *region)
-{
-	u64 off, contig;
-	void *va;
-
-	for (off = 0; off < region->fmt.length; off += VMKEEP_FMT_UNIT) {
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		va = vmkeep_region_va(region, off, &contig, NULL);
-		memset(va, 0, VMKEEP_FMT_UNIT);
-		cond_resched();
-	}
-	return 0;
 }
 
 /**
@@ -208,39 +195,50 @@ static int check_vma(struct vmkeep_region *region, struct vm_area_struct *vma)
 	return 0;
 }
 
+/*
+ * The largest entry that maps the fault: a PUD in a pool of 1 GiB pages,
+ * a PMD (from 6.15 on only with 2 MiB pages, whose folios it maps whole),
+ * else a PTE; each where the VMA and the memory are aligned for it.  The
+ * units under the entry are cleared first if nobody touched them yet.
+ */
 static vm_fault_t vmkeep_fault_order(struct vm_fault *vmf, unsigned int order)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct vmkeep_region *region = vma->vm_file->private_data;
+	unsigned int pool_order = region->pool->page_order;
 	bool write = vmf->flags & FAULT_FLAG_WRITE;
-	unsigned long addr = vmf->address;
+	unsigned long size = PAGE_SIZE << order;
+	unsigned long addr = vmf->address & ~(size - 1);
 	phys_addr_t phys;
 	u64 off, contig;
 	vm_fault_t ret;
 
-	if (order == HPAGE_PMD_ORDER) {
-		addr &= PMD_MASK;
-		if (addr < vma->vm_start || addr + PMD_SIZE > vma->vm_end)
-			return VM_FAULT_FALLBACK;
-	} else if (order) {
+	if (order == PUD_ORDER ? pool_order != PUD_ORDER :
+	    order == HPAGE_PMD_ORDER ? !vmkeep_pmd_maps(pool_order) : order)
 		return VM_FAULT_FALLBACK;
-	}
+	if (addr < vma->vm_start || addr + size > vma->vm_end)
+		return VM_FAULT_FALLBACK;
 
 	off = ((u64)vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
 	if (!vmkeep_region_va(region, off, &contig, &phys))
 		return VM_FAULT_SIGBUS;
+	if (order && (!IS_ALIGNED(phys, size) || contig < size))
+		return VM_FAULT_FALLBACK;
+	vmkeep_region_ready(region, off, size);
 
-	if (order) {
-		if (!IS_ALIGNED(phys, PMD_SIZE) || contig < PMD_SIZE)
-			return VM_FAULT_FALLBACK;
+	if (order == PUD_ORDER) {
+		ret = vmkeep_insert_pud(vmf, PHYS_PFN(phys), write);
+		if (!(ret & VM_FAULT_ERROR))
+			atomic64_inc(&region->pud_faults);
+	} else if (order) {
 		ret = vmkeep_insert_pmd(vmf, PHYS_PFN(phys), write);
 		if (!(ret & VM_FAULT_ERROR))
 			atomic64_inc(&region->pmd_faults);
-		return ret;
+	} else {
+		ret = vmkeep_insert_pte(vmf, PHYS_PFN(phys), write);
+		if (!(ret & VM_FAULT_ERROR))
+			atomic64_inc(&region->pte_faults);
 	}
-	ret = vmkeep_insert_pte(vmf, PHYS_PFN(phys), write);
-	if (!(ret & VM_FAULT_ERROR))
-		atomic64_inc(&region->pte_faults);
 	return ret;
 }
 
@@ -285,6 +283,36 @@ static int vmkeep_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
+/*
+ * A region of 1 GiB pages is mapped 1 GiB aligned to its file offset, so
+ * that its faults can use PUDs: look for room 1 GiB longer and align in
+ * it, as device-dax does; thp_get_unmapped_area() aligns to 2 MiB only.
+ */
+static unsigned long vmkeep_get_unmapped_area(struct file *file,
+					      unsigned long addr,
+					      unsigned long len,
+					      unsigned long pgoff,
+					      unsigned long flags)
+{
+	struct vmkeep_region *region = file->private_data;
+	unsigned long off = pgoff << PAGE_SHIFT, ret;
+
+	if (region->pool->page_order == PUD_ORDER && !addr &&
+	    !(flags & MAP_FIXED) && len >= PUD_SIZE && len + PUD_SIZE > len) {
+		ret = thp_get_unmapped_area(file, 0, len + PUD_SIZE, pgoff, flags);
+		if (!IS_ERR_VALUE(ret))
+			return ret + ((off - ret) & (PUD_SIZE - 1));
+	}
+	return thp_get_unmapped_area(file, addr, len, pgoff, flags);
+}
+
+/* S_DAX where the fault path needs it to offer huge faults. */
+static unsigned int vmkeep_region_inode_flags(const struct vmkeep_region *region)
+{
+	return region->pool->page_order == PUD_ORDER ? VMKEEP_INODE_FLAGS_1G :
+						       VMKEEP_INODE_FLAGS;
+}
+
 /* Copy between @iter and the region from *@ppos, bounded by its length. */
 static ssize_t vmkeep_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 {
@@ -305,8 +333,15 @@ static ssize_t vmkeep_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 		contig = min_t(u64, contig, PMD_SIZE - (pos & ~PMD_MASK));
 		len = min3((u64)iov_iter_count(iter), contig,
 			   region->fmt.length - pos);
-		n = write ? copy_from_iter(va, len, iter) :
-			    copy_to_iter(va, len, iter);
+		/* A unit nobody touched reads as zero; a write clears it. */
+		if (write) {
+			vmkeep_region_ready(region, pos, len);
+			n = copy_from_iter(va, len, iter);
+		}
+		else if (vmkeep_region_unit_ready(region, pos))
+			n = copy_to_iter(va, len, iter);
+		else
+			n = iov_iter_zero(len, iter);
 		done += n;
 		pos += n;
 		if (n < len) {
@@ -378,7 +413,7 @@ static int node_claim(struct inode *inode)
 		return -ENOENT;
 	if (!vmkeep_region_may_open(region, &caller))
 		return -EACCES;
-	inode->i_flags |= VMKEEP_INODE_FLAGS;
+	inode->i_flags |= vmkeep_region_inode_flags(region);
 	return vmkeep_region_claim(region, NULL);
 }
 
@@ -430,7 +465,7 @@ const struct file_operations vmkeep_region_fops = {
 	.open = vmkeep_open,
 	.release = vmkeep_release,
 	.mmap = vmkeep_mmap,
-	.get_unmapped_area = thp_get_unmapped_area,
+	.get_unmapped_area = vmkeep_get_unmapped_area,
 	.llseek = vmkeep_llseek,
 	.read_iter = vmkeep_read_iter,
 	.write_iter = vmkeep_write_iter,
@@ -504,7 +539,7 @@ struct file *vmkeep_region_file(struct vmkeep_region *region)
 	inode->i_mode = S_IFREG | region->fmt.mode;
 	inode->i_uid = make_kuid(&init_user_ns, region->fmt.uid);
 	inode->i_gid = make_kgid(&init_user_ns, region->fmt.gid);
-	inode->i_flags |= VMKEEP_INODE_FLAGS;
+	inode->i_flags |= vmkeep_region_inode_flags(region);
 	kref_get(&region->kref);
 	inode->i_private = region;
 	inode->i_fop = &vmkeep_region_fops;

@@ -47,7 +47,6 @@
  *  - ENOMEDIUM: ALLOC found no ready pool but one that was never
  *    formatted (%VMKEEP_POOL_EMPTY): a new pool is used only after an
  *    explicit VMKEEP_IOC_FORMAT, never formatted implicitly.
- *  - EINTR: ALLOC was killed while it zeroed the region (nothing was made).
  *
  * A region file reopened through /proc/PID/fd/N (stock QEMU's mem-path)
  * is checked again: ENOENT once the region is freed or its pool
@@ -59,6 +58,8 @@
 #define VMKEEP_NAME_LEN		64
 /* Region lengths and pool layout are in units of this size (2 MiB). */
 #define VMKEEP_ALIGN		(2ULL << 20)
+/* Length and placement of a %VMKEEP_ALLOC_ALIGN_1G region (1 GiB). */
+#define VMKEEP_ALIGN_1G		(1ULL << 30)
 
 enum {
 	VMKEEP_CMD_ALLOC = 0x00,
@@ -82,6 +83,7 @@ enum {
 /* Alloc-only flags. */
 #define VMKEEP_ALLOC_NODE	(1U << 8)
 #define VMKEEP_ALLOC_OWNER	(1U << 9)
+#define VMKEEP_ALLOC_ALIGN_1G	(1U << 10)
 
 /**
  * struct vmkeep_alloc - ioctl(VMKEEP_IOC_ALLOC)
@@ -89,7 +91,13 @@ enum {
  * @flags: Input; %VMKEEP_REGION_EXCLUSIVE: one open file at a time;
  *         %VMKEEP_ALLOC_NODE: take the memory from a pool on @node;
  *         %VMKEEP_ALLOC_OWNER: owner is @uid/@gid (needs CAP_CHOWN)
- *         instead of the caller's fsuid/fsgid.
+ *         instead of the caller's fsuid/fsgid;
+ *         %VMKEEP_ALLOC_ALIGN_1G: take the memory from a pool of 1 GiB
+ *         pages (``vmkeep.pools=SIZE@ADDR:1G``), 1 GiB aligned, so that
+ *         mappings 1 GiB aligned to the file offset (mmap() picks such
+ *         an address) use 1 GiB page-table entries; @length must be a
+ *         multiple of %VMKEEP_ALIGN_1G (EINVAL), and without such a pool
+ *         with room, ENOSPC.  Pools of 1 GiB pages take no other region.
  * @length: Input; bytes, a multiple of %VMKEEP_ALIGN
  * @node: Input; NUMA node, with %VMKEEP_ALLOC_NODE
  * @mode: Input; permission bits, at most 0777; 0 means 0600
@@ -100,9 +108,11 @@ enum {
  * @name: Input; NUL-terminated, 1 to %VMKEEP_NAME_LEN - 1 bytes of
  *        [A-Za-z0-9._:+@-], unique among all regions
  *
- * Carves a region from a pool and returns a file for it.  The memory is
- * zero.  The region lives until VMKEEP_IOC_FREE, across kexec, not until
- * its files are closed.
+ * Carves a region from a pool and returns a file for it.  The memory
+ * reads as zero, however it is reached; it is cleared in 2 MiB units as
+ * they are first touched, and in the background, so ALLOC takes the same
+ * time for any length.  The region lives until VMKEEP_IOC_FREE, across
+ * kexec, not until its files are closed.
  */
 struct vmkeep_alloc {
 	__u32 size;
@@ -304,6 +314,7 @@ struct vmkeep_thaw {
  * until every quarantined region is freed or the pool force-formatted.
  */
 #define VMKEEP_POOL_HELD	(1U << 2)
+#define VMKEEP_POOL_PAGES_1G	(1U << 3)	/* 1 GiB pages: VMKEEP_ALLOC_ALIGN_1G regions */
 
 /**
  * struct vmkeep_pool_info - one pool, as VMKEEP_IOC_STATUS reports it
@@ -318,7 +329,7 @@ struct vmkeep_thaw {
  * @state: %VMKEEP_POOL_READY, %VMKEEP_POOL_EMPTY or %VMKEEP_POOL_DAMAGED
  * @damage: %VMKEEP_D_NONE or why the pool is damaged
  * @flags: %VMKEEP_POOL_CLEAN_HANDOFF, %VMKEEP_POOL_RESTORED,
- *         %VMKEEP_POOL_HELD
+ *         %VMKEEP_POOL_HELD, %VMKEEP_POOL_PAGES_1G
  * @nr_regions: regions in the pool, quarantined ones included
  * @nr_incoming: regions not finished since the last kexec
  * @nr_quarantined: regions that failed validation

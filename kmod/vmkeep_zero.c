@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The vmkeep authors
+ */
+
+/**
+ * DOC: zeroing
+ *
+ * A new region must never show an earlier tenant's bytes, yet ALLOC must
+ * not cost the time to clear it: a TiB takes minutes.  So ALLOC clears
+ * nothing.  Each 2 MiB unit of a new region is cleared when it is first
+ * touched, as hugetlbfs clears a huge page at its fault: on every path
+ * to its memory - a fault of any size (a 1 GiB fault clears its 512
+ * units), write(), and read(), which copies zeros out of a unit never
+ * touched instead of clearing it.  get_user_pages() (O_DIRECT, VFIO, KVM)
+ * reaches the memory through faults only.
+ *
+ * Each region made by ALLOC has a bitmap of zeroed units, bits set once
+ * and never cleared, read without a lock (test_bit_acquire() pairs with
+ * the barrier before set_bit()), and a bitmap of bit locks: the first
+ * toucher of a unit locks it, clears it and sets its zeroed bit; a second
+ * one waits on the lock and then finds the bit set, so it neither sees
+ * stale bytes nor clears what the first has written since.  The bitmaps
+ * cost 2 bits per 2 MiB: 128 KiB per TiB.
+ *
+ * The next kernel cannot tell a unit never touched from a VM's memory, so
+ * every unit must be cleared before a kexec: a background worker clears
+ * the units nobody touched, region by region, from the region's ALLOC on,
+ * and FREEZE, the reboot notifier and module unload wait for it
+ * (vmkeep_zero_flush()).  Restored regions have no bitmap: their memory
+ * is the VM's.  While the worker clears a freed region, its memory does
+ * not go back to the pool (&vmkeep_region.zero_busy); it stops at the next
+ * unit.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/wait_bit.h>
+#include <linux/workqueue.h>
+
+#include "vmkeep_internal.h"
+
+#define UNIT_SHIFT	21
+
+/* Regions with units left for the worker; protected by vmkeep_lock. */
+static LIST_HEAD(vmkeep_zero_list);
+
+static void vmkeep_zero_fn(struct work_struct *work);
+static DECLARE_WORK(vmkeep_zero_work, vmkeep_zero_fn);
+
+/* Bitmaps for a region made by ALLOC: no unit is zero yet. */
+int vmkeep_zero_alloc(struct vmkeep_region *region)
+{
+	unsigned long n = region->fmt.length >> UNIT_SHIFT;
+
+	region->zeroed = kvcalloc(BITS_TO_LONGS(n), sizeof(long), GFP_KERNEL);
+	region->zeroing = kvcalloc(BITS_TO_LONGS(n), sizeof(long), GFP_KERNEL);
+	return region->zeroed && region->zeroing ? 0 : -ENOMEM;
+}
+
+void vmkeep_zero_free(struct vmkeep_region *region)
+{
+	kvfree(region->zeroed);
+	kvfree(region->zeroing);
+}
+
+/* Whether the unit holding @off is known to be zero or written. */
+bool vmkeep_region_unit_ready(const struct vmkeep_region *region, u64 off)
+{
+	return !region->zeroed ||
+	       test_bit_acquire(off >> UNIT_SHIFT, region->zeroed);
+}
+
+static void unit_ready(struct vmkeep_region *region, unsigned long unit)
+{
+	unsigned long *word = &region->zeroing[BIT_WORD(unit)];
+	int bit = unit % BITS_PER_LONG;
+	u64 contig, i;
+	void *va;
+
+	if (test_bit_acquire(unit, region->zeroed))
+		return;
+	wait_on_bit_lock(word, bit, TASK_UNINTERRUPTIBLE);
+	if (!test_bit(unit, region->zeroed)) {
+		va = vmkeep_region_va(region, (u64)unit << UNIT_SHIFT, &contig,
+				      NULL);
+		for (i = 0; i < VMKEEP_FMT_UNIT; i += PAGE_SIZE)
+			clear_page(va + i);
+		/* The zeros before the bit, for the lock-free readers. */
+		smp_mb__before_atomic();
+		set_bit(unit, region->zeroed);
+	}
+	clear_and_wake_up_bit(bit, word);
+}
+
+/**
+ * vmkeep_region_ready() - make [@off, @off + @len) safe to show
+ * @region: the region
+ * @off: offset in the region
+ * @len: bytes, not 0
+ *
+ * Clears the units of the range that nobody has touched yet.  May sleep;
+ * callers hold a file or mapping of the region, so its memory stays.
+ */
+void vmkeep_region_ready(struct vmkeep_region *region, u64 off, u64 len)
+{
+	unsigned long unit, last;
+
+	if (!region->zeroed)
+		return;
+	last = (off + len - 1) >> UNIT_SHIFT;
+	for (unit = off >> UNIT_SHIFT; unit <= last; unit++) {
+		unit_ready(region, unit);
+		if (unit != last)
+			cond_resched();
+	}
+}
+
+/* A new region's untouched units are for the worker. */
+void vmkeep_zero_start(struct vmkeep_region *region)
+{
+	lockdep_assert_held(&vmkeep_lock);
+	if (!region->zeroed)
+		return;
+	list_add_tail(&region->zero_link, &vmkeep_zero_list);
+	queue_work(system_unbound_wq, &vmkeep_zero_work);
+}
+
+/* A freed region's memory needs no clearing before the next ALLOC. */
+void vmkeep_zero_stop(struct vmkeep_region *region)
+{
+	lockdep_assert_held(&vmkeep_lock);
+	list_del_init(&region->zero_link);
+}
+
+static void vmkeep_zero_fn(struct work_struct *work)
+{
+	struct vmkeep_region *region;
+	unsigned long unit, n;
+	bool freed;
+
+	for (;;) {
+		scoped_guard(mutex, &vmkeep_lock) {
+			region = list_first_entry_or_null(&vmkeep_zero_list,
+							  struct vmkeep_region,
+							  zero_link);
+			if (region) {
+				list_del_init(&region->zero_link);
+				region->zero_busy = true;
+			}
+		}
+		if (!region)
+			return;
+		n = region->fmt.length >> UNIT_SHIFT;
+		/* A hint: FREE needs no zeroing, and waits for the next unit. */
+		for (unit = 0; unit < n && !READ_ONCE(region->freed); unit++) {
+			unit_ready(region, unit);
+			cond_resched();
+		}
+		scoped_guard(mutex, &vmkeep_lock) {
+			region->zero_busy = false;
+			freed = region->freed;
+		}
+		if (freed)
+			vmkeep_pools_reap();
+	}
+}
+
+/*
+ * Wait until every live region is zero wherever it was not touched:
+ * before a kexec, whose next kernel takes every byte for the VM's.
+ * Callers have stopped new ALLOCs (frozen) and hold no vmkeep_lock.
+ */
+void vmkeep_zero_flush(void)
+{
+	queue_work(system_unbound_wq, &vmkeep_zero_work);
+	flush_work(&vmkeep_zero_work);
+}
