@@ -149,6 +149,8 @@ VMKEEP_EXPORT int vmkeep_alloc(struct vmkeep_ctx *ctx, const char *name,
 	}
 	if (at.flags & VMKEEP_ATTR_MODE)
 		a.mode = at.mode;
+	if (at.flags & VMKEEP_ATTR_ALIGN_1G)
+		a.flags |= VMKEEP_ALLOC_ALIGN_1G;
 	if (at.flags & VMKEEP_ATTR_OWNER) {
 		a.flags |= VMKEEP_ALLOC_OWNER;
 		a.uid = at.uid;

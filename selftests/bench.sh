@@ -13,8 +13,13 @@
 #   handoff-restore REP restore time of each pool at this load (after kexec)
 #   work-only           reload the module with pool 7 alone, so that the
 #                       other steps cannot allocate from pools 0-6
+#   poolscale REPS BASE GIB...
+#                       module load time and struct-page memory for a pool
+#                       of each size at BASE, with 2 MiB and 1 GiB pages
 #   map MIB REPS        touch every page: vmkeep, memfd, memfd THP, hugetlbfs
-#   alloc MIB REPS      ALLOC vs memfd + fallocate, and the zeroing
+#   alloc REPS MIB...   ALLOC vs memfd + fallocate vs hugetlbfs, per size
+#   firsttouch MIB REPS get MIB and touch every page: vmkeep (1 GiB and
+#                       2 MiB pages) vs hugetlbfs
 #   full REPS MIB...    full RAM copy: save and restore in this kernel
 #   save REP MIB...     vmkeep: save each VM, keeping its RAM for the kexec
 #   restore REP MIB...  vmkeep: restore each VM after the kexec
@@ -100,10 +105,44 @@ handoff-restore)
 	done
 	;;
 work-only)
-	rmmod vmkeep && insmod "$ko" pools="$(cmdline_pool 7)" &&
-		{ vmkeepctl status | grep -q '^ *0 .* ready' ||
-		  vmkeepctl format --pool 0 >/dev/null; }
-	ok $? "module reloaded with pool 7 ($(cmdline_pool 7)) alone"
+	rmmod vmkeep && insmod "$ko" pools="$(cmdline_pool 7),$(cmdline_pool 8)" &&
+		for p in 0 1; do
+			vmkeepctl status | grep -q "^ *$p .* ready" ||
+				vmkeepctl format --pool $p >/dev/null || break
+		done
+	ok $? "module reloaded with pools 7 and 8 ($(cmdline_pool 7),$(cmdline_pool 8)) alone"
+	;;
+poolscale)
+	reps=$1 base=$2
+	shift 2
+	rmmod vmkeep 2>/dev/null
+	for rep in $(seq "$reps"); do
+		for gib; do
+			for pages in 2M 1G; do
+				sfx=
+				if [ $pages = 1G ]; then
+					[ "$gib" -ge 2 ] || continue
+					sfx=:1G
+				fi
+				label=${gib}G-$pages
+				free0=$(sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo)
+				mm0=$(sed -n 's/^nr_memmap\(_pages\)\? //p' /proc/vmstat)
+				us=$(vkbench time insmod "$ko" pools="${gib}G@$base$sfx")
+				rc=$?
+				free1=$(sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo)
+				mm1=$(sed -n 's/^nr_memmap\(_pages\)\? //p' /proc/vmstat)
+				grep "^pool 0 " /sys/kernel/debug/vmkeep/state | sed 's/^/# /'
+				mr=$(sed -n 's/^pool 0 .* memremap_ns \([0-9]*\).*/\1/p' /sys/kernel/debug/vmkeep/state)
+				echo "# bench: poolscale $label load_us $us $rep"
+				echo "# bench: poolscale $label memremap_us $((mr / 1000)) $rep"
+				echo "# bench: poolscale $label memfree_kib_per_gib $(((free0 - free1) / gib)) $rep"
+				[ -n "$mm0" ] && [ -n "$mm1" ] &&
+					echo "# bench: poolscale $label memmap_kib_per_gib $(((mm1 - mm0) * 4 / gib)) $rep"
+				rmmod vmkeep
+				ok $((rc + $?)) "pool of $gib GiB, $pages pages, rep $rep: load $us us"
+			done
+		done
+	done
 	;;
 map)
 	mib=$1 reps=$2
@@ -117,8 +156,18 @@ map)
 	echo 0 >/proc/sys/vm/nr_hugepages
 	;;
 alloc)
-	vkbench alloc "$1" "$2"
-	ok $? "alloc: $2 x $1 MiB"
+	reps=$1
+	shift
+	echo 512 >/proc/sys/vm/nr_hugepages
+	vkbench alloc "$reps" "$@"
+	ok $? "alloc: $reps x $* MiB"
+	echo 0 >/proc/sys/vm/nr_hugepages
+	;;
+firsttouch)
+	echo $(($1 / 2)) >/proc/sys/vm/nr_hugepages
+	vkbench firsttouch "$1" "$2"
+	ok $? "first touch: $2 x $1 MiB, vmkeep 1 GiB and 2 MiB pages, hugetlbfs"
+	echo 0 >/proc/sys/vm/nr_hugepages
 	;;
 full)
 	reps=$1

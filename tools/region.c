@@ -16,7 +16,7 @@
 #include "vmkeepctl.h"
 
 static struct {
-	const char *name, *size, *node, *mode, *owner;
+	const char *name, *size, *node, *mode, *owner, *align;
 	bool exclusive, all;
 } param;
 
@@ -27,6 +27,8 @@ const struct opt alloc_opts[] = {
 	  OPT_REQUIRED, .str = &param.size },
 	{ "node", "N", "take the memory from a pool on NUMA node N", .str = &param.node },
 	{ "exclusive", NULL, "one open file at a time", .flag = &param.exclusive },
+	{ "align", "1G", "1 GiB aligned, from a pool of 1 GiB pages: 1 GiB mappings",
+	  .str = &param.align },
 	{ "mode", "MODE", "octal permissions (default 0600)", .str = &param.mode },
 	{ "owner", "USER:GROUP", "owner other than the caller (needs CAP_CHOWN)",
 	  .str = &param.owner },
@@ -97,6 +99,12 @@ static int alloc_attr(struct ctx *ctx, struct vmkeep_alloc_attr *a)
 	}
 	if (param.exclusive)
 		a->flags |= VMKEEP_ATTR_EXCLUSIVE;
+	if (param.align) {
+		if (strcmp(param.align, "1G") && strcmp(param.align, "2M"))
+			return bad_arg(ctx, "--align", param.align, "1G or 2M");
+		if (!strcmp(param.align, "1G"))
+			a->flags |= VMKEEP_ATTR_ALIGN_1G;
+	}
 	if (param.mode) {
 		if (parse_uint(param.mode, 8, 0777, &v) || !v)
 			return bad_arg(ctx, "--mode", param.mode, "octal permissions 1 to 0777");
@@ -120,7 +128,8 @@ static int alloc_fail(struct ctx *ctx, const struct vmkeep_alloc_attr *a,
 
 	if (err == -ENOSPC) {
 		vk_human_size(size, hs, sizeof(hs));
-		snprintf(whybuf, sizeof(whybuf), "no pool%s has %s free",
+		snprintf(whybuf, sizeof(whybuf), "no pool%s%s has %s free",
+			 a->flags & VMKEEP_ATTR_ALIGN_1G ? " of 1 GiB pages" : "",
 			 a->flags & VMKEEP_ATTR_NODE ? " on the node" : "", hs);
 		return fail(ctx, RC_FAIL, param.name, ENOSPC, whybuf);
 	}

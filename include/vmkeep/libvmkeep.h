@@ -72,6 +72,8 @@ struct vmkeep_alloc_attr {
 #define VMKEEP_ATTR_NODE	(1U << 1)
 #define VMKEEP_ATTR_MODE	(1U << 2)
 #define VMKEEP_ATTR_OWNER	(1U << 3)
+/* 1 GiB aligned, from a pool of 1 GiB pages; the size a multiple of 1 GiB */
+#define VMKEEP_ATTR_ALIGN_1G	(1U << 4)
 
 /* Operations: 0 (or an fd) on success, else -errno */
 int vmkeep_alloc(struct vmkeep_ctx *ctx, const char *name, uint64_t size,

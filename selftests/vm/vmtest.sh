@@ -207,6 +207,7 @@ memmap=$(echo "$pool" | tr ',' '\n' | awk -F@ '
 		return v
 	}
 	{
+		sub(/:1G$/, "", $2)	# a pool of 1 GiB pages is reserved the same way
 		size = mib($1); base = hex($2) / 1048576
 		if (size < 0 || base < 0) { bad = 1; exit }
 		if (n && base == end) { len[n] += size } else { start[++n] = $2; len[n] = size }
