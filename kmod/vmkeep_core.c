@@ -450,7 +450,10 @@ static int vmkeep_ioc_free(struct vmkeep_ucmd *ucmd)
 		if (vmkeep_frozen)
 			return -EBUSY;
 		vmkeep_pool_remove_region(region);
+		kref_get(&region->kref);
 	}
+	vmkeep_zero_wait(region);
+	vmkeep_region_put(region);
 	vmkeep_pools_reap();
 	return 0;
 }

@@ -190,6 +190,7 @@ bool vmkeep_region_unit_ready(const struct vmkeep_region *region, u64 off);
 void vmkeep_region_ready(struct vmkeep_region *region, u64 off, u64 len);
 void vmkeep_zero_start(struct vmkeep_region *region);
 void vmkeep_zero_stop(struct vmkeep_region *region);
+void vmkeep_zero_wait(struct vmkeep_region *region);
 void vmkeep_zero_flush(void);
 int vmkeep_region_claim(struct vmkeep_region *region, struct inode *inode);
 void vmkeep_region_unclaim(struct vmkeep_region *region);

@@ -30,7 +30,7 @@
  * (vmkeep_zero_flush()).  Restored regions have no bitmap: their memory
  * is the VM's.  While the worker clears a freed region, its memory does
  * not go back to the pool (&vmkeep_region.zero_busy); it stops at the next
- * unit.
+ * unit, which FREE waits for (vmkeep_zero_wait()).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -164,10 +164,20 @@ static void vmkeep_zero_fn(struct work_struct *work)
 		scoped_guard(mutex, &vmkeep_lock) {
 			region->zero_busy = false;
 			freed = region->freed;
+			wake_up_var(&region->zero_busy);
 		}
 		if (freed)
 			vmkeep_pools_reap();
 	}
+}
+
+/*
+ * FREE gives the memory back at once: wait for the worker to stop at the
+ * unit it clears.  The caller holds a reference on @region.
+ */
+void vmkeep_zero_wait(struct vmkeep_region *region)
+{
+	wait_var_event(&region->zero_busy, !READ_ONCE(region->zero_busy));
 }
 
 /*
