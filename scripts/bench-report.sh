@@ -74,6 +74,29 @@ for m in vmkeep full; do
 	done
 done
 
+for b in vmkeep memfd hugetlb; do
+	: >"$out/alloc-$b.dat"
+	for s in 2 16 128 1024 4096; do
+		awk -v x="$s" -v k="alloc $b-${s}M us" \
+			'$1 == "fig" && $2 " " $3 " " $4 == k { print x, $6 / 1000, $7 / 1000, $8 / 1000 }' \
+			"$sum" >>"$out/alloc-$b.dat"
+	done
+done
+
+gnuplot <<EOF
+set terminal pngcairo size 800,500 font ",10"
+set grid
+set key top left
+set output "$doc/bench-alloc.png"
+set title "Time to get memory ready to use vs size ($kernel, $accel)"
+set logscale xy
+set xlabel "size (MiB)"
+set ylabel "ms: median, min-max (log)"
+plot "$out/alloc-vmkeep.dat" using 1:2:3:4 with yerrorlines title "vmkeep ALLOC", \
+     "$out/alloc-memfd.dat" using 1:2:3:4 with yerrorlines title "memfd + fallocate", \
+     "$out/alloc-hugetlb.dat" using 1:2:3:4 with yerrorlines title "hugetlbfs memfd + fallocate"
+EOF
+
 gnuplot <<EOF
 set terminal pngcairo size 800,500 font ",10"
 set grid
@@ -177,18 +200,78 @@ cat <<EOF
 Allocation
 ==========
 
-Time to get 1 GiB ready to use: ALLOC (which zeroes the region) beside
-memfd_create + fallocate (which allocates and zeroes pages).  ALLOC of
-2 MiB costs the same ioctl, metadata write and file, and next to nothing
-of zeroing, so the difference is what zeroing 1 GiB costs.
+Time to get memory ready to use, by size: ALLOC beside memfd_create +
+fallocate and a hugetlbfs memfd (2 MiB pages) + fallocate, both of which
+allocate and zero every page.  ALLOC clears nothing: each 2 MiB unit is
+cleared at its first touch, whatever reaches it (fault, read, write,
+get_user_pages), and a background worker clears what nobody touches
+(kmod/vmkeep_zero.c), so ALLOC costs an ioctl, a metadata write and a
+file, whatever the size.  memfd and hugetlbfs stop at 1 GiB: their
+memory is the test VM's own RAM.
 
 EOF
-table operation "time (ms)" "ratio"
-row "ALLOC 1 GiB" "$(fig alloc vmkeep us 1000)" "1"
-row "ALLOC 2 MiB" "$(fig alloc vmkeep-2M us 1000)" "$(ratio alloc-time-vmkeep-2M/vmkeep) of ALLOC 1 GiB"
-row "memfd + fallocate 1 GiB" "$(fig alloc memfd-fallocate us 1000)" \
-	"ALLOC / this: $(ratio alloc-time-vmkeep/memfd-fallocate)"
+table "size (MiB)" "vmkeep ALLOC (ms)" "memfd + fallocate (ms)" "hugetlbfs + fallocate (ms)"
+for s in 2 16 128 1024 4096; do
+	row "$s" "$(fig alloc vmkeep-${s}M us 1000)" "$(fig alloc memfd-${s}M us 1000)" \
+		"$(fig alloc hugetlb-${s}M us 1000)"
+done
 cat <<EOF
+
+- ALLOC 4 GiB / ALLOC 2 MiB: $(ratio alloc-vmkeep-4096M/2M) (goal: at most 2)
+- ALLOC 1 GiB / ALLOC 2 MiB: $(ratio alloc-vmkeep-1024M/2M)
+- ALLOC 1 GiB / memfd + fallocate 1 GiB: $(ratio alloc-vmkeep/memfd-1024M)
+- ALLOC 1 GiB / hugetlbfs + fallocate 1 GiB: $(ratio alloc-vmkeep/hugetlb-1024M)
+
+.. image:: bench-alloc.png
+
+First touch
+===========
+
+What a VMM's first run pays for 1 GiB: get it (ALLOC, or a hugetlbfs
+memfd of 2 MiB pages with ftruncate only), map it, and write one byte per
+4 KiB page; both clear memory as it is touched (vmkeep's background
+worker may clear some units first, on the other vCPU).  vmkeep from a
+pool of 1 GiB pages (\`\`--align 1G\`\`: PUD entries) and from one of
+2 MiB pages (PMD entries); the three alternate within each repetition.
+
+EOF
+table "backend" "faults per GiB" "time (ms)" "vmkeep / hugetlbfs"
+row "vmkeep, 1 GiB pages" "$(fig firsttouch vmkeep-1G faults_per_gib)" \
+	"$(fig firsttouch vmkeep-1G us 1000)" "$(ratio firsttouch-vmkeep-1G/hugetlb) (goal: at most 1.1)"
+row "vmkeep, 2 MiB pages" "$(fig firsttouch vmkeep-2M faults_per_gib)" \
+	"$(fig firsttouch vmkeep-2M us 1000)" "$(ratio firsttouch-vmkeep-2M/hugetlb)"
+row "hugetlbfs, 2 MiB pages" "$(fig firsttouch hugetlb faults_per_gib)" \
+	"$(fig firsttouch hugetlb us 1000)" "1"
+cat <<EOF
+
+Pool scale
+==========
+
+Loading the module with one pool of each size, at the same address, over
+the bench's reserved memory (the metadata found there belongs to a pool
+of another size, so it is left alone).  "Load" is insmod as a whole;
+"struct pages" is memremap_pages(), which bounds it.  Struct-page memory
+is the growth of nr_memmap in /proc/vmstat (6.11 on; n/a before) and the
+drop of MemFree, per GiB of pool.  The pool's struct pages are compound
+pages of its page size (vmemmap_shift, as device-dax makes them): where
+the kernel shares the vmemmap of tail pages, 16 MiB per GiB become
+4 MiB with 2 MiB pages and about 8 KiB with 1 GiB pages.
+
+EOF
+table "pool" "load (ms)" "struct pages (ms)" "memmap (KiB/GiB)" "MemFree drop (KiB/GiB)"
+for g in 1 4 16 20; do
+	for p in 2M 1G; do
+		[ "$(fig poolscale "${g}G-$p" load_us)" = n/a ] && continue
+		row "$g GiB, $p pages" "$(fig poolscale "${g}G-$p" load_us 1000)" \
+			"$(fig poolscale "${g}G-$p" memremap_us 1000)" \
+			"$(fig poolscale "${g}G-$p" memmap_kib_per_gib)" \
+			"$(fig poolscale "${g}G-$p" memfree_kib_per_gib)"
+	done
+done
+cat <<EOF
+
+- load, 16 GiB / 1 GiB pool (2 MiB pages): $(ratio poolscale-load-16G/1G) (linear: at most 16)
+- load, 20 GiB / 4 GiB pool (2 MiB pages): $(ratio poolscale-load-20G/4G) (linear: at most 5)
 
 VM downtime
 ===========
