@@ -82,7 +82,10 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 #define VMKEEP_VM_FLAGS		(VM_HUGEPAGE | VM_MIXEDMAP)
 #define VMKEEP_INODE_FLAGS_1G	VMKEEP_INODE_FLAGS
 /* Whether a PMD entry can map part of a compound page of @order. */
-#define vmkeep_pmd_maps(order)	true
+static inline bool vmkeep_pmd_maps(unsigned int order)
+{
+	return true;
+}
 
 static inline vm_fault_t vmkeep_insert_pud(struct vm_fault *vmf,
 					   unsigned long pfn, bool write)
@@ -107,7 +110,10 @@ static inline vm_fault_t vmkeep_insert_pte(struct vm_fault *vmf,
 #else
 #define VMKEEP_VM_FLAGS		VM_HUGEPAGE
 #define VMKEEP_INODE_FLAGS_1G	S_DAX
-#define vmkeep_pmd_maps(order)	((order) == HPAGE_PMD_ORDER)
+static inline bool vmkeep_pmd_maps(unsigned int order)
+{
+	return order == HPAGE_PMD_ORDER;
+}
 
 static inline vm_fault_t vmkeep_insert_pud(struct vm_fault *vmf,
 					   unsigned long pfn, bool write)

@@ -180,6 +180,7 @@ err_unclaim:
 static struct vmkeep_pool *pool_pick(const struct vmkeep_alloc *cmd,
 				     bool *empty)
 {
+	bool want_1g = cmd->flags & VMKEEP_ALLOC_ALIGN_1G, pages_1g;
 	struct vmkeep_pool *pool, *best = NULL;
 	u64 free, best_free = 0;
 	unsigned int i;
@@ -196,8 +197,8 @@ static struct vmkeep_pool *pool_pick(const struct vmkeep_alloc *cmd,
 		    (pool->flags & VMKEEP_POOL_HELD))
 			continue;
 		/* 1 GiB pages are for 1 GiB aligned regions only. */
-		if (!(cmd->flags & VMKEEP_ALLOC_ALIGN_1G) !=
-		    (pool->page_order != PUD_ORDER))
+		pages_1g = pool->page_order == PUD_ORDER;
+		if (want_1g != pages_1g)
 			continue;
 		if (pool->nr_regions >= min(max_regions, VMKEEP_FMT_MAX_ENTRIES))
 			continue;

@@ -337,11 +337,11 @@ static ssize_t vmkeep_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 		if (write) {
 			vmkeep_region_ready(region, pos, len);
 			n = copy_from_iter(va, len, iter);
-		}
-		else if (vmkeep_region_unit_ready(region, pos))
+		} else if (vmkeep_region_unit_ready(region, pos)) {
 			n = copy_to_iter(va, len, iter);
-		else
+		} else {
 			n = iov_iter_zero(len, iter);
+		}
 		done += n;
 		pos += n;
 		if (n < len) {

@@ -90,6 +90,7 @@ END {
 	ratio("map-time-vmkeep/memfd-thp", "map vmkeep us", "map memfd-thp us")
 	ratio("map-time-vmkeep/hugetlb", "map vmkeep us", "map hugetlb us")
 	ratio("alloc-vmkeep-4096M/2M", "alloc vmkeep-4096M us", "alloc vmkeep-2M us")
+	ratio("alloc-vmkeep-4092M/2M", "alloc vmkeep-4092M us", "alloc vmkeep-2M us")
 	ratio("alloc-vmkeep-1024M/2M", "alloc vmkeep-1024M us", "alloc vmkeep-2M us")
 	ratio("alloc-vmkeep/memfd-1024M", "alloc vmkeep-1024M us", "alloc memfd-1024M us")
 	ratio("alloc-vmkeep/hugetlb-1024M", "alloc vmkeep-1024M us", "alloc hugetlb-1024M us")

@@ -76,7 +76,7 @@ done
 
 for b in vmkeep memfd hugetlb; do
 	: >"$out/alloc-$b.dat"
-	for s in 2 16 128 1024 4096; do
+	for s in 2 16 128 1024 4092 4096; do
 		awk -v x="$s" -v k="alloc $b-${s}M us" \
 			'$1 == "fig" && $2 " " $3 " " $4 == k { print x, $6 / 1000, $7 / 1000, $8 / 1000 }' \
 			"$sum" >>"$out/alloc-$b.dat"
@@ -211,7 +211,7 @@ memory is the test VM's own RAM.
 
 EOF
 table "size (MiB)" "vmkeep ALLOC (ms)" "memfd + fallocate (ms)" "hugetlbfs + fallocate (ms)"
-for s in 2 16 128 1024 4096; do
+for s in 2 16 128 1024 4092 4096; do
 	row "$s" "$(fig alloc vmkeep-${s}M us 1000)" "$(fig alloc memfd-${s}M us 1000)" \
 		"$(fig alloc hugetlb-${s}M us 1000)"
 done
@@ -259,7 +259,7 @@ the kernel shares the vmemmap of tail pages, 16 MiB per GiB become
 
 EOF
 table "pool" "load (ms)" "struct pages (ms)" "memmap (KiB/GiB)" "MemFree drop (KiB/GiB)"
-for g in 1 4 16 20; do
+for g in 1 4 8 11 15 16 20; do
 	for p in 2M 1G; do
 		[ "$(fig poolscale "${g}G-$p" load_us)" = n/a ] && continue
 		row "$g GiB, $p pages" "$(fig poolscale "${g}G-$p" load_us 1000)" \

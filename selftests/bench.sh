@@ -11,8 +11,8 @@
 #                       pool gets exactly its regions), load all pools,
 #                       then time REPS metadata writes (FREEZE)
 #   handoff-restore REP restore time of each pool at this load (after kexec)
-#   work-only           reload the module with pool 7 alone, so that the
-#                       other steps cannot allocate from pools 0-6
+#   work-only [I...]    reload the module with pools I (7 and 8) alone, so
+#                       that the other steps cannot allocate from pools 0-6
 #   poolscale REPS BASE GIB...
 #                       module load time and struct-page memory for a pool
 #                       of each size at BASE, with 2 MiB and 1 GiB pages
@@ -45,6 +45,13 @@ cmdline_pool() {
 # debugfs: the commit_ns of pool $1.
 commit_ns() {
 	sed -n "s/^pool $1 .* commit_ns \([0-9]*\).*/\1/p" /sys/kernel/debug/vmkeep/state
+}
+# Formats every pool that was never formatted.
+format_all() {
+	for p in $(vmkeepctl status --json |
+		   jq -r '.pools[] | select(.state == "empty") | .pool'); do
+		vmkeepctl format --pool "$p" >/dev/null || return
+	done
 }
 # Runs e2e_qemu.sh, turning its "# e2e:" lines into samples.
 e2e() {
@@ -105,12 +112,12 @@ handoff-restore)
 	done
 	;;
 work-only)
-	rmmod vmkeep && insmod "$ko" pools="$(cmdline_pool 7),$(cmdline_pool 8)" &&
-		for p in 0 1; do
-			vmkeepctl status | grep -q "^ *$p .* ready" ||
-				vmkeepctl format --pool $p >/dev/null || break
-		done
-	ok $? "module reloaded with pools 7 and 8 ($(cmdline_pool 7),$(cmdline_pool 8)) alone"
+	list=
+	for i in ${*:-7 8}; do
+		list=$list${list:+,}$(cmdline_pool "$i")
+	done
+	rmmod vmkeep && insmod "$ko" pools="$list" && format_all
+	ok $? "module reloaded with pools $list alone"
 	;;
 poolscale)
 	reps=$1 base=$2
