@@ -116,7 +116,8 @@ work-only)
 	for i in ${*:-7 8}; do
 		list=$list${list:+,}$(cmdline_pool "$i")
 	done
-	rmmod vmkeep && insmod "$ko" pools="$list" && format_all
+	rmmod vmkeep 2>/dev/null
+	insmod "$ko" pools="$list" && format_all
 	ok $? "module reloaded with pools $list alone"
 	;;
 poolscale)
