@@ -340,7 +340,7 @@ static void quarantine(struct vmkeep_fmt_region *r, u32 why)
 
 static bool known_reason(u32 why)
 {
-	return why >= VMKEEP_Q_CRC && why <= VMKEEP_Q_FIELD;
+	return why >= VMKEEP_Q_CRC && why <= VMKEEP_Q_UNCLEARED;
 }
 
 /* Fields that a valid, not quarantined entry must have as they are. */
@@ -458,6 +458,8 @@ static void decode_entry(const struct vmkeep_fmt_entry *src,
 		quarantine(r, VMKEEP_Q_FIELD);
 	} else if (vmkeep_fmt_check_name(e.name, sizeof(e.name))) {
 		quarantine(r, VMKEEP_Q_NAME);
+	} else if (flags & VMKEEP_FMT_UNCLEARED) {
+		quarantine(r, VMKEEP_Q_UNCLEARED);
 	}
 
 	if (!decode_extents(&e, p, r)) {
@@ -778,7 +780,8 @@ void vmkeep_fmt_begin(void *meta, const struct vmkeep_fmt_pool *p)
 void vmkeep_fmt_put(void *meta, const struct vmkeep_fmt_pool *p, u32 idx,
 		    const struct vmkeep_fmt_region *r)
 {
-	u32 i, nr = r->nr_extents, flags = r->flags & VMKEEP_FMT_EXCLUSIVE;
+	u32 i, nr = r->nr_extents;
+	u32 flags = r->flags & (VMKEEP_FMT_EXCLUSIVE | VMKEEP_FMT_UNCLEARED);
 	struct vmkeep_fmt_entry e;
 
 	if (idx >= VMKEEP_FMT_MAX_ENTRIES)

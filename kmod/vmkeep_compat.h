@@ -61,6 +61,15 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 #endif
 
 /*
+ * 6.12: mprotect() over a huge PUD of a DAX-like mapping keeps the entry
+ * and flushes the TLB ("mm/mprotect: fix dax pud handlings"); before, it
+ * cleared the PUD without a flush, leaving the memory reachable through
+ * a stale TLB entry after it went to another region.  So pools of 1 GiB
+ * pages are mapped with PUDs from 6.12 on, with PMDs before.
+ */
+#define VMKEEP_PUD_MAPS	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0))
+
+/*
  * 6.15: ZONE_DEVICE pages are mapped as refcounted folios, as device-dax
  * maps them since (vmf_insert_folio_pmd(), vmf_insert_folio_pud(),
  * vmf_insert_page_mkwrite()); a PMD or PUD entry needs a folio of exactly

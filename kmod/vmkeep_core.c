@@ -515,7 +515,11 @@ static int vmkeep_ioc_freeze(struct vmkeep_ucmd *ucmd)
 	scoped_guard(mutex, &vmkeep_lock)
 		vmkeep_frozen = true;
 	/* Untouched memory of new regions is cleared before the kexec. */
-	vmkeep_zero_flush();
+	if (vmkeep_zero_drain(true)) {
+		scoped_guard(mutex, &vmkeep_lock)
+			vmkeep_frozen = false;
+		return -EINTR;
+	}
 	scoped_guard(mutex, &vmkeep_lock) {
 		cmd->out_mapped = 0;
 		for (i = 0; i < vmkeep_nr_pools; i++) {
@@ -739,8 +743,11 @@ static int vmkeep_reboot(struct notifier_block *nb, unsigned long action,
 	scoped_guard(mutex, &vmkeep_lock) {
 		vmkeep_frozen = true;
 		vmkeep_shutdown = true;
+		/* A crash was injected: the machine "stopped" there. */
+		if (vmkeep_crashed)
+			return NOTIFY_DONE;
 	}
-	vmkeep_zero_flush();
+	vmkeep_zero_drain(false);
 	guard(mutex)(&vmkeep_lock);
 	for (i = 0; i < vmkeep_nr_pools; i++) {
 		struct vmkeep_pool *pool = vmkeep_pools[i];
@@ -910,7 +917,7 @@ static void __exit vmkeep_exit(void)
 	unregister_reboot_notifier(&vmkeep_reboot_nb);
 	misc_deregister(&vmkeep_misc);
 	/* The next load takes every byte of a region for the VM's. */
-	vmkeep_zero_flush();
+	vmkeep_zero_exit();
 	vmkeep_pools_exit();
 	vmkeep_nodes_exit();
 }

@@ -101,9 +101,10 @@ struct vmkeep_pool {
  * @zero_link: on the background zeroer's list while units are left
  * @zero_busy: the background zeroer works on it: its memory stays
  *
- * @fmt, @pool, @zeroed and @zeroing never change while the region exists
- * (the bits are set with atomics), so the fault and read/write paths use
- * them without a lock.  @state, @pending, @freed, @nr_open, @opener,
+ * @fmt (but for %VMKEEP_FMT_UNCLEARED in @fmt.flags, which vmkeep_lock
+ * protects), @pool, @zeroed and @zeroing never change while the region
+ * exists (the bits are set with atomics), so the fault and read/write
+ * paths use them without a lock.  @state, @pending, @freed, @nr_open, @opener,
  * @node, @link, @zero_link and @zero_busy are protected by vmkeep_lock;
  * @reap, @held, @held_off and @pins_module by the reaper's lock.
  */
@@ -191,7 +192,8 @@ void vmkeep_region_ready(struct vmkeep_region *region, u64 off, u64 len);
 void vmkeep_zero_start(struct vmkeep_region *region);
 void vmkeep_zero_stop(struct vmkeep_region *region);
 void vmkeep_zero_wait(struct vmkeep_region *region);
-void vmkeep_zero_flush(void);
+int vmkeep_zero_drain(bool killable);
+void vmkeep_zero_exit(void);
 int vmkeep_region_claim(struct vmkeep_region *region, struct inode *inode);
 void vmkeep_region_unclaim(struct vmkeep_region *region);
 struct file *vmkeep_region_file(struct vmkeep_region *region);

@@ -188,7 +188,7 @@ u64 vmkeep_pool_free_bytes(const struct vmkeep_pool *pool)
  */
 static int pool_reserve(struct vmkeep_pool *pool, struct vmkeep_fmt_region *r)
 {
-	unsigned long need = r->length >> UNIT_SHIFT, start, end;
+	unsigned long need = r->length >> UNIT_SHIFT, start, end, pos, next;
 	unsigned long align = pool_align_units(pool);
 	u32 n = 0;
 
@@ -203,11 +203,16 @@ static int pool_reserve(struct vmkeep_pool *pool, struct vmkeep_fmt_region *r)
 		return 0;
 	}
 
-	for (start = find_first_zero_bit(pool->used, pool->nr_units);
-	     need && start < pool->nr_units && n < VMKEEP_FMT_MAX_EXTENTS;
-	     start = find_next_zero_bit(pool->used, pool->nr_units, end)) {
-		end = find_next_bit(pool->used, pool->nr_units, start);
-		end = min(end, start + need);
+	/* Free runs cut to whole compound pages, so none spans regions. */
+	for (pos = 0; need && n < VMKEEP_FMT_MAX_EXTENTS; pos = next) {
+		start = find_next_zero_bit(pool->used, pool->nr_units, pos);
+		start = round_up(start, align);
+		if (start >= pool->nr_units)
+			break;
+		next = find_next_bit(pool->used, pool->nr_units, start);
+		end = min(round_down(next, align), start + need);
+		if (end <= start)
+			continue;
 		r->extents[n].offset = (u64)start << UNIT_SHIFT;
 		r->extents[n].length = (u64)(end - start) << UNIT_SHIFT;
 		need -= end - start;
@@ -343,9 +348,9 @@ void vmkeep_pool_publish_region(struct vmkeep_region *region)
 	lockdep_assert_held(&vmkeep_lock);
 	region->pending = false;
 	list_move_tail(&region->link, &region->pool->regions);
+	vmkeep_zero_start(region);
 	vmkeep_pool_commit(region->pool, 0);
 	vmkeep_node_add(region);
-	vmkeep_zero_start(region);
 }
 
 static void pool_unlink_region(struct vmkeep_region *region)

@@ -118,13 +118,13 @@ bool vmkeep_region_held(struct vmkeep_region *region)
 	for (off = region->held_off; off < region->fmt.length; off += contig) {
 		if (!vmkeep_region_va(region, off, &contig, &phys))
 			break;
-		for (i = 0; i < contig; i += step) {
+		/* Each folio the extent touches, also one it starts inside. */
+		for (i = 0; i < contig; i += step - ((phys + i) & (step - 1))) {
 			if (folio_ref_count(pfn_folio(PHYS_PFN(phys + i))) > 1) {
 				region->held_off = off + i;
 				return true;
 			}
-			if (IS_ALIGNED(phys + i + step, VMKEEP_FMT_UNIT))
-				cond_resched();
+			cond_resched();
 		}
 	}
 	region->held_off = region->fmt.length;
@@ -213,7 +213,7 @@ static vm_fault_t vmkeep_fault_order(struct vm_fault *vmf, unsigned int order)
 	u64 off, contig;
 	vm_fault_t ret;
 
-	if (order == PUD_ORDER ? pool_order != PUD_ORDER :
+	if (order == PUD_ORDER ? !VMKEEP_PUD_MAPS || pool_order != PUD_ORDER :
 	    order == HPAGE_PMD_ORDER ? !vmkeep_pmd_maps(pool_order) : order)
 		return VM_FAULT_FALLBACK;
 	if (addr < vma->vm_start || addr + size > vma->vm_end)

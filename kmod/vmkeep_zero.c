@@ -23,14 +23,17 @@
  * stale bytes nor clears what the first has written since.  The bitmaps
  * cost 2 bits per 2 MiB: 128 KiB per TiB.
  *
- * The next kernel cannot tell a unit never touched from a VM's memory, so
- * every unit must be cleared before a kexec: a background worker clears
- * the units nobody touched, region by region, from the region's ALLOC on,
- * and FREEZE, the reboot notifier and module unload wait for it
- * (vmkeep_zero_flush()).  Restored regions have no bitmap: their memory
- * is the VM's.  While the worker clears a freed region, its memory does
- * not go back to the pool (&vmkeep_region.zero_busy); it stops at the next
- * unit, which FREE waits for (vmkeep_zero_wait()).
+ * The next kernel cannot tell a unit never touched from a VM's memory.
+ * So a new region is stored with %VMKEEP_FMT_UNCLEARED from its ALLOC
+ * until a background worker has cleared every unit nobody touched; the
+ * flag is then dropped with a commit.  A kernel that stops before (a
+ * crash) leaves the flag, and the next kernel quarantines the region: its
+ * memory is kept and reported, never handed to anyone.  An orderly kexec
+ * or unload waits for the worker (vmkeep_zero_drain()): FREEZE killably,
+ * the reboot notifier and unload not.  Restored regions have no bitmap:
+ * their memory is the VM's.  While the worker clears a freed region, its
+ * memory does not go back to the pool (&vmkeep_region.zero_busy); it
+ * stops at the next unit, which FREE waits for (vmkeep_zero_wait()).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -48,9 +51,18 @@
 
 /* Regions with units left for the worker; protected by vmkeep_lock. */
 static LIST_HEAD(vmkeep_zero_list);
+/* Regions stored with VMKEEP_FMT_UNCLEARED; protected by vmkeep_lock. */
+static unsigned int vmkeep_nr_uncleared;
 
 static void vmkeep_zero_fn(struct work_struct *work);
 static DECLARE_WORK(vmkeep_zero_work, vmkeep_zero_fn);
+
+/* After a change a waiter in wait_var_event() tests: no lost wake-up. */
+static void zero_wake(void *var)
+{
+	smp_mb();
+	wake_up_var(var);
+}
 
 /* Bitmaps for a region made by ALLOC: no unit is zero yet. */
 int vmkeep_zero_alloc(struct vmkeep_region *region)
@@ -120,14 +132,30 @@ void vmkeep_region_ready(struct vmkeep_region *region, u64 off, u64 len)
 	}
 }
 
-/* A new region's untouched units are for the worker. */
+/*
+ * A new region, about to be stored, is uncleared until the worker is
+ * through with it.
+ */
 void vmkeep_zero_start(struct vmkeep_region *region)
 {
 	lockdep_assert_held(&vmkeep_lock);
 	if (!region->zeroed)
 		return;
+	region->fmt.flags |= VMKEEP_FMT_UNCLEARED;
+	vmkeep_nr_uncleared++;
 	list_add_tail(&region->zero_link, &vmkeep_zero_list);
 	queue_work(system_unbound_wq, &vmkeep_zero_work);
+}
+
+/* The worker is through with @region, or it is not stored any more. */
+static void zero_done(struct vmkeep_region *region)
+{
+	lockdep_assert_held(&vmkeep_lock);
+	if (!(region->fmt.flags & VMKEEP_FMT_UNCLEARED))
+		return;
+	region->fmt.flags &= ~VMKEEP_FMT_UNCLEARED;
+	vmkeep_nr_uncleared--;
+	zero_wake(&vmkeep_nr_uncleared);
 }
 
 /* A freed region's memory needs no clearing before the next ALLOC. */
@@ -135,6 +163,7 @@ void vmkeep_zero_stop(struct vmkeep_region *region)
 {
 	lockdep_assert_held(&vmkeep_lock);
 	list_del_init(&region->zero_link);
+	zero_done(region);
 }
 
 static void vmkeep_zero_fn(struct work_struct *work)
@@ -162,9 +191,13 @@ static void vmkeep_zero_fn(struct work_struct *work)
 			cond_resched();
 		}
 		scoped_guard(mutex, &vmkeep_lock) {
-			region->zero_busy = false;
 			freed = region->freed;
-			wake_up_var(&region->zero_busy);
+			if (!freed) {
+				zero_done(region);
+				vmkeep_pool_commit(region->pool, 0);
+			}
+			WRITE_ONCE(region->zero_busy, false);
+			zero_wake(&region->zero_busy);
 		}
 		if (freed)
 			vmkeep_pools_reap();
@@ -180,13 +213,34 @@ void vmkeep_zero_wait(struct vmkeep_region *region)
 	wait_var_event(&region->zero_busy, !READ_ONCE(region->zero_busy));
 }
 
-/*
- * Wait until every live region is zero wherever it was not touched:
- * before a kexec, whose next kernel takes every byte for the VM's.
- * Callers have stopped new ALLOCs (frozen) and hold no vmkeep_lock.
+/**
+ * vmkeep_zero_drain() - wait until no stored region is uncleared
+ * @killable: give up on a fatal signal
+ *
+ * Before a kexec or unload, whose next kernel or load would quarantine
+ * the regions still uncleared.  Callers have stopped new ALLOCs (frozen)
+ * and hold no vmkeep_lock.  The wait lasts as long as clearing what new
+ * regions' owners have not touched yet.
+ *
+ * Return: 0, or -EINTR when killed.
  */
-void vmkeep_zero_flush(void)
+int vmkeep_zero_drain(bool killable)
 {
 	queue_work(system_unbound_wq, &vmkeep_zero_work);
+	if (!killable) {
+		wait_var_event(&vmkeep_nr_uncleared,
+			       !READ_ONCE(vmkeep_nr_uncleared));
+		return 0;
+	}
+	if (wait_var_event_killable(&vmkeep_nr_uncleared,
+				    !READ_ONCE(vmkeep_nr_uncleared)))
+		return -EINTR;
+	return 0;
+}
+
+/* Unload: no region is uncleared, and the worker must be gone too. */
+void vmkeep_zero_exit(void)
+{
+	vmkeep_zero_drain(false);
 	flush_work(&vmkeep_zero_work);
 }

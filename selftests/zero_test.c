@@ -22,7 +22,10 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
+#include <linux/io_uring.h>
 
 #include "kselftest_harness.h"
 #include "vmkeep_util.h"
@@ -289,6 +292,37 @@ TEST(align_1g_rules)
 	close(dev);
 }
 
+/* Whether the running kernel is @maj.@min or later. */
+static int kernel_at_least(int maj, int min)
+{
+	struct utsname u;
+	int a = 0, b = 0;
+
+	uname(&u);
+	sscanf(u.release, "%d.%d", &a, &b);
+	return a > maj || (a == maj && b >= min);
+}
+
+/*
+ * A long-term pin of 2 MiB at @p, as VFIO or io_uring's fixed buffers
+ * take: 0 or -errno.
+ */
+static int longterm_pin(void *p)
+{
+	struct iovec iov = { .iov_base = p, .iov_len = 2 * MiB };
+	struct io_uring_params params = { 0 };
+	int ring, ret = 0;
+
+	ring = syscall(__NR_io_uring_setup, 1, &params);
+	if (ring < 0)
+		return -errno;
+	if (syscall(__NR_io_uring_register, ring, IORING_REGISTER_BUFFERS,
+		    &iov, 1))
+		ret = -errno;
+	close(ring);
+	return ret;
+}
+
 FIXTURE(pud) {
 	int dev;
 };
@@ -338,9 +372,15 @@ TEST_F_TIMEOUT(pud, mappings, 300)
 	       region_counter("z-1g", "pud_faults"),
 	       region_counter("z-1g", "pmd_faults"),
 	       region_counter("z-1g", "pte_faults"));
-	EXPECT_EQ(2, faults);
-	EXPECT_EQ(2, region_counter("z-1g", "pud_faults"));
-	EXPECT_EQ(0, region_counter("z-1g", "pmd_faults"));
+	if (kernel_at_least(6, 12)) {
+		EXPECT_EQ(2, faults);
+		EXPECT_EQ(2, region_counter("z-1g", "pud_faults"));
+		EXPECT_EQ(0, region_counter("z-1g", "pmd_faults"));
+	} else {
+		/* No PUD mappings before 6.12 (vmkeep_compat.h). */
+		EXPECT_EQ(0, region_counter("z-1g", "pud_faults"));
+		EXPECT_EQ(1024, region_counter("z-1g", "pmd_faults"));
+	}
 	p[GiB + 4096] = 7;
 	munmap(p, len);
 
@@ -349,8 +389,42 @@ TEST_F_TIMEOUT(pud, mappings, 300)
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(0, p[0]);
 	EXPECT_EQ(7, p[GiB - 2 * MiB + 4096]);
-	EXPECT_EQ(2, region_counter("z-1g", "pud_faults"));
+	EXPECT_EQ(kernel_at_least(6, 12) ? 2 : 0,
+		  region_counter("z-1g", "pud_faults"));
 	munmap(p, GiB);
+	close(fd);
+	EXPECT_EQ(0, vk_free(dev, "z-1g"));
+}
+
+/*
+ * Test Case: a region of 1 GiB pages opened through its device node maps
+ * with 1 GiB entries and takes long-term pins (VFIO, io_uring buffers),
+ * as device-dax does; through the region file, pins work where its inode
+ * needs no S_DAX (logged: 6.12 to 6.14).
+ */
+TEST_F_TIMEOUT(pud, node_longterm_pin, 120)
+{
+	int dev = self->dev, fd, node;
+	char *p;
+
+	if (pool_free(dev, 1) < GiB)
+		SKIP(return, "no pool of 1 GiB pages with 1 GiB free");
+	fd = vk_alloc(dev, "z-1g", GiB, VMKEEP_ALLOC_ALIGN_1G);
+	ASSERT_LE(0, fd);
+	node = open("/dev/vmkeep-region/z-1g", O_RDWR);
+	ASSERT_LE(0, node);
+	p = mmap(NULL, GiB, PROT_READ | PROT_WRITE, MAP_SHARED, node, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 1;
+	EXPECT_EQ(kernel_at_least(6, 12) ? 1 : 0,
+		  region_counter("z-1g", "pud_faults"));
+	EXPECT_EQ(0, longterm_pin(p));
+	munmap(p, GiB);
+	p = mmap(NULL, GiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	TH_LOG("long-term pin through the region file: %d", longterm_pin(p));
+	munmap(p, GiB);
+	close(node);
 	close(fd);
 	EXPECT_EQ(0, vk_free(dev, "z-1g"));
 }

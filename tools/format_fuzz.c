@@ -321,7 +321,7 @@ static u32 check_region(const struct vmkeep_fmt_pool *p,
 	/* Untrusted extents belong to quarantined regions only. */
 	CHECK(x->quarantine || !(x->flags & VMKEEP_FMT_UNTRUSTED));
 	CHECK(!x->quarantine || !(x->flags & VMKEEP_FMT_REPAIRED));
-	CHECK(x->quarantine <= VMKEEP_Q_FIELD);
+	CHECK(x->quarantine <= VMKEEP_Q_UNCLEARED);
 	CHECK(printable(x->name));
 	CHECK(x->nr_extents <= MAX_EXTENTS);
 	if (!x->quarantine) {

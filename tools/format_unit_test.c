@@ -949,7 +949,7 @@ TEST_F(fmt, entry_fields)
 		e = STORED(3, 1);
 		switch (i) {
 		case 0:
-			e->flags |= htole32(1U << 2);
+			e->flags |= htole32(1U << 3);
 			break;
 		case 1:
 			e->mode = htole32(01000);
@@ -980,6 +980,27 @@ TEST_F(fmt, entry_fields)
 		ASSERT_INTACT(0);
 		ASSERT_INTACT(2);
 	}
+}
+
+/* Test Case: a region stored while its memory was being cleared comes back quarantined, Q_UNCLEARED */
+TEST_F(fmt, entry_uncleared)
+{
+	mkregions(self->in, 3);
+	self->in[1].flags |= VMKEEP_FMT_UNCLEARED;
+	store(self->meta, &self->wp, self->in, 3, 0);
+	ASSERT_NE(0, le32toh(ent(self->meta, self->wp.copy, 1)->flags) &
+		     VMKEEP_FMT_UNCLEARED);
+	ASSERT_EQ(1, LOAD());
+	ASSERT_INTACT(0);
+	ASSERT_QUARANTINED(1, VMKEEP_Q_UNCLEARED);
+	ASSERT_EQ(self->in[1].nr_extents, self->out[1].nr_extents);
+	ASSERT_INTACT(2);
+
+	/* cleared and written again: restored */
+	self->in[1].flags &= ~VMKEEP_FMT_UNCLEARED;
+	store(self->meta, &self->wp, self->in, 3, 0);
+	ASSERT_EQ(0, LOAD());
+	ASSERT_INTACT(1);
 }
 
 /* Test Case: a duplicate id quarantines the later region, Q_FIELD */

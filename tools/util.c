@@ -92,7 +92,8 @@ int vk_parse_size(const char *s, uint64_t *out)
 
 /**
  * vk_parse_pools() - parse a vmkeep.pools= value as the module does
- * @s: "SIZE@ADDR[,SIZE@ADDR...]", numbers as memparse() reads them
+ * @s: "SIZE@ADDR[:1G][,SIZE@ADDR[:1G]...]", numbers as memparse() reads
+ *     them; ":1G" (a pool of 1 GiB pages) changes nothing here
  * @out: the pools as [ADDR, ADDR + SIZE)
  * @max: room in @out
  *
@@ -115,6 +116,8 @@ int vk_parse_pools(const char *s, struct vk_range *out, size_t max)
 		err = parse_num(p + 1, &p, true, &base);
 		if (err)
 			return err;
+		if (!strncmp(p, ":1G", 3))
+			p += 3;
 		if ((*p && *p != ',') || n == max)
 			return -EINVAL;
 		if (base + size < base)

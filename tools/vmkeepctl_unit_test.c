@@ -76,6 +76,10 @@ TEST(parse_pools)
 	EXPECT_EQ(4 * GiB, r[1].start);
 	EXPECT_EQ(4 * GiB + 512 * MiB, r[1].end);
 	EXPECT_EQ(1, vk_parse_pools("1G@1G,", r, 4));
+	ASSERT_EQ(2, vk_parse_pools("3G@4G:1G,512M@1G", r, 4));
+	EXPECT_EQ(4 * GiB, r[0].start);
+	EXPECT_EQ(7 * GiB, r[0].end);
+	EXPECT_EQ(-EINVAL, vk_parse_pools("3G@4G:2M", r, 4));
 	EXPECT_EQ(0, vk_parse_pools("", r, 4));
 	EXPECT_EQ(-EINVAL, vk_parse_pools("4G", r, 4));
 	EXPECT_EQ(-EINVAL, vk_parse_pools("4G@", r, 4));

@@ -50,7 +50,14 @@
 /* vmkeep_fmt_entry.flags */
 #define VMKEEP_FMT_EXCLUSIVE	(1U << 0)
 #define VMKEEP_FMT_QUARANTINED	(1U << 1)	/* .quarantine says why */
-#define VMKEEP_FMT_ENTRY_FLAGS	(VMKEEP_FMT_EXCLUSIVE | VMKEEP_FMT_QUARANTINED)
+/*
+ * Units of the region nobody touched may still hold an earlier region's
+ * bytes: stored from ALLOC until they are all cleared.  Read back, the
+ * region is quarantined: its memory is neither the VM's alone nor zero.
+ */
+#define VMKEEP_FMT_UNCLEARED	(1U << 2)
+#define VMKEEP_FMT_ENTRY_FLAGS	\
+	(VMKEEP_FMT_EXCLUSIVE | VMKEEP_FMT_QUARANTINED | VMKEEP_FMT_UNCLEARED)
 
 /*
  * &struct vmkeep_fmt_region.flags set by the reader only, never stored:

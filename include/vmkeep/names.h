@@ -91,6 +91,7 @@ static inline const char *vmkeep_quarantine_name(__u32 why)
 		[VMKEEP_Q_EXTENT] = "extent",
 		[VMKEEP_Q_OVERLAP] = "overlap",
 		[VMKEEP_Q_FIELD] = "field",
+		[VMKEEP_Q_UNCLEARED] = "uncleared",
 	};
 
 	return vmkeep_enum_str(names, ARRAY_SIZE(names), why);
@@ -106,6 +107,7 @@ static inline const char *vmkeep_quarantine_desc(__u32 why)
 		[VMKEEP_Q_EXTENT] = "extents out of bounds or inconsistent",
 		[VMKEEP_Q_OVERLAP] = "memory claimed by another region",
 		[VMKEEP_Q_FIELD] = "unknown flag or reserved field set",
+		[VMKEEP_Q_UNCLEARED] = "the previous kernel stopped before the region's memory was cleared",
 	};
 
 	return vmkeep_enum_str(desc, ARRAY_SIZE(desc), why);

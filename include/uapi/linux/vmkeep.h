@@ -161,6 +161,7 @@ struct vmkeep_get {
 #define VMKEEP_Q_EXTENT		3	/* extent count, alignment, bounds or sum wrong */
 #define VMKEEP_Q_OVERLAP	4	/* memory claimed by another region too */
 #define VMKEEP_Q_FIELD		5	/* unknown flag or non-zero reserved field */
+#define VMKEEP_Q_UNCLEARED	6	/* the kernel stopped before its memory was cleared */
 
 /**
  * struct vmkeep_region_info - one region, as VMKEEP_IOC_LIST reports it
@@ -269,7 +270,10 @@ struct vmkeep_finish {
  * Prepares for kexec: writes the metadata of every pool and refuses
  * ALLOC, FREE, FINISH and FORMAT (EBUSY) until THAW.  Mapped regions keep
  * working; their count tells the caller which VMMs still run.  Needs
- * CAP_SYS_ADMIN.
+ * CAP_SYS_ADMIN.  First it waits until the memory of new regions is
+ * cleared where nobody touched it, which takes as long as clearing that
+ * memory (a region is cleared in the background from its ALLOC on); a
+ * fatal signal ends the wait: EINTR, and nothing is frozen.
  */
 struct vmkeep_freeze {
 	__u32 size;
