@@ -35,7 +35,7 @@ pool_free() {
 	vmkeepctl status --json | jq '.pools[0].free'
 }
 region() {
-	vmkeepctl list --json | jq -r --arg n "$1" ".[] | select(.name == \$n) | .$2"
+	vmkeepctl list --json | jq -r --arg n "$1" ".regions[] | select(.name == \$n) | .$2"
 }
 # Write 0xa5 over $mib MiB of fresh memory of pool 0 and free it again.
 dirty() {
