@@ -202,7 +202,12 @@ bench: selftests
 	VM_TIMEOUT=900 selftests/vm/vmtest.sh -k $(VM_KENV) -o $(BENCH)/vm \
 		selftests/vm/plans/bench.plan > $(BENCH)/ktap.txt || \
 		{ cat $(BENCH)/ktap.txt; exit 1; }
-	scripts/bench-report.sh $(BENCH)/vm/results.txt $(BENCH) Documentation
+	VM_TIMEOUT=900 selftests/vm/vmtest.sh -k $(VM_KENV) -o $(BENCH)/vm-scale \
+		selftests/vm/plans/bench-scale.plan > $(BENCH)/ktap-scale.txt || \
+		{ cat $(BENCH)/ktap-scale.txt; exit 1; }
+	cat $(BENCH)/vm/results.txt $(BENCH)/vm-scale/results.txt > $(BENCH)/results.txt
+	cp $(BENCH)/vm/vm.env $(BENCH)/vm.env
+	scripts/bench-report.sh $(BENCH)/results.txt $(BENCH) Documentation
 
 # Longer runs: 10 minutes of fuzzing, longer concurrency and churn.
 stress: $(KSRC)/.stamp

@@ -44,7 +44,7 @@ DEFINE_MUTEX(vmkeep_lock);
 
 static char *pools;
 module_param(pools, charp, 0444);
-MODULE_PARM_DESC(pools, "SIZE@ADDR[,SIZE@ADDR...]: reserved ranges (memmap=SIZE$ADDR) to keep regions in");
+MODULE_PARM_DESC(pools, "SIZE@ADDR[:1G][,SIZE@ADDR[:1G]...]: reserved ranges (memmap=SIZE$ADDR) to keep regions in");
 
 static unsigned int max_regions = VMKEEP_FMT_MAX_ENTRIES;
 module_param(max_regions, uint, 0444);

@@ -76,7 +76,7 @@ done
 
 for b in vmkeep memfd hugetlb; do
 	: >"$out/alloc-$b.dat"
-	for s in 2 16 128 1024 4092 4096; do
+	for s in 2 16 128 1024 4096; do
 		awk -v x="$s" -v k="alloc $b-${s}M us" \
 			'$1 == "fig" && $2 " " $3 " " $4 == k { print x, $6 / 1000, $7 / 1000, $8 / 1000 }' \
 			"$sum" >>"$out/alloc-$b.dat"
@@ -211,7 +211,7 @@ memory is the test VM's own RAM.
 
 EOF
 table "size (MiB)" "vmkeep ALLOC (ms)" "memfd + fallocate (ms)" "hugetlbfs + fallocate (ms)"
-for s in 2 16 128 1024 4092 4096; do
+for s in 2 16 128 1024 4096; do
 	row "$s" "$(fig alloc vmkeep-${s}M us 1000)" "$(fig alloc memfd-${s}M us 1000)" \
 		"$(fig alloc hugetlb-${s}M us 1000)"
 done
@@ -270,8 +270,9 @@ for g in 1 4 8 11 15 16 20; do
 done
 cat <<EOF
 
-- load, 16 GiB / 1 GiB pool (2 MiB pages): $(ratio poolscale-load-16G/1G) (linear: at most 16)
-- load, 20 GiB / 4 GiB pool (2 MiB pages): $(ratio poolscale-load-20G/4G) (linear: at most 5)
+- load, 15 GiB / 1 GiB pool (2 MiB pages): $(ratio poolscale-load-15G/1G) (linear: at most 15)
+- load, 15 GiB / 4 GiB pool (2 MiB pages): $(ratio poolscale-load-15G/4G) (linear: at most 3.75)
+- load, 15 GiB / 4 GiB pool (1 GiB pages): $(ratio poolscale-load-1G-pages-15G/4G) (linear: at most 3.75)
 
 VM downtime
 ===========

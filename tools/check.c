@@ -157,7 +157,7 @@ static void check_cmdline(struct ctx *ctx, struct check *c, const char *cmdline)
 		n = vk_parse_pools(val, pools, MAX_POOLS);
 	free(proc);
 	if (n < 0) {
-		set(c, false, "vmkeep.pools=%s of /proc/cmdline is not SIZE@ADDR[,SIZE@ADDR...]",
+		set(c, false, "vmkeep.pools=%s of /proc/cmdline is not SIZE@ADDR[:1G][,SIZE@ADDR[:1G]...]",
 		    val);
 		return;
 	}

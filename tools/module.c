@@ -17,7 +17,7 @@ static struct {
 } param;
 
 const struct opt load_opts[] = {
-	{ "pools", "SIZE@ADDR[,SIZE@ADDR...]", "pools to use when /proc/cmdline has no vmkeep.pools=",
+	{ "pools", "SIZE@ADDR[:1G][,SIZE@ADDR[:1G]...]", "pools to use when /proc/cmdline has no vmkeep.pools=",
 	  .str = &param.pools },
 	{}
 };
@@ -84,7 +84,7 @@ int cmd_load(int argc, char **argv, struct ctx *ctx)
 	if (rc >= 0)
 		return rc;
 	if (param.pools && vk_parse_pools(param.pools, r, ARRAY_SIZE(r)) <= 0)
-		return bad_arg(ctx, "--pools", param.pools, "SIZE@ADDR[,SIZE@ADDR...]");
+		return bad_arg(ctx, "--pools", param.pools, "SIZE@ADDR[:1G][,SIZE@ADDR[:1G]...]");
 	if (vmkeep_module_loaded(ctx->vk) <= 0 && !param.pools && !has_pools(ctx))
 		return no_pool(ctx);
 	rc = load_module(ctx, param.pools);

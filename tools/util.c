@@ -412,7 +412,7 @@ static void check_pool(const struct next_cmdline *k, unsigned int index,
 	else if (!k->pools_val)
 		append(msg, len, "%s: no vmkeep.pools=", who);
 	else if (k->nlisted < 0)
-		append(msg, len, "%s: vmkeep.pools=%s is not SIZE@ADDR[,SIZE@ADDR...]",
+		append(msg, len, "%s: vmkeep.pools=%s is not SIZE@ADDR[:1G][,SIZE@ADDR[:1G]...]",
 		       who, k->pools_val);
 	else if (!listed(k, base, base + size))
 		append(msg, len, "%s: vmkeep.pools=%s does not list it", who, k->pools_val);
