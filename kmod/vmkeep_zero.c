@@ -57,9 +57,14 @@ static unsigned int vmkeep_nr_uncleared;
 static void vmkeep_zero_fn(struct work_struct *work);
 static DECLARE_WORK(vmkeep_zero_work, vmkeep_zero_fn);
 
-/* After a change a waiter in wait_var_event() tests: no lost wake-up. */
+/* After a change that a waiter in wait_var_event() tests. */
 static void zero_wake(void *var)
 {
+	/*
+	 * Orders the change before wake_up_var()'s lockless look at the
+	 * wait queue; pairs with the barrier in the waiter's
+	 * prepare_to_wait_event(), so no wake-up is lost.
+	 */
 	smp_mb();
 	wake_up_var(var);
 }

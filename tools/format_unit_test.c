@@ -982,7 +982,7 @@ TEST_F(fmt, entry_fields)
 	}
 }
 
-/* Test Case: a region stored while its memory was being cleared comes back quarantined, Q_UNCLEARED */
+/* Test Case: a region stored while being cleared comes back quarantined, Q_UNCLEARED */
 TEST_F(fmt, entry_uncleared)
 {
 	mkregions(self->in, 3);

@@ -107,7 +107,7 @@ static inline const char *vmkeep_quarantine_desc(__u32 why)
 		[VMKEEP_Q_EXTENT] = "extents out of bounds or inconsistent",
 		[VMKEEP_Q_OVERLAP] = "memory claimed by another region",
 		[VMKEEP_Q_FIELD] = "unknown flag or reserved field set",
-		[VMKEEP_Q_UNCLEARED] = "the previous kernel stopped before the region's memory was cleared",
+		[VMKEEP_Q_UNCLEARED] = "kernel stopped before its memory was cleared",
 	};
 
 	return vmkeep_enum_str(desc, ARRAY_SIZE(desc), why);
