@@ -421,11 +421,12 @@ TEST_F_TIMEOUT(pud, node_longterm_pin, 120)
 	EXPECT_EQ(kernel_at_least(6, 12) ? 1 : 0,
 		  region_counter("z-1g", "pud_faults"));
 	/* Before 6.5 io_uring refuses every file mapping but hugetlbfs. */
-	if (kernel_at_least(6, 5))
+	if (kernel_at_least(6, 5)) {
 		EXPECT_EQ(0, longterm_pin(p));
-	else
+	} else {
 		TH_LOG("io_uring pins no file mappings before 6.5: %d",
 		       longterm_pin(p));
+	}
 	munmap(p, GiB);
 	p = mmap(NULL, GiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
