@@ -61,13 +61,17 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 #endif
 
 /*
- * 6.12: mprotect() over a huge PUD of a DAX-like mapping keeps the entry
- * and flushes the TLB ("mm/mprotect: fix dax pud handlings"); before, it
- * cleared the PUD without a flush, leaving the memory reachable through
- * a stale TLB entry after it went to another region.  So pools of 1 GiB
- * pages are mapped with PUDs from 6.12 on, with PMDs before.
+ * Pools of 1 GiB pages are mapped with PUDs from 6.15 on, with PMDs
+ * before.  Some paths clear a huge PUD of a DAX-like mapping as "bad"
+ * without a TLB flush: mprotect() before 6.12 ("mm/mprotect: fix dax pud
+ * handlings"), and mremap() to an address not 1 GiB aligned still.  Up
+ * to 6.14 the PUD is a devmap pfn entry that holds no page reference, so
+ * the memory could go to the next region while a stale TLB entry still
+ * reaches it.  From 6.15 on the entry holds its folio, and the cleared
+ * PUD leaves the folio held: the region's memory is never reused (a leak
+ * the owner can cause to its own region, never an exposure).
  */
-#define VMKEEP_PUD_MAPS	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0))
+#define VMKEEP_PUD_MAPS	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0))
 
 /*
  * 6.15: ZONE_DEVICE pages are mapped as refcounted folios, as device-dax

@@ -505,6 +505,7 @@ static int vmkeep_ioc_freeze(struct vmkeep_ucmd *ucmd)
 	struct vmkeep_freeze *cmd = ucmd->cmd;
 	struct vmkeep_region *region;
 	unsigned int i;
+	bool froze;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
@@ -512,12 +513,16 @@ static int vmkeep_ioc_freeze(struct vmkeep_ucmd *ucmd)
 		return -EINVAL;
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	scoped_guard(mutex, &vmkeep_lock)
+	scoped_guard(mutex, &vmkeep_lock) {
+		froze = !vmkeep_frozen;
 		vmkeep_frozen = true;
+	}
 	/* Untouched memory of new regions is cleared before the kexec. */
 	if (vmkeep_zero_drain(true)) {
+		/* Only what this call froze, and never during shutdown. */
 		scoped_guard(mutex, &vmkeep_lock)
-			vmkeep_frozen = false;
+			if (froze && !vmkeep_shutdown)
+				vmkeep_frozen = false;
 		return -EINTR;
 	}
 	scoped_guard(mutex, &vmkeep_lock) {

@@ -263,9 +263,26 @@ static void vmkeep_vm_close(struct vm_area_struct *vma)
 	atomic_dec(&region->nr_mapped);
 }
 
+/*
+ * A region of 1 GiB pages splits only on 1 GiB boundaries, as device-dax
+ * with align=1G: a VMA cut inside a huge PUD would leave the PUD in place
+ * (the mm splits huge PMDs only) and the next walk would read the
+ * region's memory as a page table.
+ */
+static int vmkeep_may_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	struct vmkeep_region *region = vma->vm_file->private_data;
+
+	if (region->pool->page_order == PUD_ORDER &&
+	    !IS_ALIGNED(addr, PUD_SIZE))
+		return -EINVAL;
+	return 0;
+}
+
 static const struct vm_operations_struct vmkeep_vm_ops = {
 	.open = vmkeep_vm_open,
 	.close = vmkeep_vm_close,
+	.may_split = vmkeep_may_split,
 	.fault = vmkeep_fault,
 	.huge_fault = vmkeep_huge_fault,
 };

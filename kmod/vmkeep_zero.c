@@ -232,11 +232,15 @@ void vmkeep_zero_wait(struct vmkeep_region *region)
 int vmkeep_zero_drain(bool killable)
 {
 	queue_work(system_unbound_wq, &vmkeep_zero_work);
-	if (!killable) {
-		wait_var_event(&vmkeep_nr_uncleared,
-			       !READ_ONCE(vmkeep_nr_uncleared));
+	/* Minutes for TiBs: say so, and never look hung. */
+	while (!killable &&
+	       !wait_var_event_timeout(&vmkeep_nr_uncleared,
+				       !READ_ONCE(vmkeep_nr_uncleared),
+				       10 * HZ))
+		pr_info("clearing the untouched memory of %u new regions\n",
+			READ_ONCE(vmkeep_nr_uncleared));
+	if (!killable)
 		return 0;
-	}
 	if (wait_var_event_killable(&vmkeep_nr_uncleared,
 				    !READ_ONCE(vmkeep_nr_uncleared)))
 		return -EINTR;

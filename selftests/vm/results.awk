@@ -100,6 +100,8 @@ END {
 	# kernel (KVER=debug) that carry neither.
 	pat = "BUG:|WARNING:|Oops|Call Trace|refcount_t|Kernel panic|general protection fault"
 	pat = pat "|UBSAN:|lockdep is turned off|locking correctness validator|blocked for more than"
+	# pud_ERROR()/pmd_ERROR(): a huge entry cleared as a bad page table.
+	pat = pat "|bad p[mu]d "
 	n = 0
 	while ((getline line < console) > 0) {
 		if (line ~ pat) {
