@@ -20,7 +20,10 @@
 #
 # Environment (make bench): E2E_TAG, a suffix for the region names, so
 # that several VMs can be kept at once; E2E_VERIFY=0 skips the dumps of
-# guest RAM (reported as SKIP).
+# guest RAM (reported as SKIP).  E2E_ALIGN=1G puts the RAM in a region of
+# 1 GiB pages (vmkeepctl alloc --align 1G) that QEMU maps with align=1G,
+# and checks after each dump that the region was mapped with 1 GiB
+# entries (2 MiB before 6.15) and never with 4 KiB ones.
 
 set -u
 trap '' PIPE
@@ -39,6 +42,7 @@ bw=100G
 dir=/tmp/e2e
 mkdir -p $dir
 ram=e2e-ram${E2E_TAG:-}
+align=${E2E_ALIGN:-}
 state=e2e-state${E2E_TAG:-}
 n=0
 fail=0
@@ -53,6 +57,31 @@ ok() {
 	fi
 }
 now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+
+# With E2E_ALIGN=1G: the region's faults were all 1 GiB (6.15 on) or
+# 2 MiB (before), none 4 KiB.  Prints the counters.
+huge_mapped() {
+	[ -n "$align" ] || return 0
+	line=$(grep "^ *region $ram " /sys/kernel/debug/vmkeep/state)
+	pud=$(echo "$line" | sed -n 's/.* pud_faults \([0-9]*\).*/\1/p')
+	pmd=$(echo "$line" | sed -n 's/.* pmd_faults \([0-9]*\).*/\1/p')
+	pte=$(echo "$line" | sed -n 's/.* pte_faults \([0-9]*\).*/\1/p')
+	echo "# e2e: $ram faults: pud $pud pmd $pmd pte $pte"
+	case $(uname -r) in
+	[0-5].*|6.[0-9].*|6.1[0-4].*) want=$pmd ;;
+	*) want=$pud ;;
+	esac
+	[ "${want:-0}" -gt 0 ] && [ "$pte" = 0 ]
+}
+huge_check() {
+	if [ -z "$align" ]; then
+		n=$((n + 1))
+		echo "ok $n $1 # SKIP no E2E_ALIGN"
+		return
+	fi
+	huge_mapped
+	ok $? "$1"
+}
 
 # qemu_start NAME BACKEND PREFIX [QEMU OPTIONS...]
 # QEMU with its human monitor on a FIFO, run through PREFIX (vmkeepctl exec).
@@ -141,17 +170,18 @@ dump_check() {
 echo "TAP version 13"
 case $mode in
 save)
-	echo "1..7"
-	vmkeepctl alloc --name $ram --size ${mib}M >/dev/null
-	ok $? "save: alloc $ram, ${mib} MiB"
+	echo "1..8"
+	vmkeepctl alloc --name $ram --size ${mib}M ${align:+--align $align} >/dev/null
+	ok $? "save: alloc $ram, ${mib} MiB${align:+, $align aligned}"
 	vmkeepctl alloc --name $state --size 16M >/dev/null
 	ok $? "save: alloc $state, 16 MiB"
 	vmkeepctl exec --region $ram:fd=10 -- vkpattern fill /proc/self/fd/10 $seed | sed 's/^/# /'
 
-	qemu_start save "memory-backend-file,id=ram0,size=${mib}M,mem-path=/proc/self/fd/10,share=on" \
+	qemu_start save "memory-backend-file,id=ram0,size=${mib}M,mem-path=/proc/self/fd/10,share=on${align:+,align=$align}" \
 		"vmkeepctl exec --region $ram:fd=10 --"
 	mon "info status"
 	dump_check "save: QEMU sees the pattern in guest RAM"
+	huge_check "save: QEMU's guest RAM mapped with huge entries only"
 	mon "migrate_set_capability x-ignore-shared on"
 	mon "migrate_set_parameter max-bandwidth $bw"
 	t0=$(now_ms)
@@ -176,7 +206,7 @@ restore)
 	vmkeepctl list --json | tr -d ' \n' | grep -q "\"name\":\"$ram\"[^}]*\"state\":\"incoming\""
 	ok $? "restore: $ram is incoming after kexec"
 	t0=$(now_ms)
-	qemu_start restore "memory-backend-file,id=ram0,size=${mib}M,mem-path=/proc/self/fd/10,share=on" \
+	qemu_start restore "memory-backend-file,id=ram0,size=${mib}M,mem-path=/proc/self/fd/10,share=on${align:+,align=$align}" \
 		"vmkeepctl exec --region $ram:fd=10 --" -incoming defer
 	# QEMU's exec: children do not inherit fd 11: copy the state out.
 	vmkeepctl exec --region $state:fd=11 -- \
