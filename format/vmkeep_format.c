@@ -634,10 +634,13 @@ static bool nearly_same(const struct vmkeep_fmt_entry *a,
  * failed its checksum: an entry of a valid other copy, sound on its own,
  * equal to @bad in every field but the id (the id or the checksum was
  * hit), or else with the same id and other bytes different in one
- * aligned word at most (another field was hit).  A region's entry never changes while it
- * lives, so either is the entry as it was written; an entry that only
- * shares the id may be a region freed since, whose memory the damaged
- * one now holds.  Whether it fits the rest is checked by the caller.
+ * aligned word at most (another field was hit).  A region's entry
+ * changes while it lives only when its uncleared flag is dropped, so
+ * either is the entry as it was written, or the one before that: an
+ * entry still uncleared is not taken (decode_entry() quarantines it), and
+ * that region stays quarantined.  An entry that only shares the id may
+ * be a region freed since, whose memory the damaged one now holds.
+ * Whether it fits the rest is checked by the caller.
  */
 static bool find_repair(const void *meta, const struct vmkeep_fmt_pool *p,
 			const struct vmkeep_fmt_entry *bad,
