@@ -369,7 +369,8 @@ static void pool_release_hold(struct vmkeep_pool *pool)
 	struct vmkeep_region *region;
 
 	list_for_each_entry(region, &pool->regions, link)
-		if (region->state == VMKEEP_STATE_QUARANTINED)
+		if (region->state == VMKEEP_STATE_QUARANTINED &&
+		    region->fmt.quarantine != VMKEEP_Q_UNCLEARED)
 			return;
 	pool->flags &= ~VMKEEP_POOL_HELD;
 	pr_info("pool %u: no quarantined region left, metadata written again\n",
@@ -451,7 +452,7 @@ static int pool_restore(struct vmkeep_pool *pool)
 	struct vmkeep_fmt_region *r;
 	struct vmkeep_fmt_span *spans;
 	struct vmkeep_region *region;
-	u32 i, n, quarantined, repaired = 0;
+	u32 i, n, quarantined, repaired = 0, held = 0;
 	u64 next_id;
 	ktime_t t0 = ktime_get();
 
@@ -499,6 +500,8 @@ static int pool_restore(struct vmkeep_pool *pool)
 			pr_warn("pool %u: region '%s' quarantined: %s\n",
 				pool->index, r[i].name,
 				vmkeep_quarantine_desc(r[i].quarantine));
+		/* An uncleared entry is sound: nothing to keep both copies for. */
+		held += r[i].quarantine && r[i].quarantine != VMKEEP_Q_UNCLEARED;
 		if (r[i].flags & VMKEEP_FMT_REPAIRED) {
 			repaired++;
 			pr_warn("pool %u: region '%s' repaired from the other metadata copy\n",
@@ -518,7 +521,7 @@ static int pool_restore(struct vmkeep_pool *pool)
 	if (pool->fmt.flags & VMKEEP_FMT_CLEAN)
 		pool->flags |= VMKEEP_POOL_CLEAN_HANDOFF;
 	pool->flags |= VMKEEP_POOL_RESTORED;
-	if (quarantined) {
+	if (held) {
 		/*
 		 * Writing now would overwrite the other copy, which may hold
 		 * the last description of a quarantined region that is intact
@@ -526,8 +529,8 @@ static int pool_restore(struct vmkeep_pool *pool)
 		 */
 		pool->flags |= VMKEEP_POOL_HELD;
 		pr_warn("pool %u: %u quarantined region%s not repaired: both metadata copies kept as found, no ALLOC from the pool and no clean mark until %s freed or the pool force-formatted\n",
-			pool->index, quarantined, quarantined == 1 ? "" : "s",
-			quarantined == 1 ? "it is" : "they are");
+			pool->index, held, held == 1 ? "" : "s",
+			held == 1 ? "it is" : "they are");
 	}
 	/*
 	 * Clear the clean mark: only an orderly shutdown writes it again.

@@ -313,7 +313,8 @@ struct vmkeep_thaw {
 #define VMKEEP_POOL_CLEAN_HANDOFF (1U << 0)	/* the previous kernel shut down in order */
 #define VMKEEP_POOL_RESTORED	(1U << 1)	/* regions were restored at load */
 /*
- * A quarantined region was not repaired: both metadata copies are kept
+ * A quarantined region (but for %VMKEEP_Q_UNCLEARED, whose entry is
+ * sound) was not repaired: both metadata copies are kept
  * as they were found (no write, no ALLOC from the pool, no clean mark)
  * until every quarantined region is freed or the pool force-formatted.
  */
