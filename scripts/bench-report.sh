@@ -137,8 +137,9 @@ cat <<EOF
 Benchmarks
 ==========
 
-\`\`make bench\`\` boots one test VM and measures vmkeep beside what an
-operator would use instead, side by side in the same run.  Every figure is
+\`\`make bench\`\` boots test VMs (bench.plan; bench-scale.plan for
+allocation and first touch) and measures vmkeep beside what an operator
+would use instead, side by side in the same VM.  Every figure is
 the median of its repetitions, with the minimum and maximum in brackets;
 every ratio is computed repetition by repetition (both sides of a pair
 from the same repetition in the same VM), then summarised the same way.
