@@ -56,6 +56,8 @@ MODULE_PARM_DESC(crash_after_write, "test only: stop writing metadata after this
 /* Set by FREEZE, cleared by THAW; set for good by the reboot notifier. */
 static bool vmkeep_frozen;
 static bool vmkeep_shutdown;
+/* Counts FREEZEs and THAWs: a killed FREEZE undoes only its own. */
+static u64 vmkeep_freeze_gen;
 
 struct vmkeep_ucmd {
 	void __user *ubuffer;
@@ -506,6 +508,7 @@ static int vmkeep_ioc_freeze(struct vmkeep_ucmd *ucmd)
 	struct vmkeep_region *region;
 	unsigned int i;
 	bool froze;
+	u64 gen;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
@@ -516,16 +519,20 @@ static int vmkeep_ioc_freeze(struct vmkeep_ucmd *ucmd)
 	scoped_guard(mutex, &vmkeep_lock) {
 		froze = !vmkeep_frozen;
 		vmkeep_frozen = true;
+		gen = ++vmkeep_freeze_gen;
 	}
 	/* Untouched memory of new regions is cleared before the kexec. */
 	if (vmkeep_zero_drain(true)) {
-		/* Only what this call froze, and never during shutdown. */
+		/* Only its own freeze, if nothing came since, not in shutdown. */
 		scoped_guard(mutex, &vmkeep_lock)
-			if (froze && !vmkeep_shutdown)
+			if (froze && gen == vmkeep_freeze_gen && !vmkeep_shutdown)
 				vmkeep_frozen = false;
 		return -EINTR;
 	}
 	scoped_guard(mutex, &vmkeep_lock) {
+		/* A THAW came during the wait. */
+		if (!vmkeep_frozen)
+			return -EBUSY;
 		cmd->out_mapped = 0;
 		for (i = 0; i < vmkeep_nr_pools; i++) {
 			vmkeep_pool_commit(vmkeep_pools[i], 0);
@@ -548,6 +555,7 @@ static int vmkeep_ioc_thaw(struct vmkeep_ucmd *ucmd)
 	if (vmkeep_shutdown)
 		return -EBUSY;
 	vmkeep_frozen = false;
+	vmkeep_freeze_gen++;
 	return 0;
 }
 

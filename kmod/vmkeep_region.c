@@ -296,6 +296,14 @@ static int vmkeep_mmap(struct file *file, struct vm_area_struct *vma)
 		return ret;
 	vma->vm_ops = &vmkeep_vm_ops;
 	vm_flags_set(vma, VMKEEP_VM_FLAGS);
+	/*
+	 * A VMA merge moves a boundary without ->may_split (mprotect,
+	 * madvise, mbind, mseal of the first or last pages next to a
+	 * compatible VMA): VM_DONTEXPAND makes the VMA unmergeable, as
+	 * hugetlbfs's, so that every move of a boundary is a split.
+	 */
+	if (region->pool->page_order == PUD_ORDER)
+		vm_flags_set(vma, VM_DONTEXPAND);
 	atomic_inc(&region->nr_mapped);
 	return 0;
 }

@@ -273,7 +273,9 @@ struct vmkeep_finish {
  * CAP_SYS_ADMIN.  First it waits until the memory of new regions is
  * cleared where nobody touched it, which takes as long as clearing that
  * memory (a region is cleared in the background from its ALLOC on); a
- * fatal signal ends the wait: EINTR, and nothing is frozen.
+ * fatal signal ends the wait: EINTR, and the freeze this call made is
+ * undone unless another FREEZE or a THAW came since; EBUSY when a THAW
+ * came during the wait.
  */
 struct vmkeep_freeze {
 	__u32 size;
