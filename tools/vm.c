@@ -403,7 +403,12 @@ int vm_mig_setup(struct vm *vm, const char *version)
 	return rc;
 }
 
-/* Poll query-migrate until it completes; the RAM bytes QEMU sent. */
+/*
+ * Poll query-migrate until it completes; the RAM bytes QEMU sent: the
+ * pages it sent whole (ram.normal-bytes; a zero page goes as a flag).
+ * Not ram.transferred: from QEMU 8.1 on that counts the whole stream,
+ * device state included.
+ */
 int vm_mig_wait(struct vm *vm, uint64_t *ram_bytes)
 {
 	json_object *r = NULL;
@@ -415,7 +420,7 @@ int vm_mig_wait(struct vm *vm, uint64_t *ram_bytes)
 			return -1;
 		st = qmp_str(r, "status");
 		if (!strcmp(st, "completed")) {
-			*ram_bytes = strtoull(qmp_str(r, "ram.transferred"), NULL, 10);
+			*ram_bytes = strtoull(qmp_str(r, "ram.normal-bytes"), NULL, 10);
 			json_object_put(r);
 			return 0;
 		}
