@@ -20,7 +20,9 @@
 #           to QEMU gone, as update recorded it in the manifest, plus
 #           QEMU start to running again, as vm resume prints it), and the
 #           kexec: from the keeper's last TSC before it (it writes one
-#           about every 0.3 s until the kernel goes) to the resume.
+#           about every 0.3 s until the kernel goes) to the resume.  Then
+#           'vm rm' must refuse a running VM, 'vm stop' quit each one and
+#           keep its regions, and 'vm rm' free them.
 #
 # The serial checks are those of e2e_guests.sh, which does the same dance
 # by hand over QEMU's human monitor.
@@ -75,6 +77,11 @@ jget() {
 		tr -d '"'
 }
 
+# vmstatus I: what vm list says of VM vkfI (nothing: no such VM)
+vmstatus() {
+	vmkeepctl vm list --json | jq -r ".[] | select(.name == \"vkf$1\") | .status"
+}
+
 # The keeper: each log into its slot of $logs whenever it grew, and the
 # TSC into slot $vms, until the kexec.
 keep_logs() {
@@ -120,7 +127,7 @@ start)
 	vmkeepctl vm list | sed 's/^/# /'
 	;;
 resume)
-	echo "1..$((4 * vms + 2))"
+	echo "1..$((4 * vms + 4))"
 	now=$(vkclock)
 	rm -rf $dir
 	mkdir -p $dir
@@ -170,16 +177,29 @@ resume)
 	med=$(echo "$ds" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }')
 	echo "# vmflow: QEMU $(jget 1 qemu): $vms VMs of $mib MiB, downtime without the kexec: median ${med:-?} ms (min $(echo "$ds" | head -1), max $(echo "$ds" | tail -1)), kexec $kexec_ms ms"
 	echo "# vmflow: QEMU $(jget 1 qemu): RAM migrated per VM (bytes): $(for i in $(seq $vms); do printf '%s ' "$(jget $i ram_bytes)"; done)"
+	# vm rm refuses a VM that runs; vm stop quits each, its regions
+	# stay; then vm rm frees them.
+	vmkeepctl vm rm vkf1 >$dir/rm.out 2>&1
+	r=$?
+	sed 's/^/# vmflow: /' $dir/rm.out
+	[ $r = 1 ] && vmkeepctl get vkf1-ram >/dev/null && [ "$(vmstatus 1)" = running ]
+	ok $? "resume: vm rm refuses the running vkf1 (exit $r), which runs on"
 	r=0
 	for i in $(seq $vms); do
-		kill "$(cat /run/vmkeep/vkf$i.pid)" 2>/dev/null
+		vmkeepctl vm stop vkf$i | sed 's/^/# vmflow: /'
+		[ "$(vmstatus $i)" = stopped ] && [ ! -e /run/vmkeep/vkf$i.qmp ] &&
+			vmkeepctl get vkf$i-ram >/dev/null && vmkeepctl get vkf$i-state >/dev/null &&
+			vmkeepctl list --json | jq -e ".[] | select(.name == \"vkf$i-ram\") | .nr_mapped == 0" >/dev/null || r=1
 	done
-	sleep 1
+	ok $r "resume: vm stop quits each VM, its regions stay, unmapped"
+	r=0
 	for i in $(seq $vms); do
-		vmkeepctl free vkf$i-ram >/dev/null && vmkeepctl free vkf$i-state >/dev/null || r=1
+		vmkeepctl vm rm vkf$i | sed 's/^/# vmflow: /'
+		vmkeepctl list --json | jq -e ".[] | select(.name | startswith(\"vkf$i-\"))" >/dev/null && r=1
+		[ -z "$(vmstatus $i)" ] || r=1
 	done
 	vmkeepctl finish $logs >/dev/null && vmkeepctl free $logs >/dev/null || r=1
-	ok $r "resume: stop the VMs, free every region"
+	ok $r "resume: vm rm frees both regions of each VM; no region left"
 	;;
 keep)
 	keep_logs
