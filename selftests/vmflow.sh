@@ -189,13 +189,13 @@ resume)
 		vmkeepctl vm stop vkf$i | sed 's/^/# vmflow: /'
 		[ "$(vmstatus $i)" = stopped ] && [ ! -e /run/vmkeep/vkf$i.qmp ] &&
 			vmkeepctl get vkf$i-ram >/dev/null && vmkeepctl get vkf$i-state >/dev/null &&
-			vmkeepctl list --json | jq -e ".[] | select(.name == \"vkf$i-ram\") | .nr_mapped == 0" >/dev/null || r=1
+			vmkeepctl list --json | jq -e ".regions[] | select(.name == \"vkf$i-ram\") | .nr_mapped == 0" >/dev/null || r=1
 	done
 	ok $r "resume: vm stop quits each VM, its regions stay, unmapped"
 	r=0
 	for i in $(seq $vms); do
 		vmkeepctl vm rm vkf$i | sed 's/^/# vmflow: /'
-		vmkeepctl list --json | jq -e ".[] | select(.name | startswith(\"vkf$i-\"))" >/dev/null && r=1
+		vmkeepctl list --json | jq -e ".regions[] | select(.name | startswith(\"vkf$i-\"))" >/dev/null && r=1
 		[ -z "$(vmstatus $i)" ] || r=1
 	done
 	vmkeepctl finish $logs >/dev/null && vmkeepctl free $logs >/dev/null || r=1
