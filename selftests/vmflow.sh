@@ -7,7 +7,7 @@
 #   start   (before the kexec) 'vmkeepctl vm run' VMS VMs (4, at most 15)
 #           of MiB (32) running vkguest (guest/), and let them count.  A
 #           keeper in the background copies each serial log into the
-#           region vkf-logs whenever it grows, and the TSC (vkclock)
+#           region vkf-logs whenever it grows, and the time (vkclock -r)
 #           after them, so that both outlive the kexec.  The plan's
 #           "kexec update" step then runs 'vmkeepctl update --exec': it
 #           saves every VM, quits it and kexecs.
@@ -19,8 +19,10 @@
 #           tested: per VM the downtime without the kexec (guest stopped
 #           to QEMU gone, as update recorded it in the manifest, plus
 #           QEMU start to running again, as vm resume prints it), and the
-#           kexec: from the keeper's last TSC before it (it writes one
-#           about every 0.3 s until the kernel goes) to the resume.  Then
+#           kexec: from the keeper's last stamp before it (it writes one
+#           about every 0.3 s until the kernel goes) to the resume, on
+#           CLOCK_REALTIME (vkclock -r), which each kernel sets from the
+#           RTC's whole seconds: within about a second.  Then
 #           'vm rm' must refuse a running VM, 'vm stop' quit each one and
 #           keep its regions, and 'vm rm' free them.
 #
@@ -38,7 +40,7 @@ bound=$((size / 32))
 guest=/usr/lib/vmkeep/vkguest
 dir=/tmp/vmflow
 logs=vkf-logs
-slot=256	# KiB of log per VM in $logs; the TSC in slot VMS
+slot=256	# KiB of log per VM in $logs; the time in slot VMS
 [ "$vms" -le 15 ] || { echo "vmflow.sh: at most 15 VMs" >&2; exit 2; }
 n=0
 fail=0
@@ -83,10 +85,10 @@ vmstatus() {
 }
 
 # The keeper: each log into its slot of $logs whenever it grew, and the
-# TSC into slot $vms, until the kexec.
+# time into slot $vms, until the kexec.
 keep_logs() {
 	while :; do
-		vkclock >$dir/clock 2>/dev/null &&
+		vkclock -r >$dir/clock 2>/dev/null &&
 			vmkeepctl exec --region $logs:fd=11 -- dd if=$dir/clock \
 				of=/proc/self/fd/11 bs=${slot}k seek=$vms count=1 \
 				conv=notrunc 2>/dev/null
@@ -128,15 +130,14 @@ start)
 	;;
 resume)
 	echo "1..$((4 * vms + 4))"
-	now=$(vkclock)
+	now=$(vkclock -r)
 	rm -rf $dir
 	mkdir -p $dir
 	vmkeepctl exec --region $logs:fd=11 -- dd if=/proc/self/fd/11 \
 		bs=${slot}k skip=$vms count=1 2>/dev/null | tr -d '\0' >$dir/clock
-	tsc0=$(head -1 $dir/clock | cut -d" " -f1)
-	khz=${now#* }
-	kexec_ms=$(((${now% *} - ${tsc0:-${now% *}}) / khz))
-	echo "# vmflow: kexec: ${kexec_ms} ms from the keeper's last TSC before it to the resume (update's kexec, boot, module load; TSC at ${khz:-?} kHz), of it $(awk '{ printf "%d", $1 * 1000 }' /proc/uptime) ms in the new kernel"
+	before=$(head -1 $dir/clock)
+	kexec_ms=$((now - ${before:-$now}))
+	echo "# vmflow: kexec: ${kexec_ms} ms (+-1 s) from the keeper's last stamp before it to the resume (update's kexec, boot, module load), of it $(awk '{ printf "%d", $1 * 1000 }' /proc/uptime) ms in the new kernel"
 	for i in $(seq $vms); do
 		vmkeepctl exec --region $logs:fd=11 -- dd if=/proc/self/fd/11 \
 			bs=${slot}k skip=$((i - 1)) count=1 2>/dev/null | tr -d '\0' >$dir/vkf$i.serial
