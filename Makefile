@@ -14,6 +14,7 @@
 #   make check-qemu       running guests across kexec on QEMU 7.2, 10.0, 11.1
 #   make deb              Debian packages into .cache/deb
 #   make bench            vmkeep vs memfd, hugetlbfs, full copy (benchmarks.rst)
+#   make bench-vms        its VM downtime part alone: QEMU 7.2, 10.0, 11.1
 #   make install          libvmkeep (.so, header, .pc), vmkeepctl, man page,
 #                         bash completion
 #   make demo             the main job, step by step, in a VM
@@ -201,7 +202,26 @@ bench: selftests
 	VM_TIMEOUT=900 selftests/vm/vmtest.sh -k $(VM_KENV) -o $(BENCH)/vm \
 		selftests/vm/plans/bench.plan > $(BENCH)/ktap.txt || \
 		{ cat $(BENCH)/ktap.txt; exit 1; }
+	$(MAKE) bench-vms-run
 	scripts/bench-report.sh $(BENCH)/vm/results.txt $(BENCH) Documentation
+
+# Running VMs on each QEMU, vmkeep beside a full copy, against guest RAM
+# and the number of VMs (bench-vms-VER.plan, selftests/vmbench.sh): into
+# $(BENCH)/vms-VER.  make bench-vms runs them alone and prints their
+# section of benchmarks.rst ($(BENCH)/vms.rst, bench-vms.png there too).
+BENCH_VMS_QEMU := 7.2 10.0 11.1
+bench-vms-run:
+	@mkdir -p $(BENCH)
+	@for v in $(BENCH_VMS_QEMU); do \
+		VM_TIMEOUT=1800 selftests/vm/vmtest.sh -k $(VM_KENV) -o $(BENCH)/vms-$$v \
+			selftests/vm/plans/bench-vms-$$v.plan > $(BENCH)/vms-$$v.ktap || \
+			{ cat $(BENCH)/vms-$$v.ktap; exit 1; }; \
+	done
+
+bench-vms: selftests
+	$(MAKE) KDIR=$(VM_KDIR) modules
+	$(MAKE) bench-vms-run
+	scripts/bench-vms-report.sh $(BENCH) $(BENCH) > $(BENCH)/vms.rst
 
 # Longer runs: 10 minutes of fuzzing, longer concurrency and churn.
 stress: $(KSRC)/.stamp
@@ -233,4 +253,4 @@ clean:
 distclean: clean
 	rm -rf $(CACHE)
 
-.PHONY: deps all modules tools guest selftests check-qemu sparse checkpatch unit vmtest check check-all dkms-check deb systemd-check bench install uninstall stress demo clean distclean
+.PHONY: deps all modules tools guest selftests check-qemu sparse checkpatch unit vmtest check check-all dkms-check deb systemd-check bench bench-vms bench-vms-run install uninstall stress demo clean distclean
