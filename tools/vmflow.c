@@ -11,12 +11,12 @@
  * 8.2), wait for completion.  The state goes through a socket that
  * vmkeepctl copies to or from the region: QEMU 11.1 refuses fd: on a
  * file ("fd: migration to a file is not supported"), and its file:
- * truncates the file to the offset, which a device node refuses.  Only when all succeeded are the QEMUs quit
- * and the manifests marked saved; else every VM is continued and the
- * update stops (--force: it goes on).  Then 'vmkeepctl kexec' does the
- * rest.  vm resume is the way back: each QEMU again with its recorded
- * command line plus -incoming defer, the state loaded from the region,
- * continued, and its regions finished.
+ * truncates the file to the offset, which a device node refuses.  Only
+ * when all succeeded are the QEMUs quit and the manifests marked saved;
+ * else every VM is continued and the update stops (--force: it goes on).
+ * Then 'vmkeepctl kexec' does the rest.  vm resume is the way back:
+ * each QEMU again with its recorded command line plus -incoming defer,
+ * the state loaded from the region, continued, and its regions finished.
  */
 #include <errno.h>
 #include <poll.h>
@@ -133,7 +133,8 @@ static int pump_in(struct vm *vm, int fd)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			snprintf(vm->q.err, sizeof(vm->q.err), "device state: recv: %s", strerror(errno));
+			snprintf(vm->q.err, sizeof(vm->q.err), "device state: recv: %s",
+				 strerror(errno));
 			return -1;
 		}
 		if (!r)
