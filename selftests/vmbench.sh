@@ -131,6 +131,8 @@ full_start() {
 	shift
 	rm -f $dir/bf$i.in
 	mkfifo $dir/bf$i.in
+	# the previous QEMU's monitor output, for a failure
+	cat $dir/bf$i.out >>$dir/bf$i.log 2>/dev/null
 	: >$dir/bf$i.out
 	# shellcheck disable=SC2046
 	vmkeepctl exec --region bf$i-ram:fd=10 -- qemu-system-x86_64 \
@@ -194,11 +196,19 @@ full_quit() {
 	! alive "$pid"
 }
 
+# failed I WHAT: why VM I's save or restore failed, for the report
+failed() {
+	echo "$2" >>$dir/bf$1.err
+	return 1
+}
+
 # full_save I: stop, everything to a file, quit; "SAVE_MS BYTES" in bfI.res
 full_save() {
 	t0=$(now_ms)
-	mon "$1" stop && mon "$1" "migrate \"exec:cat > $dir/bf$1.state\"" &&
-		migrate_wait "$1" && full_quit "$1" || return 1
+	mon "$1" stop || failed "$1" "save: stop" || return
+	mon "$1" "migrate \"exec:cat > $dir/bf$1.state\"" || failed "$1" "save: migrate" || return
+	migrate_wait "$1" || failed "$1" "save: migration did not complete" || return
+	full_quit "$1" || failed "$1" "save: QEMU did not exit" || return
 	echo "$(($(now_ms) - t0)) $(wc -c <$dir/bf$1.state)" >$dir/bf$1.res
 }
 
@@ -206,9 +216,12 @@ full_save() {
 full_restore() {
 	t0=$(now_ms)
 	full_start "$1" -incoming defer
-	mon "$1" "migrate_incoming \"exec:cat $dir/bf$1.state\"" && migrate_wait "$1" &&
-		mon "$1" cont && mon "$1" "info status" || return 1
-	tr -d '\r' <$dir/bf$1.out | grep -q '^VM status: running' || return 1
+	mon "$1" "migrate_incoming \"exec:cat $dir/bf$1.state\"" ||
+		failed "$1" "restore: migrate_incoming" || return
+	migrate_wait "$1" || failed "$1" "restore: load did not complete" || return
+	mon "$1" cont && mon "$1" "info status" || failed "$1" "restore: cont" || return
+	tr -d '\r' <$dir/bf$1.out | grep -q '^VM status: running' ||
+		failed "$1" "restore: not running" || return
 	echo "$(($(now_ms) - t0))" >$dir/bf$1.res2
 }
 
@@ -229,7 +242,7 @@ full() {
 	ok $r "full $vms x $mib MiB: QEMUs run, guests count"
 	[ $r = 0 ] || return
 	for rep in $(seq "$freps"); do
-		rm -f $dir/bf*.res $dir/bf*.res2 $dir/bf*.state
+		rm -f $dir/bf*.res $dir/bf*.res2 $dir/bf*.err $dir/bf*.state
 		# wait for these only: the QEMUs and FIFO holders are children too
 		pids=
 		for i in $(seq "$vms"); do
@@ -256,7 +269,9 @@ full() {
 				sample "full $vms $mib stream_bytes $bytes"
 			else
 				r=1
-				tr -d '\r' <$dir/bf$i.out | tail -5 | sed 's/^/# /'
+				sed "s/^/# bf$i: /" $dir/bf$i.err 2>/dev/null
+				cat $dir/bf$i.log $dir/bf$i.out 2>/dev/null | tr -d '\r' |
+					grep -v '\[K' | tail -12 | sed 's/^/# /'
 			fi
 		done
 		for i in $(seq "$vms"); do
