@@ -212,11 +212,11 @@ bench: selftests
 BENCH_VMS_QEMU := 7.2 10.0 11.1
 bench-vms-run:
 	@mkdir -p $(BENCH)
-	@for v in $(BENCH_VMS_QEMU); do \
+	@rc=0; for v in $(BENCH_VMS_QEMU); do \
 		VM_TIMEOUT=1800 selftests/vm/vmtest.sh -k $(VM_KENV) -o $(BENCH)/vms-$$v \
 			selftests/vm/plans/bench-vms-$$v.plan > $(BENCH)/vms-$$v.ktap || \
-			{ cat $(BENCH)/vms-$$v.ktap; exit 1; }; \
-	done
+			{ cat $(BENCH)/vms-$$v.ktap; rc=1; }; \
+	done; exit $$rc
 
 bench-vms: selftests
 	$(MAKE) KDIR=$(VM_KDIR) modules
