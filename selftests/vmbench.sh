@@ -183,12 +183,13 @@ alive() {
 }
 
 # full_quit I: quit QEMU and wait until it is gone (it need not be a
-# child of this shell).
+# child of this shell), up to 10 minutes: eight QEMUs quitting at once in
+# a loaded test VM are slow.
 full_quit() {
 	pid=$(cat $dir/bf$1.pid)
 	echo quit >$dir/bf$1.in
 	k=0
-	while alive "$pid" && [ $k -lt 1200 ]; do
+	while alive "$pid" && [ $k -lt 12000 ]; do
 		k=$((k + 1))
 		sleep 0.05
 	done
