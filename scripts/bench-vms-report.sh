@@ -77,12 +77,12 @@ cat "${files[@]}" | awk '
 
 num='function num(v) { return v >= 100 ? sprintf("%.0f", v) : sprintf("%.3g", v) }'
 # fig QEMU SWEEP METHOD VMS MIB METRIC [DIVISOR]: "median (min-max)",
-# the value alone when all samples are equal, or "n/a"
+# the median alone when min and max print the same, or "n/a"
 fig() {
 	awk -v k="$1 $2 $3 $4 $5 $6" -v s="${7:-1}" "$num"'
 		$1 == "fig" && $2 " " $3 " " $4 " " $5 " " $6 " " $7 == k {
 			f = 1
-			if ($10 == $11)
+			if (num($10 / s) == num($11 / s))
 				printf "%s", num($9 / s)
 			else
 				printf "%s (%s-%s)", num($9 / s), num($10 / s), num($11 / s)
