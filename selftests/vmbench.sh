@@ -271,7 +271,8 @@ full() {
 			else
 				r=1
 				sed "s/^/# bf$i: /" $dir/bf$i.err 2>/dev/null
-				cat $dir/bf$i.log $dir/bf$i.out 2>/dev/null | tr -d '\r' |
+				# the last line, a prompt, has no newline: add one
+				{ cat $dir/bf$i.log $dir/bf$i.out; echo; } 2>/dev/null | tr -d '\r' |
 					grep -v '\[K' | tail -12 | sed 's/^/# /'
 			fi
 		done
