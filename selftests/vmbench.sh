@@ -189,12 +189,13 @@ full_quit() {
 	pid=$(cat $dir/bf$1.pid)
 	echo quit >$dir/bf$1.in
 	k=0
-	while alive "$pid" && [ $k -lt 12000 ]; do
+	while alive "$pid"; do
 		k=$((k + 1))
+		[ $k -gt 12000 ] && return 1
 		sleep 0.05
 	done
 	kill "$(cat $dir/bf$1.holder)" 2>/dev/null
-	! alive "$pid"
+	return 0
 }
 
 # failed I WHAT: why VM I's save or restore failed, for the report
