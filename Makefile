@@ -202,8 +202,9 @@ bench: selftests
 	VM_TIMEOUT=900 selftests/vm/vmtest.sh -k $(VM_KENV) -o $(BENCH)/vm \
 		selftests/vm/plans/bench.plan > $(BENCH)/ktap.txt || \
 		{ cat $(BENCH)/ktap.txt; exit 1; }
-	$(MAKE) bench-vms-run
-	scripts/bench-report.sh $(BENCH)/vm/results.txt $(BENCH) Documentation
+	@# a failed bench-vms plan still leaves the report, then fails
+	@rc=0; $(MAKE) bench-vms-run || rc=1; \
+	scripts/bench-report.sh $(BENCH)/vm/results.txt $(BENCH) Documentation && exit $$rc
 
 # Running VMs on each QEMU, vmkeep beside a full copy, against guest RAM
 # and the number of VMs (bench-vms-VER.plan, selftests/vmbench.sh): into
