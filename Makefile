@@ -14,6 +14,7 @@
 #   make check-qemu       running guests across kexec on QEMU 7.2, 10.0, 11.1
 #   make deb              Debian packages into .cache/deb
 #   make bench            vmkeep vs memfd, hugetlbfs, full copy (benchmarks.rst)
+#   make bench-vms        its VM downtime part alone: QEMU 7.2, 10.0, 11.1
 #   make install          libvmkeep (.so, header, .pc), vmkeepctl, man page,
 #                         bash completion
 #   make demo             the main job, step by step, in a VM
@@ -120,7 +121,7 @@ PLANS ?= selftests/vm/plans/check.plan selftests/vm/plans/corrupt.plan \
 	selftests/vm/plans/e2e-7.2.plan
 QEMU_PLANS := selftests/vm/plans/e2e-7.2.plan selftests/vm/plans/e2e-10.0.plan \
 	selftests/vm/plans/e2e-11.1.plan selftests/vm/plans/vmflow.plan \
-	selftests/vm/plans/vmflow-10.0.plan
+	selftests/vm/plans/vmflow-10.0.plan selftests/vm/plans/vmflow-11.1.plan
 
 unit: $(KSRC)/.stamp
 	$(MAKE) -C tools unit
@@ -208,7 +209,27 @@ bench: selftests
 		{ cat $(BENCH)/ktap-scale.txt; exit 1; }
 	cat $(BENCH)/vm/results.txt $(BENCH)/vm-scale/results.txt > $(BENCH)/results.txt
 	cp $(BENCH)/vm/vm.env $(BENCH)/vm.env
-	scripts/bench-report.sh $(BENCH)/results.txt $(BENCH) Documentation
+	@# a failed bench-vms plan still leaves the report, then fails
+	@rc=0; $(MAKE) bench-vms-run || rc=1; \
+	scripts/bench-report.sh $(BENCH)/results.txt $(BENCH) Documentation && exit $$rc
+
+# Running VMs on each QEMU, vmkeep beside a full copy, against guest RAM
+# and the number of VMs (bench-vms-VER.plan, selftests/vmbench.sh): into
+# $(BENCH)/vms-VER.  make bench-vms runs them alone and prints their
+# section of benchmarks.rst ($(BENCH)/vms.rst, bench-vms.png there too).
+BENCH_VMS_QEMU := 7.2 10.0 11.1
+bench-vms-run:
+	@mkdir -p $(BENCH)
+	@rc=0; for v in $(BENCH_VMS_QEMU); do \
+		VM_TIMEOUT=1800 selftests/vm/vmtest.sh -k $(VM_KENV) -o $(BENCH)/vms-$$v \
+			selftests/vm/plans/bench-vms-$$v.plan > $(BENCH)/vms-$$v.ktap || \
+			{ cat $(BENCH)/vms-$$v.ktap; rc=1; }; \
+	done; exit $$rc
+
+bench-vms: selftests
+	$(MAKE) KDIR=$(VM_KDIR) modules
+	$(MAKE) bench-vms-run
+	scripts/bench-vms-report.sh $(BENCH) $(BENCH) > $(BENCH)/vms.rst
 
 # Longer runs: 10 minutes of fuzzing, longer concurrency and churn.
 stress: $(KSRC)/.stamp
@@ -240,4 +261,4 @@ clean:
 distclean: clean
 	rm -rf $(CACHE)
 
-.PHONY: deps all modules tools guest selftests check-qemu sparse checkpatch unit vmtest check check-all dkms-check deb systemd-check bench install uninstall stress demo clean distclean
+.PHONY: deps all modules tools guest selftests check-qemu sparse checkpatch unit vmtest check check-all dkms-check deb systemd-check bench bench-vms bench-vms-run install uninstall stress demo clean distclean

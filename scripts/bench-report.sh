@@ -7,7 +7,9 @@
 # OUTDIR/summary.txt (bench-report.awk), OUTDIR/bench.json, and into
 # DOCDIR benchmarks.rst with the tables and two gnuplot plots:
 # bench-handoff.png (restore time vs region size and count) and
-# bench-downtime.png (VM downtime vs guest RAM, vmkeep and full copy).
+# bench-downtime.png (VM downtime vs guest RAM, vmkeep and full copy);
+# bench-vms-report.sh adds the section of the bench-vms plans
+# (OUTDIR/vms-VER/results.txt) and bench-vms.png.
 
 set -euo pipefail
 
@@ -303,4 +305,6 @@ cat <<EOF
 .. image:: bench-downtime.png
 EOF
 } >"$doc/benchmarks.rst"
+# VM downtime on each QEMU (the bench-vms plans): its own section and plot.
+"$top/scripts/bench-vms-report.sh" "$out" "$doc" >>"$doc/benchmarks.rst"
 echo "bench-report: $out/bench.json, $doc/benchmarks.rst, $doc/bench-handoff.png, $doc/bench-downtime.png" >&2

@@ -147,6 +147,16 @@ hasnot "loaded vmkeep module"
 t 1 "pool suggest without room" -- vmkeepctl pool suggest --size 64T
 has "has no 2 MiB aligned"
 hasnot "No space left"
+# vm stop and vm rm act on a VM's manifest only, never on a bare region.
+t 2 "vm stop without a NAME" -- vmkeepctl vm stop
+t 1 "vm stop of a VM that does not exist" -- vmkeepctl vm stop ctl-novm
+has "ctl-novm-state"
+t 1 "vm rm of a VM that does not exist" -- vmkeepctl vm rm ctl-novm
+t 0 "a region named like a VM's state region" -- vmkeepctl alloc --name ctl-v-state --size 2M
+t 1 "vm rm refuses a NAME-state without a manifest" -- vmkeepctl vm rm ctl-v
+has "no VM manifest"
+t 0 "the region stays" -- vmkeepctl get ctl-v-state
+t 0 "free it" -- vmkeepctl free ctl-v-state
 t 0 "--version" -- vmkeepctl --version
 has "^vmkeepctl [0-9]"
 t 0 "status --json has the versions" -- vmkeepctl status --json

@@ -2,8 +2,9 @@
 /*
  * Copyright (C) 2026 The vmkeep authors
  *
- * vmkeepctl vm run | list, and what the VM flow builds on: the manifest,
- * QEMU's command line, its launch, and the migration settings.
+ * vmkeepctl vm run | stop | rm | list, and what the VM flow builds on:
+ * the manifest, QEMU's command line, its launch, and the migration
+ * settings.
  *
  * A VM NAME has two regions: NAME-ram, its guest RAM, and NAME-state,
  * whose first VM_STATE_OFF bytes hold the manifest (a magic line, then
@@ -403,7 +404,12 @@ int vm_mig_setup(struct vm *vm, const char *version)
 	return rc;
 }
 
-/* Poll query-migrate until it completes; the RAM bytes QEMU sent. */
+/*
+ * Poll query-migrate until it completes; the RAM bytes QEMU sent: the
+ * pages it sent whole (ram.normal-bytes; a zero page goes as a flag).
+ * Not ram.transferred: from QEMU 8.1 on that counts the whole stream,
+ * device state included.
+ */
 int vm_mig_wait(struct vm *vm, uint64_t *ram_bytes)
 {
 	json_object *r = NULL;
@@ -415,7 +421,7 @@ int vm_mig_wait(struct vm *vm, uint64_t *ram_bytes)
 			return -1;
 		st = qmp_str(r, "status");
 		if (!strcmp(st, "completed")) {
-			*ram_bytes = strtoull(qmp_str(r, "ram.transferred"), NULL, 10);
+			*ram_bytes = strtoull(qmp_str(r, "ram.normal-bytes"), NULL, 10);
 			json_object_put(r);
 			return 0;
 		}
@@ -558,6 +564,123 @@ static int cmd_vm_run(int argc, char **argv, struct ctx *ctx)
 	return RC_OK;
 }
 
+/* ---- vm stop, vm rm ---- */
+
+/* "vm stop|rm NAME": the VM, loaded; -1 to go on. */
+static int one_vm(struct ctx *ctx, int argc, char **argv, struct vm *vm)
+{
+	int rc = parse_opts(ctx, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	if (argc - optind != 1)
+		return bad_usage(ctx);
+	if (strlen(argv[optind]) > VMKEEP_NAME_MAX - 6)
+		return bad_arg(ctx, "NAME", argv[optind], "at most 57 bytes");
+	rc = dev_open(ctx);
+	if (rc)
+		return rc;
+	return vm_load(ctx, vm, argv[optind], false) ? RC_FAIL : -1;
+}
+
+/* Whether a process maps region @name; -errno when it cannot be told. */
+static int region_mapped(struct ctx *ctx, const char *name)
+{
+	struct vmkeep_region *r;
+	int err = vmkeep_regions_refresh(ctx->vk);
+
+	if (err < 0)
+		return err;
+	r = vmkeep_region_find(ctx->vk, name);
+	return r && vmkeep_region_get_nr_mapped(r);
+}
+
+static void vm_run_files_remove(const struct vm *vm)
+{
+	char path[128];
+
+	vm_qmp_path(vm, path, sizeof(path));
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s.pid", VM_RUN_DIR, vm->name);
+	unlink(path);
+}
+
+/*
+ * QEMU closes its QMP socket before it exits and unmaps guest RAM: wait
+ * up to 30 s for the RAM region to be unmapped.
+ */
+static int wait_ram_unmapped(struct ctx *ctx, const struct vm *vm)
+{
+	int k, m = 1;
+
+	for (k = 0; k < 3000; k++) {
+		m = region_mapped(ctx, vm->ram);
+		if (m <= 0)
+			break;
+		usleep(10000);
+	}
+	if (m < 0)
+		return op_fail(ctx, vm->ram, m);
+	if (m)
+		return fail(ctx, RC_FAIL, vm->ram, EBUSY, "still mapped 30 s after QEMU quit");
+	return 0;
+}
+
+static int cmd_vm_stop(int argc, char **argv, struct ctx *ctx)
+{
+	char qmp[108];
+	struct vm vm;
+	int rc = one_vm(ctx, argc, argv, &vm);
+
+	if (rc >= 0)
+		return rc;
+	vm_qmp_path(&vm, qmp, sizeof(qmp));
+	if (!vm_running(&vm))
+		rc = fail(ctx, RC_FAIL, vm.name, 0, vm.saved ?
+			  "is not running (it is saved: 'vmkeepctl vm resume' runs it)" :
+			  "is not running");
+	else if (qmp_open(&vm.q, qmp, 2000) || qmp_exec(&vm.q, "quit", NULL, -1, NULL) ||
+		 qmp_wait_close(&vm.q))
+		rc = fail(ctx, RC_FAIL, vm.name, 0, vm.q.err);
+	else
+		rc = wait_ram_unmapped(ctx, &vm);
+	if (!rc) {
+		vm_run_files_remove(&vm);
+		printf("%s: stopped; %s and %s stay ('vmkeepctl vm rm %s' frees them)\n",
+		       vm.name, vm.ram, vm.state, vm.name);
+	}
+	vm_put(&vm);
+	return rc;
+}
+
+static int cmd_vm_rm(int argc, char **argv, struct ctx *ctx)
+{
+	struct vm vm;
+	int rc = one_vm(ctx, argc, argv, &vm), e1, e2;
+
+	if (rc >= 0)
+		return rc;
+	/* the manifest is closed first: no file of ours holds the region */
+	vm_put(&vm);
+	if (vm_running(&vm))
+		return fail(ctx, RC_FAIL, vm.name, EBUSY, "runs: 'vmkeepctl vm stop' it first");
+	rc = region_mapped(ctx, vm.ram);
+	if (rc < 0)
+		return op_fail(ctx, vm.ram, rc);
+	if (rc)
+		return fail(ctx, RC_FAIL, vm.ram, EBUSY, "is mapped: a QEMU still runs on it");
+	e1 = vmkeep_free(ctx->vk, vm.ram);
+	e2 = vmkeep_free(ctx->vk, vm.state);
+	if (e1 && e1 != -ENOENT)
+		return op_fail(ctx, vm.ram, e1);
+	if (e2)
+		return op_fail(ctx, vm.state, e2);
+	vm_run_files_remove(&vm);
+	printf("%s: removed: %s and %s freed%s\n", vm.name, vm.ram, vm.state,
+	       vm.saved ? ", with its saved device state" : "");
+	return RC_OK;
+}
+
 /* ---- vm list ---- */
 
 static const char *vm_status(const struct vm *vm)
@@ -615,7 +738,7 @@ static int cmd_vm_list(int argc, char **argv, struct ctx *ctx)
 	return RC_OK;
 }
 
-/* ---- vm: run | resume | list ---- */
+/* ---- vm: run | resume | stop | rm | list ---- */
 
 static const struct opt vm_run_opts[] = {
 	{ "ram", "SIZE", "guest RAM: region NAME-ram", OPT_REQUIRED, .str = &param.ram },
@@ -640,6 +763,12 @@ static const struct cmd vm_cmds[] = {
 	  .about = "After the kexec: relaunch each saved VM with its recorded command line\n"
 	  "and -incoming defer, load its device state, continue it, finish its\n"
 	  "regions.  Refused when a region is not the one recorded.  NAME or --all.\n" },
+	{ .name = "vm stop", .fn = cmd_vm_stop, .args = "NAME",
+	  .about = "Quit VM NAME's QEMU (QMP quit) and wait until its RAM is unmapped.\n"
+	  "Its regions and manifest stay: 'vm run' boots it again on the same RAM.\n" },
+	{ .name = "vm rm", .fn = cmd_vm_rm, .args = "NAME",
+	  .about = "Free VM NAME's regions, NAME-ram and NAME-state, with any saved device\n"
+	  "state.  Refused while the VM runs or a process maps its RAM.\n" },
 	{ .name = "vm list", .fn = cmd_vm_list, .opts = json_opts,
 	  .about = "Print the VMs recorded in the pools: running, saved or stopped.\n" },
 };

@@ -42,7 +42,7 @@ long long now_ms(void);
  * @qemu: QEMU's version at 'vm run' ("7.2")
  * @saved: the state region holds the device state of the stopped VM
  * @state_bytes: how many bytes of device state
- * @ram_bytes: RAM bytes QEMU sent at the last save
+ * @ram_bytes: RAM bytes QEMU sent at the last save (whole pages)
  * @save_ms: guest stopped to QEMU gone, at the last save
  * @state_fd: the state region, open
  * @q: the QMP connection

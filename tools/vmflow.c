@@ -8,22 +8,28 @@
  * for a kexec that would be refused), then saves every running VM at
  * once, one thread each: stop, device state into its state region over
  * QMP (getfd + migrate fd:, x-ignore-shared; mode cpr-reboot on QEMU >=
- * 8.2), wait for completion.  Only when all succeeded are the QEMUs quit
- * and the manifests marked saved; else every VM is continued and the
- * update stops (--force: it goes on).  Then 'vmkeepctl kexec' does the
- * rest.  vm resume is the way back: each QEMU again with its recorded
- * command line plus -incoming defer, the state loaded from the region,
- * continued, and its regions finished.
+ * 8.2), wait for completion.  The state goes through a socket that
+ * vmkeepctl copies to or from the region: QEMU 11.1 refuses fd: on a
+ * file ("fd: migration to a file is not supported"), and its file:
+ * truncates the file to the offset, which a device node refuses.  Only
+ * when all succeeded are the QEMUs quit and the manifests marked saved;
+ * else every VM is continued and the update stops (--force: it goes on).
+ * Then 'vmkeepctl kexec' does the rest.  vm resume is the way back:
+ * each QEMU again with its recorded command line plus -incoming defer,
+ * the state loaded from the region, continued, and its regions finished.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "vm.h"
 
 #define FDNAME	"vmkeep-state"
+#define PUMP_TIMEOUT_MS	120000	/* QEMU silent that long: give up */
 
 static struct {
 	const char *kernel, *initrd, *append;
@@ -64,18 +70,27 @@ static void run_all(struct vm *vms, unsigned int n, void *(*fn)(void *))
 	free(started);
 }
 
-/* Pass the state region to QEMU at VM_STATE_OFF, as fd FDNAME. */
-static int pass_state_fd(struct vm *vm)
+/*
+ * One end of a socket pair to QEMU as fd FDNAME; the other end, which
+ * vmkeepctl copies through, in @ours.
+ */
+static int pass_state_fd(struct vm *vm, int *ours)
 {
 	json_object *a = json_object_new_object();
+	int sv[2], rc;
 
-	if (lseek(vm->state_fd, VM_STATE_OFF, SEEK_SET) != VM_STATE_OFF) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
 		json_object_put(a);
-		snprintf(vm->q.err, sizeof(vm->q.err), "lseek: %s", strerror(errno));
+		snprintf(vm->q.err, sizeof(vm->q.err), "socketpair: %s", strerror(errno));
 		return -1;
 	}
 	json_object_object_add(a, "fdname", json_object_new_string(FDNAME));
-	return qmp_exec(&vm->q, "getfd", a, vm->state_fd, NULL);
+	rc = qmp_exec(&vm->q, "getfd", a, sv[1], NULL);
+	close(sv[1]);
+	*ours = rc ? -1 : sv[0];
+	if (rc)
+		close(sv[0]);
+	return rc;
 }
 
 static int migrate_cmd(struct vm *vm, const char *cmd)
@@ -86,12 +101,104 @@ static int migrate_cmd(struct vm *vm, const char *cmd)
 	return qmp_exec(&vm->q, cmd, a, -1, NULL);
 }
 
+static int pump_wait(struct vm *vm, int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int n;
+
+	while ((n = poll(&p, 1, PUMP_TIMEOUT_MS)) < 0 && errno == EINTR)
+		;
+	if (n == 1)
+		return 0;
+	snprintf(vm->q.err, sizeof(vm->q.err), "device state: %s",
+		 n ? strerror(errno) : "QEMU stalled for 120 s");
+	return -1;
+}
+
+/*
+ * What QEMU sends on @fd, into the state region after the manifest,
+ * until QEMU closes its end; the byte count in vm->state_bytes.
+ */
+static int pump_in(struct vm *vm, int fd)
+{
+	off_t room = lseek(vm->state_fd, 0, SEEK_END) - VM_STATE_OFF;
+	char buf[65536];
+	uint64_t n = 0;
+	ssize_t r;
+
+	for (;;) {
+		if (pump_wait(vm, fd, POLLIN))
+			return -1;
+		r = recv(fd, buf, sizeof(buf), 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(vm->q.err, sizeof(vm->q.err), "device state: recv: %s",
+				 strerror(errno));
+			return -1;
+		}
+		if (!r)
+			break;
+		if ((off_t)(n + r) > room) {
+			snprintf(vm->q.err, sizeof(vm->q.err),
+				 "device state larger than %s (%lld bytes after the manifest): make it larger (--state)",
+				 vm->state, (long long)room);
+			return -1;
+		}
+		if (pwrite(vm->state_fd, buf, r, VM_STATE_OFF + n) != r) {
+			snprintf(vm->q.err, sizeof(vm->q.err), "device state: write to %s: %s",
+				 vm->state, strerror(errno ?: EIO));
+			return -1;
+		}
+		n += r;
+	}
+	if (!n) {
+		snprintf(vm->q.err, sizeof(vm->q.err), "no device state written");
+		return -1;
+	}
+	vm->state_bytes = n;
+	return 0;
+}
+
+/* The saved device state to QEMU on @fd, then end of file. */
+static int pump_out(struct vm *vm, int fd)
+{
+	char buf[65536];
+	uint64_t n = 0;
+	ssize_t r, w, k;
+
+	while (n < vm->state_bytes) {
+		r = pread(vm->state_fd, buf, vm->state_bytes - n < sizeof(buf) ?
+			  vm->state_bytes - n : sizeof(buf), VM_STATE_OFF + n);
+		if (r <= 0) {
+			snprintf(vm->q.err, sizeof(vm->q.err), "device state: read %s: %s",
+				 vm->state, r ? strerror(errno) : "short");
+			return -1;
+		}
+		for (w = 0; w < r; ) {
+			if (pump_wait(vm, fd, POLLOUT))
+				return -1;
+			k = send(fd, buf + w, r - w, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (k < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (k < 0) {
+				snprintf(vm->q.err, sizeof(vm->q.err), "device state: send: %s",
+					 strerror(errno));
+				return -1;
+			}
+			w += k;
+		}
+		n += r;
+	}
+	return 0;
+}
+
 /* Thread: stop the VM and save its device state into its state region. */
 static void *save_one(void *arg)
 {
 	struct vm *vm = arg;
 	char path[108];
-	off_t end;
+	int fd;
 
 	vm->ok = false;
 	vm->t0 = now_ms();
@@ -99,16 +206,12 @@ static void *save_one(void *arg)
 	if (qmp_open(&vm->q, path, 2000) || qmp_exec(&vm->q, "stop", NULL, -1, NULL))
 		goto out;
 	vm->stopped = true;
-	if (vm_mig_setup(vm, vm->qemu) || pass_state_fd(vm) ||
-	    migrate_cmd(vm, "migrate") || vm_mig_wait(vm, &vm->ram_bytes))
+	if (vm_mig_setup(vm, vm->qemu) || pass_state_fd(vm, &fd))
 		goto out;
-	end = lseek(vm->state_fd, 0, SEEK_CUR);
-	if (end <= VM_STATE_OFF) {
-		snprintf(vm->q.err, sizeof(vm->q.err), "no device state written");
-		goto out;
-	}
-	vm->state_bytes = end - VM_STATE_OFF;
-	vm->ok = true;
+	/* QEMU closes its end when the migration ends, either way */
+	vm->ok = !migrate_cmd(vm, "migrate") && !pump_in(vm, fd) &&
+		 !vm_mig_wait(vm, &vm->ram_bytes);
+	close(fd);
 out:
 	if (!vm->ok)
 		snprintf(vm->err, sizeof(vm->err), "%s", vm->q.err);
@@ -312,6 +415,7 @@ static void *resume_one(void *arg)
 	json_object *st = NULL;
 	char path[108];
 	uint64_t ram;
+	int fd, rc;
 
 	vm->ok = false;
 	vm->t0 = now_ms();
@@ -319,8 +423,11 @@ static void *resume_one(void *arg)
 		return NULL;
 	vm_qmp_path(vm, path, sizeof(path));
 	if (qmp_open(&vm->q, path, 10000) || vm_mig_setup(vm, r->qemu) ||
-	    pass_state_fd(vm) || migrate_cmd(vm, "migrate-incoming") ||
-	    vm_mig_wait(vm, &ram))
+	    pass_state_fd(vm, &fd))
+		goto out;
+	rc = migrate_cmd(vm, "migrate-incoming") || pump_out(vm, fd);
+	close(fd);
+	if (rc || vm_mig_wait(vm, &ram))
 		goto out;
 	vm->t_loaded = now_ms();
 	if (qmp_exec(&vm->q, "cont", NULL, -1, NULL) ||

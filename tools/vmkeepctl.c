@@ -65,9 +65,10 @@ static const struct cmd commands[] = {
 	  "regions: memmap=SIZE$ADDR reserves it and vmkeep.pools= lists SIZE@ADDR.\n"
 	  "Then freeze vmkeep and load the kernel (kexec_file_load, else kexec -l).\n"
 	  "Exit code 3 when unsafe.\n" },
-	{ .name = "vm", .fn = cmd_vm, .args = "run|resume|list", .tail = "...",
+	{ .name = "vm", .fn = cmd_vm, .args = "run|resume|stop|rm|list", .tail = "...",
 	  .about = "VMs whose RAM and device state live in regions: 'vm run' starts one,\n"
-	  "'vm resume' brings saved ones back after the kexec, 'vm list' shows them.\n"
+	  "'vm resume' brings saved ones back after the kexec, 'vm stop' quits one,\n"
+	  "'vm rm' frees its regions, 'vm list' shows them.\n"
 	  "'vmkeepctl vm COMMAND --help' for each.\n" },
 	{ .name = "update", .fn = cmd_update, .opts = update_opts,
 	  .about = "Update the host kernel with its VMs: save every running VM (all at once:\n"
