@@ -554,7 +554,11 @@ TEST_F_TIMEOUT(lifetime, alloc_outside_lock, 120)
 	ASSERT_EQ(sizeof(t_alloc), read(done[0], &t_alloc, sizeof(t_alloc)));
 	TH_LOG("ALLOC of %llu MiB took %.2f s; STATUS + LIST during it %.2f s",
 	       (unsigned long long)(len / MiB), t_alloc, t_status);
-	if (returned && t_alloc < 0.1)
+	/*
+	 * ALLOC clears nothing now (first touch): it may list the region
+	 * before its child reports back, so "returned" may lag.
+	 */
+	if (t_alloc < 0.1)
 		SKIP(return, "ALLOC too fast to watch");
 	EXPECT_FALSE(returned) TH_LOG("STATUS and LIST waited for the ALLOC");
 	EXPECT_EQ(-ENOENT, listed);
