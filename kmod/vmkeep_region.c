@@ -196,16 +196,28 @@ static int check_vma(struct vmkeep_region *region, struct vm_area_struct *vma)
 }
 
 /*
- * The largest entry that maps the fault: a PUD in a pool of 1 GiB pages,
- * a PMD (from 6.15 on only with 2 MiB pages, whose folios it maps whole),
- * else a PTE; each where the VMA and the memory are aligned for it.  The
- * units under the entry are cleared first if nobody touched them yet.
+ * Whether an entry of @order may map a pool of @pool_order pages: a PUD
+ * maps a pool of 1 GiB pages (from 6.15 on), a PMD any pool before 6.15 and
+ * from then on only 2 MiB pages (whose folios it maps whole), a PTE any.
+ */
+static bool vmkeep_maps_order(unsigned int order, unsigned int pool_order)
+{
+	if (order == PUD_ORDER)
+		return VMKEEP_PUD_MAPS && pool_order == PUD_ORDER;
+	if (order == HPAGE_PMD_ORDER)
+		return vmkeep_pmd_maps(pool_order);
+	return !order;
+}
+
+/*
+ * The largest entry that maps the fault (vmkeep_maps_order()), where the
+ * VMA and the memory are aligned for it.  The units under the entry are
+ * cleared first if nobody touched them yet.
  */
 static vm_fault_t vmkeep_fault_order(struct vm_fault *vmf, unsigned int order)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct vmkeep_region *region = vma->vm_file->private_data;
-	unsigned int pool_order = region->pool->page_order;
 	bool write = vmf->flags & FAULT_FLAG_WRITE;
 	unsigned long size = PAGE_SIZE << order;
 	unsigned long addr = vmf->address & ~(size - 1);
@@ -213,10 +225,8 @@ static vm_fault_t vmkeep_fault_order(struct vm_fault *vmf, unsigned int order)
 	u64 off, contig;
 	vm_fault_t ret;
 
-	if (order == PUD_ORDER ? !VMKEEP_PUD_MAPS || pool_order != PUD_ORDER :
-	    order == HPAGE_PMD_ORDER ? !vmkeep_pmd_maps(pool_order) : order)
-		return VM_FAULT_FALLBACK;
-	if (addr < vma->vm_start || addr + size > vma->vm_end)
+	if (!vmkeep_maps_order(order, region->pool->page_order) ||
+	    addr < vma->vm_start || addr + size > vma->vm_end)
 		return VM_FAULT_FALLBACK;
 
 	off = ((u64)vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
