@@ -293,13 +293,17 @@ static int alloc_publish(struct vmkeep_region *region)
 /*
  * ALLOC could not tell userspace about the fd: the region goes again,
  * unless a FREEZE or the clean mark came meanwhile: the metadata must not
- * change then, and the region stays for a FREE after THAW.
+ * change then, and the region stays for a FREE after THAW.  As after
+ * FREE, its memory is back in the pool on return.
  */
 static void alloc_undo(struct vmkeep_region *region)
 {
-	scoped_guard(mutex, &vmkeep_lock)
-		if (!region->freed && !vmkeep_frozen)
-			vmkeep_pool_remove_region(region);
+	scoped_guard(mutex, &vmkeep_lock) {
+		if (region->freed || vmkeep_frozen)
+			return;
+		vmkeep_pool_remove_region(region);
+	}
+	vmkeep_zero_wait(region);
 	vmkeep_pools_reap();
 }
 
