@@ -170,12 +170,15 @@ VMKEEP_EXPORT int vmkeep_get(struct vmkeep_ctx *ctx, const char *name)
 	return ret ?: g.out_fd;
 }
 
+/* FREE also takes a quarantined region's name: '!' and a valid name. */
 VMKEEP_EXPORT int vmkeep_free(struct vmkeep_ctx *ctx, const char *name)
 {
 	struct vmkeep_free f = { .size = sizeof(f) };
 
-	return set_name(f.name, name) ?:
-	       changed(ctx, dev_ioctl(ctx, VMKEEP_IOC_FREE, &f));
+	if (vmkeep_check_name(name + (name[0] == '!')))
+		return -EINVAL;
+	strcpy(f.name, name);
+	return changed(ctx, dev_ioctl(ctx, VMKEEP_IOC_FREE, &f));
 }
 
 VMKEEP_EXPORT int vmkeep_finish(struct vmkeep_ctx *ctx, const char *name)

@@ -99,6 +99,11 @@ TEST_F(lib, errors)
 	EXPECT_EQ(0, vmkeep_check_name("good.name"));
 	EXPECT_EQ(-ENOENT, vmkeep_get(self->ctx, "lb-nosuch"));
 	EXPECT_EQ(-ENOENT, vmkeep_free(self->ctx, "lb-nosuch"));
+	/* A quarantined region's name reaches FREE, nothing else does. */
+	EXPECT_EQ(-ENOENT, vmkeep_free(self->ctx, "!dup-9-9"));
+	EXPECT_EQ(-EINVAL, vmkeep_free(self->ctx, "!"));
+	EXPECT_EQ(-EINVAL, vmkeep_free(self->ctx, "!!a"));
+	EXPECT_EQ(-EINVAL, vmkeep_get(self->ctx, "!dup-9-9"));
 	EXPECT_EQ(-EINVAL, vmkeep_alloc(self->ctx, "lb-odd", 3 * MiB, NULL));
 	fd = vmkeep_alloc(self->ctx, "lb-dup", 2 * MiB, NULL);
 	ASSERT_LE(0, fd);

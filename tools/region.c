@@ -168,8 +168,12 @@ int cmd_alloc(int argc, char **argv, struct ctx *ctx)
 	return show_region(ctx, param.name, opt_json);
 }
 
-/* The one operand of get and free, a valid region name: -1 to go on. */
-static int one_name(struct ctx *ctx, int argc, char **argv, const char **name)
+/*
+ * The one operand of get and free, a valid region name, for free also a
+ * quarantined region's ('!' and a valid name): -1 to go on.
+ */
+static int one_name(struct ctx *ctx, int argc, char **argv, const char **name,
+		    bool quarantined)
 {
 	int rc = parse_opts(ctx, argc, argv);
 
@@ -178,13 +182,14 @@ static int one_name(struct ctx *ctx, int argc, char **argv, const char **name)
 	if (argc - optind != 1)
 		return bad_usage(ctx);
 	*name = argv[optind];
-	return check_name(ctx, *name) ?: dev_open(ctx) ?: -1;
+	return check_name(ctx, *name + (quarantined && **name == '!')) ?:
+	       dev_open(ctx) ?: -1;
 }
 
 int cmd_get(int argc, char **argv, struct ctx *ctx)
 {
 	const char *name = NULL;
-	int fd, rc = one_name(ctx, argc, argv, &name);
+	int fd, rc = one_name(ctx, argc, argv, &name, false);
 
 	if (rc >= 0)
 		return rc;
@@ -227,7 +232,7 @@ static int done(struct ctx *ctx, const char *obj, int err, const char *name,
 int cmd_free(int argc, char **argv, struct ctx *ctx)
 {
 	const char *name = NULL;
-	int rc = one_name(ctx, argc, argv, &name);
+	int rc = one_name(ctx, argc, argv, &name, true);
 
 	if (rc >= 0)
 		return rc;
