@@ -73,32 +73,6 @@ static int vmkeep_respond(struct vmkeep_ucmd *ucmd, size_t size)
 	return 0;
 }
 
-static struct vmkeep_region *region_find_in(struct list_head *list,
-					    const char *name)
-{
-	struct vmkeep_region *region;
-
-	list_for_each_entry(region, list, link)
-		if (!strcmp(region->fmt.name, name))
-			return region;
-	return NULL;
-}
-
-/* A live region, or with @pending also one whose ALLOC is running. */
-static struct vmkeep_region *region_find(const char *name, bool pending)
-{
-	struct vmkeep_region *region = NULL;
-	unsigned int i;
-
-	lockdep_assert_held(&vmkeep_lock);
-	for (i = 0; i < vmkeep_nr_pools && !region; i++) {
-		region = region_find_in(&vmkeep_pools[i]->regions, name);
-		if (!region && pending)
-			region = region_find_in(&vmkeep_pools[i]->pending, name);
-	}
-	return region;
-}
-
 static bool region_is_owner(const struct vmkeep_region *region,
 			    struct vmkeep_caller *caller)
 {
@@ -124,7 +98,7 @@ static struct vmkeep_region *region_lookup(char *name, enum region_access access
 	lockdep_assert_held(&vmkeep_lock);
 	if (!memchr(name, 0, VMKEEP_NAME_LEN) || !name[0])
 		return ERR_PTR(-EINVAL);
-	region = region_find(name, false);
+	region = vmkeep_region_find(name, false);
 	if (!region)
 		return ERR_PTR(-ENOENT);
 	if (access == REGION_OWNER ? !region_is_owner(region, &caller) :
@@ -265,7 +239,7 @@ static struct vmkeep_region *alloc_reserve(const struct vmkeep_alloc *cmd,
 		return ERR_PTR(-EBUSY);
 	if (!vmkeep_nr_pools)
 		return ERR_PTR(-ENODEV);
-	if (region_find(r->name, true))
+	if (vmkeep_region_find(r->name, true))
 		return ERR_PTR(-EEXIST);
 	pool = pool_pick(cmd, &empty);
 	if (!pool)

@@ -162,6 +162,7 @@ struct vmkeep_region *vmkeep_pool_add_region(struct vmkeep_pool *pool,
 					     const struct vmkeep_fmt_region *r);
 void vmkeep_pool_publish_region(struct vmkeep_region *region);
 void vmkeep_pool_remove_region(struct vmkeep_region *region);
+struct vmkeep_region *vmkeep_region_find(const char *name, bool pending);
 u64 vmkeep_pool_free_bytes(const struct vmkeep_pool *pool);
 void *vmkeep_region_va(const struct vmkeep_region *region, u64 offset,
 		       u64 *contig, phys_addr_t *phys);

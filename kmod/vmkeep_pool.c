@@ -447,6 +447,56 @@ static bool pool_find_foreign(struct vmkeep_pool *pool)
 	return false;
 }
 
+static struct vmkeep_region *region_find_in(struct list_head *list,
+					    const char *name)
+{
+	struct vmkeep_region *region;
+
+	list_for_each_entry(region, list, link)
+		if (!strcmp(region->fmt.name, name))
+			return region;
+	return NULL;
+}
+
+/* A live region, or with @pending also one whose ALLOC is running. */
+struct vmkeep_region *vmkeep_region_find(const char *name, bool pending)
+{
+	struct vmkeep_region *region = NULL;
+	unsigned int i;
+
+	lockdep_assert_held(&vmkeep_lock);
+	for (i = 0; i < vmkeep_nr_pools && !region; i++) {
+		region = region_find_in(&vmkeep_pools[i]->regions, name);
+		if (!region && pending)
+			region = region_find_in(&vmkeep_pools[i]->pending, name);
+	}
+	return region;
+}
+
+/*
+ * Names are unique in a pool (vmkeep_fmt_regions()), not across pools: a
+ * pool left off vmkeep.pools= may come back after its names were used
+ * again.  The earlier pool keeps the name; this region is kept as found,
+ * quarantined under a name no ALLOC can take ('!' is not a name byte, and
+ * the format's own are "!bad-N" and "!dup-N").
+ */
+static void pool_rename_taken(struct vmkeep_pool *pool,
+			      struct vmkeep_fmt_region *r, u32 idx)
+{
+	struct vmkeep_region *other = vmkeep_region_find(r->name, false);
+
+	if (!other)
+		return;
+	pr_warn("pool %u: region '%s' (entry %u): name taken by pool %u's, kept quarantined as '!dup-%u-%u'\n",
+		pool->index, r->name, idx, other->pool->index, pool->index, idx);
+	memset(r->name, 0, sizeof(r->name));
+	snprintf(r->name, sizeof(r->name), "!dup-%u-%u", pool->index, idx);
+	if (!r->quarantine) {
+		r->quarantine = VMKEEP_Q_NAME;
+		r->flags |= VMKEEP_FMT_QUARANTINED;
+	}
+}
+
 static int pool_restore(struct vmkeep_pool *pool)
 {
 	struct vmkeep_fmt_region *r;
@@ -486,6 +536,7 @@ static int pool_restore(struct vmkeep_pool *pool)
 	quarantined = vmkeep_fmt_regions(pool->va, &pool->fmt, r, spans);
 	next_id = pool->fmt.next_id;
 	for (i = 0; i < n; i++) {
+		pool_rename_taken(pool, &r[i], i);
 		region = vmkeep_region_new(pool, &r[i], r[i].quarantine ?
 					   VMKEEP_STATE_QUARANTINED :
 					   VMKEEP_STATE_INCOMING);
