@@ -18,11 +18,13 @@
  * The same source is compiled into the module (kmod/Kbuild), into
  * libvmkeep (for the region name rule) and into the host unit tests and
  * fuzzer (tools/format_unit_test.c, tools/format_fuzz.c), so it allocates
- * nothing, calls nothing but string, byte-order and sort helpers, and
- * never reads outside the %VMKEEP_FMT_META_SIZE bytes it is given.  It is
- * written as kernel code; userspace builds find the few kernel headers it
- * includes under tools/include/, as the kernel's own tools/ do.
- * Everything the reader does is O(n log n) in the number of entries.
+ * nothing, calls nothing but string, byte-order and sort helpers and
+ * cond_resched(), and never reads outside the %VMKEEP_FMT_META_SIZE bytes
+ * it is given.  It is written as kernel code; userspace builds find the
+ * few kernel headers it includes under tools/include/, as the kernel's
+ * own tools/ do.  Everything the reader does is O(n log n) in the number
+ * of entries, but for the repair of an entry that failed its checksum:
+ * two passes over the other copy each (find_repair()).
  */
 
 #include <linux/build_bug.h>
@@ -30,6 +32,7 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/overflow.h>
+#include <linux/sched.h>
 #include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/types.h>
@@ -684,6 +687,8 @@ static void decode_all(const void *meta, const struct vmkeep_fmt_pool *p,
 		if (repair && r[i].quarantine == VMKEEP_Q_CRC &&
 		    !find_repair(meta, p, e, &r[i]))
 			decode_entry(e, p, &r[i]);
+		/* Every entry damaged: 4094 searches of 4094 entries. */
+		cond_resched();
 	}
 	unique_ids(r, nr, scratch);
 	unique_names(r, nr, scratch);
