@@ -476,25 +476,31 @@ struct vmkeep_region *vmkeep_region_find(const char *name, bool pending)
 /*
  * Names are unique in a pool (vmkeep_fmt_regions()), not across pools: a
  * pool left off vmkeep.pools= may come back after its names were used
- * again.  The earlier pool keeps the name; this region is kept as found,
- * quarantined under a name no ALLOC can take ('!' is not a name byte, and
- * the format's own are "!bad-N" and "!dup-N").
+ * again.  The earlier pool keeps the name, even for a quarantined region;
+ * this region is kept as found, quarantined under a name no ALLOC can
+ * take ('!' is not a name byte, and the format's own are "!bad-N" and
+ * "!dup-N").  The reason is a name, also for an uncleared region, so the
+ * pool is held: its metadata keeps the entry's real name.
+ *
+ * Return: whether @r was quarantined here.
  */
-static void pool_rename_taken(struct vmkeep_pool *pool,
+static bool pool_rename_taken(struct vmkeep_pool *pool,
 			      struct vmkeep_fmt_region *r, u32 idx)
 {
 	struct vmkeep_region *other = vmkeep_region_find(r->name, false);
+	bool was_sound = !r->quarantine;
 
 	if (!other)
-		return;
+		return false;
 	pr_warn("pool %u: region '%s' (entry %u): name taken by pool %u's, kept quarantined as '!dup-%u-%u'\n",
 		pool->index, r->name, idx, other->pool->index, pool->index, idx);
 	memset(r->name, 0, sizeof(r->name));
 	snprintf(r->name, sizeof(r->name), "!dup-%u-%u", pool->index, idx);
-	if (!r->quarantine) {
+	if (was_sound || r->quarantine == VMKEEP_Q_UNCLEARED)
 		r->quarantine = VMKEEP_Q_NAME;
-		r->flags |= VMKEEP_FMT_QUARANTINED;
-	}
+	r->flags &= ~VMKEEP_FMT_REPAIRED;
+	r->flags |= VMKEEP_FMT_QUARANTINED;
+	return was_sound;
 }
 
 static int pool_restore(struct vmkeep_pool *pool)
@@ -536,7 +542,7 @@ static int pool_restore(struct vmkeep_pool *pool)
 	quarantined = vmkeep_fmt_regions(pool->va, &pool->fmt, r, spans);
 	next_id = pool->fmt.next_id;
 	for (i = 0; i < n; i++) {
-		pool_rename_taken(pool, &r[i], i);
+		quarantined += pool_rename_taken(pool, &r[i], i);
 		region = vmkeep_region_new(pool, &r[i], r[i].quarantine ?
 					   VMKEEP_STATE_QUARANTINED :
 					   VMKEEP_STATE_INCOMING);

@@ -175,7 +175,8 @@ VMKEEP_EXPORT int vmkeep_free(struct vmkeep_ctx *ctx, const char *name)
 {
 	struct vmkeep_free f = { .size = sizeof(f) };
 
-	if (vmkeep_check_name(name + (name[0] == '!')))
+	if (vmkeep_check_name(name + (name[0] == '!')) ||
+	    strlen(name) >= sizeof(f.name))
 		return -EINVAL;
 	strcpy(f.name, name);
 	return changed(ctx, dev_ioctl(ctx, VMKEEP_IOC_FREE, &f));

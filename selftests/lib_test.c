@@ -93,6 +93,7 @@ TEST_F(lib, alloc_find_free)
 /* Test Case: errors come back as -errno, as the uAPI defines them. */
 TEST_F(lib, errors)
 {
+	char long_name[VMKEEP_NAME_MAX + 2];
 	int fd;
 
 	EXPECT_EQ(-EINVAL, vmkeep_check_name("-bad"));
@@ -103,6 +104,12 @@ TEST_F(lib, errors)
 	EXPECT_EQ(-ENOENT, vmkeep_free(self->ctx, "!dup-9-9"));
 	EXPECT_EQ(-EINVAL, vmkeep_free(self->ctx, "!"));
 	EXPECT_EQ(-EINVAL, vmkeep_free(self->ctx, "!!a"));
+	/* '!' and 63 bytes: 64 with the NUL is one too many. */
+	memset(long_name, 'a', sizeof(long_name) - 1);
+	long_name[0] = '!';
+	long_name[sizeof(long_name) - 1] = 0;
+	EXPECT_EQ(64, strlen(long_name));
+	EXPECT_EQ(-EINVAL, vmkeep_free(self->ctx, long_name));
 	EXPECT_EQ(-EINVAL, vmkeep_get(self->ctx, "!dup-9-9"));
 	EXPECT_EQ(-EINVAL, vmkeep_alloc(self->ctx, "lb-odd", 3 * MiB, NULL));
 	fd = vmkeep_alloc(self->ctx, "lb-dup", 2 * MiB, NULL);

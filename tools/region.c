@@ -176,14 +176,17 @@ static int one_name(struct ctx *ctx, int argc, char **argv, const char **name,
 		    bool quarantined)
 {
 	int rc = parse_opts(ctx, argc, argv);
+	const char *why;
 
 	if (rc >= 0)
 		return rc;
 	if (argc - optind != 1)
 		return bad_usage(ctx);
 	*name = argv[optind];
-	return check_name(ctx, *name + (quarantined && **name == '!')) ?:
-	       dev_open(ctx) ?: -1;
+	why = vk_name_error(*name + (quarantined && **name == '!'));
+	if (!why && strlen(*name) > VMKEEP_NAME_MAX)
+		why = "the name is longer than 63 bytes";
+	return why ? fail(ctx, RC_USAGE, *name, 0, why) : dev_open(ctx) ?: -1;
 }
 
 int cmd_get(int argc, char **argv, struct ctx *ctx)
