@@ -32,12 +32,8 @@ shift
 # the code): it is reported on its own.
 configs="first:2:1 size-64M:64:1 size-1G:1024:1 size-3G:3072:1 count-1:2:1 count-100:2:100 count-1000:2:1000"
 ko=/lib/modules/$(uname -r)/extra/vmkeep.ko
-n=0
 
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fi
-}
+. "${0%/*}/ktap.sh"
 cmdline_pool() {
 	tr ' ' '\n' </proc/cmdline | sed -n 's/^vmkeep\.pools=//p' |
 		tr ',' '\n' | sed -n "$(($1 + 1))p"

@@ -36,19 +36,7 @@ guest=/usr/lib/vmkeep/vkguest
 dir=/tmp/e2e-guests
 notes=vkg-notes
 mkdir -p $dir
-n=0
-fail=0
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		fail=1
-	fi
-}
-now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+. "${0%/*}/ktap.sh"
 
 # QEMU's version decides the migration mode: cpr-reboot from 8.2 on.
 qver=$(qemu-system-x86_64 --version | sed -n 's/^QEMU emulator version \([0-9]*\.[0-9]*\).*/\1/p')

@@ -44,19 +44,7 @@ mkdir -p $dir
 ram=e2e-ram${E2E_TAG:-}
 align=${E2E_ALIGN:-}
 state=e2e-state${E2E_TAG:-}
-n=0
-fail=0
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		fail=1
-	fi
-}
-now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+. "${0%/*}/ktap.sh"
 
 # With E2E_ALIGN=1G: the region's faults were all 1 GiB (6.15 on) or
 # 2 MiB (before), none 4 KiB.  Prints the counters.

@@ -36,20 +36,9 @@ freps=${3:?}
 shift 3
 guest=/usr/lib/vmkeep/vkguest
 dir=/tmp/vmbench
-n=0
-fail=0
 qver=$(qemu-system-x86_64 --version | sed -n 's/^QEMU emulator version \([0-9]*\.[0-9]*\).*/\1/p')
 
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		fail=1
-	fi
-}
-now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+. "${0%/*}/ktap.sh"
 sample() { echo "# vmbench: $qver $sweep $*"; }
 
 ticks() {

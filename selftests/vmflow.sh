@@ -42,18 +42,7 @@ dir=/tmp/vmflow
 logs=vkf-logs
 slot=256	# KiB of log per VM in $logs; the time in slot VMS
 [ "$vms" -le 15 ] || { echo "vmflow.sh: at most 15 VMs" >&2; exit 2; }
-n=0
-fail=0
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		fail=1
-	fi
-}
+. "${0%/*}/ktap.sh"
 
 last_tick() { sed -n 's/^vkguest: tick \([0-9]*\) .*/\1/p' "$1" | tail -1; }
 ticks() {

@@ -25,12 +25,8 @@
 set -u
 step=${1:?usage: zero_kexec.sh clean-setup|clean-check|crash-setup|crash-check}
 mib=64
-n=0
 
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fi
-}
+. "${0%/*}/ktap.sh"
 pool_free() {
 	vmkeepctl status --json | jq '.pools[0].free'
 }

@@ -144,6 +144,8 @@ build_initramfs() {
 	for f in "$top"/selftests/*; do
 		[ -f "$f" ] && [ -x "$f" ] && add_bin "$f" "/selftests/$(basename "$f")"
 	done
+	# Sourced by the shell tests, not run.
+	install -m 0644 "$top/selftests/ktap.sh" "$root/selftests/ktap.sh"
 
 	if [ "$qemu_root" = / ]; then
 		add_bin "$(command -v qemu-system-x86_64)" /usr/bin/qemu-system-x86_64
