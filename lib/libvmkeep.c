@@ -479,6 +479,12 @@ VMKEEP_EXPORT bool vmkeep_pool_is_held(struct vmkeep_pool *pool)
 	return pool->info.flags & VMKEEP_POOL_HELD;
 }
 
+/* 1 GiB for a pool of 1 GiB pages (vmkeep.pools=SIZE@ADDR:1G), else 2 MiB */
+VMKEEP_EXPORT uint64_t vmkeep_pool_get_page_size(struct vmkeep_pool *pool)
+{
+	return pool->info.flags & VMKEEP_POOL_PAGES_1G ? 1ULL << 30 : 2ULL << 20;
+}
+
 /* The plain accessors: one field of the snapshot each. */
 #define ACCESSOR(obj, type, field, expr)				\
 VMKEEP_EXPORT type vmkeep_##obj##_get_##field(struct vmkeep_##obj *o)	\

@@ -142,7 +142,7 @@ static void check_initrd(struct check *c, const char *initrd)
 /* The pools of the loaded module, else those the running kernel lists. */
 static void check_cmdline(struct ctx *ctx, struct check *c, const char *cmdline)
 {
-	struct vk_range pools[MAX_POOLS];
+	struct vk_pool_spec pools[MAX_POOLS];
 	char msg[900], *proc, val[4096];
 	bool ok;
 	int n = 0;

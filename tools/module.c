@@ -31,7 +31,7 @@ static int no_pool(struct ctx *ctx)
 	fail(ctx, RC_FAIL, NULL, 0,
 	     "no pool: neither /proc/cmdline (vmkeep.pools=), modprobe.d nor --pools names one");
 	if (!find_pool(EXAMPLE_POOL, -1, &addr, whybuf, sizeof(whybuf))) {
-		vk_pool_params(addr, EXAMPLE_POOL, params, sizeof(params));
+		vk_pool_params(addr, EXAMPLE_POOL, false, params, sizeof(params));
 		fprintf(stderr,
 			"vmkeepctl: load: reserve one on the kernel command line and reboot, for example\n"
 			"    %s\n", params);
@@ -78,7 +78,7 @@ static int load_module(struct ctx *ctx, const char *pools)
 
 int cmd_load(int argc, char **argv, struct ctx *ctx)
 {
-	struct vk_range r[64];
+	struct vk_pool_spec r[64];
 	int rc = parse_no_operands(ctx, argc, argv, false);
 
 	if (rc >= 0)

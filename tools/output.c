@@ -100,6 +100,7 @@ static json_object *pool_json(struct vmkeep_pool *p)
 	add_int(o, "nr_quarantined", vmkeep_pool_get_nr_quarantined(p));
 	add_int(o, "nr_repaired", vmkeep_pool_get_nr_repaired(p));
 	add_bool(o, "held", vmkeep_pool_is_held(p));
+	add_u64(o, "page_size", vmkeep_pool_get_page_size(p));
 	add_u64(o, "generation", vmkeep_pool_get_generation(p));
 	add_u64(o, "handoffs", vmkeep_pool_get_handoffs(p));
 	add_u64(o, "restore_ns", vmkeep_pool_get_restore_ns(p));

@@ -158,7 +158,7 @@ int cmd_pool(int argc, char **argv, struct ctx *ctx)
 	/* No room is an answer, not an error of the system: no strerror(). */
 	if (err)
 		return fail(ctx, RC_FAIL, "suggest", err == -ENOSPC ? 0 : -err, whybuf);
-	vk_pool_params(addr, size, whybuf, sizeof(whybuf));
+	vk_pool_params(addr, size, false, whybuf, sizeof(whybuf));
 	vk_short_size(size, hs, sizeof(hs));
 	printf("%s\n\n"
 	       "Add both to GRUB_CMDLINE_LINUX in /etc/default/grub, with the $ written\n"

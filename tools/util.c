@@ -93,17 +93,18 @@ int vk_parse_size(const char *s, uint64_t *out)
 /**
  * vk_parse_pools() - parse a vmkeep.pools= value as the module does
  * @s: "SIZE@ADDR[:1G][,SIZE@ADDR[:1G]...]", numbers as memparse() reads
- *     them; ":1G" (a pool of 1 GiB pages) changes nothing here
- * @out: the pools as [ADDR, ADDR + SIZE)
+ *     them; ":1G" makes a pool of 1 GiB pages
+ * @out: the pools as [ADDR, ADDR + SIZE), with their page size
  * @max: room in @out
  *
  * Return: the number of pools, or -EINVAL (-ERANGE) when @s is not such
  * a list or has more than @max entries.
  */
-int vk_parse_pools(const char *s, struct vk_range *out, size_t max)
+int vk_parse_pools(const char *s, struct vk_pool_spec *out, size_t max)
 {
 	uint64_t size, base;
 	const char *p = s;
+	bool pages_1g;
 	size_t n = 0;
 	int err;
 
@@ -116,14 +117,16 @@ int vk_parse_pools(const char *s, struct vk_range *out, size_t max)
 		err = parse_num(p + 1, &p, true, &base);
 		if (err)
 			return err;
-		if (!strncmp(p, ":1G", 3))
+		pages_1g = !strncmp(p, ":1G", 3);
+		if (pages_1g)
 			p += 3;
 		if ((*p && *p != ',') || n == max)
 			return -EINVAL;
 		if (base + size < base)
 			return -ERANGE;
 		out[n].start = base;
-		out[n++].end = base + size;
+		out[n].end = base + size;
+		out[n++].pages_1g = pages_1g;
 		p += !!*p;
 	}
 	return n;
@@ -187,13 +190,14 @@ void vk_short_size(uint64_t bytes, char *buf, size_t len)
 }
 
 /* The two kernel parameters that make [base, base + size) a pool. */
-void vk_pool_params(uint64_t base, uint64_t size, char *buf, size_t len)
+void vk_pool_params(uint64_t base, uint64_t size, bool pages_1g, char *buf,
+		    size_t len)
 {
 	char s[32];
 
 	vk_short_size(size, s, sizeof(s));
-	snprintf(buf, len, "memmap=%s$0x%" PRIx64 " vmkeep.pools=%s@0x%" PRIx64,
-		 s, base, s, base);
+	snprintf(buf, len, "memmap=%s$0x%" PRIx64 " vmkeep.pools=%s@0x%" PRIx64 "%s",
+		 s, base, s, base, pages_1g ? ":1G" : "");
 }
 
 /*
@@ -348,7 +352,8 @@ append(char *msg, size_t len, const char *fmt, ...)
 /* What the kexec check needs of the next kernel's command line. */
 struct next_cmdline {
 	char *buf;		/* the split copy the pointers below point into */
-	struct vk_range res[MAX_RANGES], listed[MAX_RANGES], kaslr[KASLR_MEMMAP];
+	struct vk_range res[MAX_RANGES], kaslr[KASLR_MEMMAP];
+	struct vk_pool_spec listed[MAX_RANGES];
 	size_t nres, nkaslr;
 	unsigned int seen;	/* memmap= ranges with an address */
 	int nlisted;		/* vmkeep.pools= entries, or -errno */
@@ -378,12 +383,15 @@ static int read_cmdline(const char *cmdline, struct next_cmdline *k)
 	return 0;
 }
 
-static bool listed(const struct next_cmdline *k, uint64_t start, uint64_t end)
+/* The module claims a pool again only with its range and its page size. */
+static bool listed(const struct next_cmdline *k, const struct vk_pool_spec *pool)
 {
 	int j;
 
 	for (j = 0; j < k->nlisted; j++)
-		if (k->listed[j].start == start && k->listed[j].end == end)
+		if (k->listed[j].start == pool->start &&
+		    k->listed[j].end == pool->end &&
+		    k->listed[j].pages_1g == pool->pages_1g)
 			return true;
 	return false;
 }
@@ -393,11 +401,12 @@ static bool listed(const struct next_cmdline *k, uint64_t start, uint64_t end)
  * to survive, if anything; @nr: its regions, or -1 when unknown.
  */
 static void check_pool(const struct next_cmdline *k, unsigned int index,
-		       uint64_t base, uint64_t size, int nr, char *msg, size_t len)
+		       const struct vk_pool_spec *pool, int nr, char *msg, size_t len)
 {
+	uint64_t base = pool->start, size = pool->end - pool->start;
 	char want[128], who[192], regions[32] = "";
 
-	vk_pool_params(base, size, want, sizeof(want));
+	vk_pool_params(base, size, pool->pages_1g, want, sizeof(want));
 	if (nr >= 0)
 		snprintf(regions, sizeof(regions), " (%d region%s)", nr, nr == 1 ? "" : "s");
 	snprintf(who, sizeof(who), "pool %u%s needs %s", index, regions, want);
@@ -414,7 +423,7 @@ static void check_pool(const struct next_cmdline *k, unsigned int index,
 	else if (k->nlisted < 0)
 		append(msg, len, "%s: vmkeep.pools=%s is not SIZE@ADDR[:1G][,SIZE@ADDR[:1G]...]",
 		       who, k->pools_val);
-	else if (!listed(k, base, base + size))
+	else if (!listed(k, pool))
 		append(msg, len, "%s: vmkeep.pools=%s does not list it", who, k->pools_val);
 }
 
@@ -446,12 +455,17 @@ bool vk_kexec_verdict(const char *cmdline, struct vmkeep_ctx *vk,
 		return false;
 	}
 	vmkeep_pool_foreach(vk, pool) {
+		struct vk_pool_spec r = {
+			.start = vmkeep_pool_get_base(pool),
+			.end = vmkeep_pool_get_base(pool) + vmkeep_pool_get_size(pool),
+			.pages_1g = vmkeep_pool_get_page_size(pool) == SZ_1G,
+		};
+
 		if (!vmkeep_pool_get_nr_regions(pool))
 			continue;
 		checked++;
-		check_pool(&k, vmkeep_pool_get_index(pool), vmkeep_pool_get_base(pool),
-			   vmkeep_pool_get_size(pool), vmkeep_pool_get_nr_regions(pool),
-			   msg, len);
+		check_pool(&k, vmkeep_pool_get_index(pool), &r,
+			   vmkeep_pool_get_nr_regions(pool), msg, len);
 	}
 	free(k.buf);
 	if (msg[0])
@@ -478,7 +492,7 @@ bool vk_kexec_verdict(const char *cmdline, struct vmkeep_ctx *vk,
  *
  * Return: true when safe.
  */
-bool vk_kexec_verdict_pools(const char *cmdline, const struct vk_range *pools,
+bool vk_kexec_verdict_pools(const char *cmdline, const struct vk_pool_spec *pools,
 			    size_t n, char *msg, size_t len)
 {
 	struct next_cmdline k = {};
@@ -490,8 +504,7 @@ bool vk_kexec_verdict_pools(const char *cmdline, const struct vk_range *pools,
 		return false;
 	}
 	for (i = 0; i < n; i++)
-		check_pool(&k, i, pools[i].start, pools[i].end - pools[i].start, -1,
-			   msg, len);
+		check_pool(&k, i, &pools[i], -1, msg, len);
 	free(k.buf);
 	if (msg[0])
 		return false;

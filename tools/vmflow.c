@@ -253,18 +253,16 @@ static void continue_all(struct vm *vms, unsigned int n)
 }
 
 /* Which VMs to save: the running ones; one neither running nor saved is lost already. */
-static unsigned int pick_running(struct vm *vms, unsigned int n)
+static void pick_running(struct vm *vms, unsigned int n)
 {
-	unsigned int i, nr = 0;
+	unsigned int i;
 
 	for (i = 0; i < n; i++) {
 		vms[i].ok = vm_running(&vms[i]);
-		nr += vms[i].ok;
 		if (!vms[i].ok && !vms[i].saved)
 			fprintf(stderr, "vmkeepctl: update: warning: %s is not running and has no saved state\n",
 				vms[i].name);
 	}
-	return nr;
 }
 
 /*
@@ -292,17 +290,65 @@ static int wait_unmapped(struct ctx *ctx, struct vm *vms, unsigned int n)
 	return 0;
 }
 
+/* Region @r (NULL: none of that name) is the one recorded as @id. */
+static const char *region_recorded(struct vmkeep_region *r, uint64_t id)
+{
+	if (!r)
+		return "is gone";
+	if (vmkeep_region_get_id(r) != id)
+		return "is not the region recorded (its id changed): its RAM is not the VM's";
+	return NULL;
+}
+
+/*
+ * A running VM whose RAM or state region was freed (or made anew under
+ * its name) would not come back after the kexec: refuse before any VM
+ * stops, or with --force leave that VM out.
+ */
+static int check_regions(struct ctx *ctx, struct vm *vms, unsigned int n)
+{
+	struct vm *vm;
+	const char *why, *obj;
+	unsigned int bad = 0;
+
+	for (vm = vms; vm < vms + n; vm++) {
+		if (!vm->ok)
+			continue;
+		obj = vm->ram;
+		why = region_recorded(vmkeep_region_find(ctx->vk, obj), vm->ram_id);
+		if (!why) {
+			obj = vm->state;
+			why = region_recorded(vmkeep_region_find(ctx->vk, obj), vm->state_id);
+		}
+		if (why) {
+			fprintf(stderr, "vmkeepctl: update %s: %s %s\n", vm->name, obj, why);
+			vm->ok = false;
+			bad++;
+		}
+	}
+	if (bad && !param.force)
+		return fail(ctx, RC_FAIL, NULL, 0, "a VM could not come back; the VMs run on, no kexec (--force to go on without it)");
+	return RC_OK;
+}
+
 /* Save every running VM; 0 when all are saved and quit. */
 static int save_all(struct ctx *ctx, struct vm *vms, unsigned int n)
 {
-	unsigned int i, nr = pick_running(vms, n), bad = 0;
-	bool *want = calloc(n ?: 1, sizeof(bool));
-	int rc = RC_OK;
+	unsigned int i, nr = 0, bad = 0;
+	bool *want;
+	int rc;
 
+	pick_running(vms, n);
+	rc = check_regions(ctx, vms, n);
+	if (rc)
+		return rc;
+	want = calloc(n ?: 1, sizeof(bool));
 	if (!want)
 		return fail(ctx, RC_FAIL, NULL, ENOMEM, NULL);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		want[i] = vms[i].ok;
+		nr += want[i];
+	}
 	printf("update: saving %u running VM%s\n", nr, nr == 1 ? "" : "s");
 	run_all(vms, n, save_one);
 	for (i = 0; i < n; i++) {
@@ -452,11 +498,10 @@ out:
 static const char *region_check(struct ctx *ctx, const char *name, uint64_t id)
 {
 	struct vmkeep_region *r = vmkeep_region_find(ctx->vk, name);
+	const char *why = region_recorded(r, id);
 
-	if (!r)
-		return "is gone";
-	if (vmkeep_region_get_id(r) != id)
-		return "is not the region recorded (its id changed): its RAM is not the VM's";
+	if (why)
+		return why;
 	if (vmkeep_region_is_quarantined(r))
 		return "is quarantined";
 	if (vmkeep_region_get_nr_mapped(r))

@@ -157,18 +157,26 @@ struct vk_range {
 	uint64_t end;
 };
 
+/* A pool of vmkeep.pools=: [start, end), of 1 GiB pages (":1G") or 2 MiB. */
+struct vk_pool_spec {
+	uint64_t start;
+	uint64_t end;
+	bool pages_1g;
+};
+
 int vk_parse_size(const char *s, uint64_t *out);
-int vk_parse_pools(const char *s, struct vk_range *out, size_t max);
+int vk_parse_pools(const char *s, struct vk_pool_spec *out, size_t max);
 const char *vk_name_error(const char *name);
 void vk_human_size(uint64_t bytes, char *buf, size_t len);
 void vk_short_size(uint64_t bytes, char *buf, size_t len);
-void vk_pool_params(uint64_t base, uint64_t size, char *buf, size_t len);
+void vk_pool_params(uint64_t base, uint64_t size, bool pages_1g, char *buf,
+		    size_t len);
 
 int vk_cmdline_param(const char *cmdline, const char *name,
 		     char *val, size_t len);
 bool vk_kexec_verdict(const char *cmdline, struct vmkeep_ctx *vk,
 		      char *msg, size_t len);
-bool vk_kexec_verdict_pools(const char *cmdline, const struct vk_range *pools,
+bool vk_kexec_verdict_pools(const char *cmdline, const struct vk_pool_spec *pools,
 			    size_t n, char *msg, size_t len);
 char *vk_kexec_cmdline(const char *reused, const char *line, const char *append);
 int vk_image_release(const unsigned char *img, size_t n, char *rel, size_t len);

@@ -68,7 +68,7 @@ TEST(parse_size)
 /* Test Case: vmkeep.pools= values parse as the module's memparse() loop does. */
 TEST(parse_pools)
 {
-	struct vk_range r[4];
+	struct vk_pool_spec r[4];
 
 	ASSERT_EQ(2, vk_parse_pools("4G@0x100000000,512M@040000000000", r, 4));
 	EXPECT_EQ(0x100000000ULL, r[0].start);
@@ -79,6 +79,8 @@ TEST(parse_pools)
 	ASSERT_EQ(2, vk_parse_pools("3G@4G:1G,512M@1G", r, 4));
 	EXPECT_EQ(4 * GiB, r[0].start);
 	EXPECT_EQ(7 * GiB, r[0].end);
+	EXPECT_TRUE(r[0].pages_1g);
+	EXPECT_FALSE(r[1].pages_1g);
 	EXPECT_EQ(-EINVAL, vk_parse_pools("3G@4G:2M", r, 4));
 	EXPECT_EQ(0, vk_parse_pools("", r, 4));
 	EXPECT_EQ(-EINVAL, vk_parse_pools("4G", r, 4));
@@ -154,7 +156,7 @@ TEST(size_printing)
 		vk_short_size(t[i].v, buf, sizeof(buf));
 		EXPECT_STREQ(t[i].shortform, buf);
 	}
-	vk_pool_params(0x1000000000ULL, 64 * GiB, params, sizeof(params));
+	vk_pool_params(0x1000000000ULL, 64 * GiB, false, params, sizeof(params));
 	EXPECT_STREQ("memmap=64G$0x1000000000 vmkeep.pools=64G@0x1000000000", params);
 }
 
@@ -424,7 +426,7 @@ TEST(image_release)
  */
 TEST(kexec_verdict_pools)
 {
-	static const struct vk_range p[] = { { 4 * GiB, 8 * GiB } };
+	static const struct vk_pool_spec p[] = { { 4 * GiB, 8 * GiB, false } };
 	char msg[512];
 
 	EXPECT_TRUE(vk_kexec_verdict_pools("memmap=4G$4G vmkeep.pools=4G@4G", p, 1,
@@ -434,6 +436,26 @@ TEST(kexec_verdict_pools)
 	EXPECT_EQ(NULL, strstr(msg, "region"));
 	EXPECT_TRUE(vk_kexec_verdict_pools("quiet", p, 0, msg, sizeof(msg)));
 	EXPECT_STREQ("no pools", msg);
+}
+
+/*
+ * Test Case: a pool of 1 GiB pages survives only when the next
+ * vmkeep.pools= keeps its ":1G" too: the module refuses the range as a
+ * pool of the other page size (and the other way round).
+ */
+TEST(kexec_verdict_pages_1g)
+{
+	static const struct vk_pool_spec p[] = { { 4 * GiB, 8 * GiB, true } };
+	static const struct vk_pool_spec q[] = { { 4 * GiB, 8 * GiB, false } };
+	char msg[512];
+
+	EXPECT_TRUE(vk_kexec_verdict_pools("memmap=4G$4G vmkeep.pools=4G@4G:1G", p, 1,
+					   msg, sizeof(msg)));
+	EXPECT_FALSE(vk_kexec_verdict_pools("memmap=4G$4G vmkeep.pools=4G@4G", p, 1,
+					    msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "vmkeep.pools=4G@0x100000000:1G"));
+	EXPECT_FALSE(vk_kexec_verdict_pools("memmap=4G$4G vmkeep.pools=4G@4G:1G", q, 1,
+					    msg, sizeof(msg)));
 }
 
 /*
@@ -646,7 +668,7 @@ TEST(status_json)
 		{ "nr_regions", json_type_int }, { "nr_incoming", json_type_int },
 		{ "nr_quarantined", json_type_int },
 		{ "nr_repaired", json_type_int }, { "held", json_type_boolean },
-		{ "generation", json_type_int }, { "handoffs", json_type_int },
+		{ "page_size", json_type_int }, { "generation", json_type_int }, { "handoffs", json_type_int },
 		{ "restore_ns", json_type_int }, { "meta_bytes", json_type_int },
 		{ "damage", json_type_null },
 	};

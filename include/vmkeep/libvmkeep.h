@@ -148,6 +148,7 @@ uint64_t vmkeep_pool_get_generation(struct vmkeep_pool *pool);
 uint64_t vmkeep_pool_get_handoffs(struct vmkeep_pool *pool);
 uint64_t vmkeep_pool_get_restore_ns(struct vmkeep_pool *pool);
 uint64_t vmkeep_pool_get_meta_bytes(struct vmkeep_pool *pool);
+uint64_t vmkeep_pool_get_page_size(struct vmkeep_pool *pool);
 
 #ifdef __cplusplus
 }
