@@ -721,25 +721,18 @@ static struct miscdevice vmkeep_misc = {
 };
 
 /*
- * On the way into kexec (or any reboot): refuse further changes, finish
- * clearing new regions' untouched memory, and mark every pool's metadata
- * clean, so the next kernel knows the handoff was orderly.  Processes
- * still run here, hence the lock and the flag.
+ * The last write of an orderly handoff, into kexec or the next load of
+ * the module: every pool's metadata marked clean.  New regions' untouched
+ * memory is cleared by now (vmkeep_zero_drain()).
  */
-static int vmkeep_reboot(struct notifier_block *nb, unsigned long action,
-			 void *data)
+static void pools_mark_clean(void)
 {
 	unsigned int i;
 
-	scoped_guard(mutex, &vmkeep_lock) {
-		vmkeep_frozen = true;
-		vmkeep_shutdown = true;
-		/* A crash was injected: the machine "stopped" there. */
-		if (vmkeep_crashed)
-			return NOTIFY_DONE;
-	}
-	vmkeep_zero_drain(false);
-	guard(mutex)(&vmkeep_lock);
+	lockdep_assert_held(&vmkeep_lock);
+	/* A crash was injected: the machine "stopped" there. */
+	if (vmkeep_crashed)
+		return;
 	for (i = 0; i < vmkeep_nr_pools; i++) {
 		struct vmkeep_pool *pool = vmkeep_pools[i];
 
@@ -755,6 +748,26 @@ static int vmkeep_reboot(struct notifier_block *nb, unsigned long action,
 		pr_info("pool %u: clean mark written, generation %llu\n",
 			pool->index, pool->fmt.generation);
 	}
+}
+
+/*
+ * On the way into kexec (or any reboot): refuse further changes, finish
+ * clearing new regions' untouched memory, and mark the pools clean, so
+ * the next kernel knows the handoff was orderly.  Processes still run
+ * here, hence the lock and the flag.
+ */
+static int vmkeep_reboot(struct notifier_block *nb, unsigned long action,
+			 void *data)
+{
+	scoped_guard(mutex, &vmkeep_lock) {
+		vmkeep_frozen = true;
+		vmkeep_shutdown = true;
+		if (vmkeep_crashed)
+			return NOTIFY_DONE;
+	}
+	vmkeep_zero_drain(false);
+	guard(mutex)(&vmkeep_lock);
+	pools_mark_clean();
 	return NOTIFY_DONE;
 }
 
@@ -909,6 +922,9 @@ static void __exit vmkeep_exit(void)
 	misc_deregister(&vmkeep_misc);
 	/* The next load takes every byte of a region for the VM's. */
 	vmkeep_zero_exit();
+	/* An unload is an orderly handoff to the next load. */
+	scoped_guard(mutex, &vmkeep_lock)
+		pools_mark_clean();
 	vmkeep_pools_exit();
 	vmkeep_nodes_exit();
 }

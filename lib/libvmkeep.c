@@ -160,33 +160,42 @@ VMKEEP_EXPORT int vmkeep_alloc(struct vmkeep_ctx *ctx, const char *name,
 	return ret ?: a.out_fd;
 }
 
+/*
+ * The name field of a request for an existing region: also the name the
+ * module gives a quarantined one, '!' and a valid name.
+ */
+static int set_region_name(char dst[VMKEEP_NAME_LEN], const char *name)
+{
+	if (strlen(name) >= VMKEEP_NAME_LEN ||
+	    vmkeep_check_name(name + (name[0] == '!')))
+		return -EINVAL;
+	strcpy(dst, name);
+	return 0;
+}
+
 VMKEEP_EXPORT int vmkeep_get(struct vmkeep_ctx *ctx, const char *name)
 {
 	struct vmkeep_get g = { .size = sizeof(g) };
-	int ret = set_name(g.name, name);
+	int ret = set_region_name(g.name, name);
 
 	if (!ret)
 		ret = dev_ioctl(ctx, VMKEEP_IOC_GET, &g);
 	return ret ?: g.out_fd;
 }
 
-/* FREE also takes a quarantined region's name: '!' and a valid name. */
 VMKEEP_EXPORT int vmkeep_free(struct vmkeep_ctx *ctx, const char *name)
 {
 	struct vmkeep_free f = { .size = sizeof(f) };
 
-	if (vmkeep_check_name(name + (name[0] == '!')) ||
-	    strlen(name) >= sizeof(f.name))
-		return -EINVAL;
-	strcpy(f.name, name);
-	return changed(ctx, dev_ioctl(ctx, VMKEEP_IOC_FREE, &f));
+	return set_region_name(f.name, name) ?:
+	       changed(ctx, dev_ioctl(ctx, VMKEEP_IOC_FREE, &f));
 }
 
 VMKEEP_EXPORT int vmkeep_finish(struct vmkeep_ctx *ctx, const char *name)
 {
 	struct vmkeep_finish f = { .size = sizeof(f) };
 
-	return set_name(f.name, name) ?:
+	return set_region_name(f.name, name) ?:
 	       changed(ctx, dev_ioctl(ctx, VMKEEP_IOC_FINISH, &f));
 }
 

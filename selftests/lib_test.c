@@ -110,7 +110,8 @@ TEST_F(lib, errors)
 	long_name[sizeof(long_name) - 1] = 0;
 	EXPECT_EQ(64, strlen(long_name));
 	EXPECT_EQ(-EINVAL, vmkeep_free(self->ctx, long_name));
-	EXPECT_EQ(-EINVAL, vmkeep_get(self->ctx, "!dup-9-9"));
+	EXPECT_EQ(-ENOENT, vmkeep_get(self->ctx, "!dup-9-9"));
+	EXPECT_EQ(-ENOENT, vmkeep_finish(self->ctx, "!dup-9-9"));
 	EXPECT_EQ(-EINVAL, vmkeep_alloc(self->ctx, "lb-odd", 3 * MiB, NULL));
 	fd = vmkeep_alloc(self->ctx, "lb-dup", 2 * MiB, NULL);
 	ASSERT_LE(0, fd);

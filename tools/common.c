@@ -49,6 +49,16 @@ int check_name(struct ctx *ctx, const char *name)
 	return why ? fail(ctx, RC_USAGE, name, 0, why) : 0;
 }
 
+/* A name of an existing region: also a quarantined one's, '!' and a valid name. */
+int check_region_name(struct ctx *ctx, const char *name)
+{
+	const char *why = vk_name_error(name + (name[0] == '!'));
+
+	if (!why && strlen(name) > VMKEEP_NAME_MAX)
+		why = "the name is longer than 63 bytes";
+	return why ? fail(ctx, RC_USAGE, name, 0, why) : 0;
+}
+
 int parse_uint(const char *s, int base, unsigned long max, unsigned long *out)
 {
 	char *end;
@@ -61,16 +71,16 @@ int parse_uint(const char *s, int base, unsigned long max, unsigned long *out)
 }
 
 /* --size of a region or pool: a non-zero multiple of 2 MiB. */
-int parse_region_size(struct ctx *ctx, const char *s, const char *example,
-		      uint64_t *size)
+int parse_region_size(struct ctx *ctx, const char *opt, const char *s,
+		      const char *example, uint64_t *size)
 {
 	char expected[64];
 
 	if (!vk_parse_size(s, size) && *size && !(*size % VMKEEP_UNIT))
 		return 0;
 	snprintf(expected, sizeof(expected),
-		 "a non-zero multiple of 2 MiB, such as %s", example);
-	return bad_arg(ctx, "--size", s, expected);
+		 "a non-zero multiple of 2 MiB, such as %s %s", opt, example);
+	return bad_arg(ctx, opt, s, expected);
 }
 
 /* --node: absent (-1) or a NUMA node number. */

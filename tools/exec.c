@@ -129,7 +129,7 @@ int cmd_exec(int argc, char **argv, struct ctx *ctx)
 	if (rc >= 0)
 		return rc;
 	if (optind == argc)
-		return bad_usage(ctx);
+		return bad_operands(ctx, "the command to run after '--'");
 	rc = dev_open(ctx) ?: open_regions(ctx, m, param.nr_map);
 	if (rc)
 		return rc;
@@ -264,8 +264,10 @@ static int send_opts_check(struct ctx *ctx, int argc, char **argv,
 	struct sockaddr_un sa;
 	int i, rc;
 
-	if (optind == argc || (param.fdset && !param.qmp))
-		return bad_usage(ctx);
+	if (optind == argc)
+		return bad_operands(ctx, "one or more region names");
+	if (param.fdset && !param.qmp)
+		return bad_arg(ctx, "--fdset", param.fdset, "--qmp with it");
 	if (param.fdset && parse_uint(param.fdset, 10, INT_MAX, &c->fdset))
 		return bad_arg(ctx, "--fdset", param.fdset, "an fdset id");
 	if (strlen(param.socket) >= sizeof(sa.sun_path))
@@ -347,7 +349,7 @@ int cmd_qemu_args(int argc, char **argv, struct ctx *ctx)
 	if (param.fdset && parse_uint(param.fdset, 10, INT_MAX, &set))
 		return bad_arg(ctx, "--fdset", param.fdset, "an fdset id");
 	if (argc - optind != 1)
-		return bad_usage(ctx);
+		return bad_operands(ctx, "one region name");
 	name = argv[optind];
 	rc = check_name(ctx, name) ?: dev_open(ctx);
 	if (rc)

@@ -113,6 +113,13 @@ int bad_usage(struct ctx *ctx)
 	return RC_USAGE;
 }
 
+/* Operands missing or too many: the cause, then the usage. */
+int bad_operands(struct ctx *ctx, const char *expected)
+{
+	fprintf(stderr, "vmkeepctl: %s: expected %s\n", ctx->cmd->name, expected);
+	return bad_usage(ctx);
+}
+
 /* For bash completion: each option with its argument, then the operands. */
 void list_opts(const struct cmd *cmd)
 {

@@ -148,12 +148,12 @@ int cmd_pool(int argc, char **argv, struct ctx *ctx)
 
 	if (rc >= 0)
 		return rc;
-	rc = parse_region_size(ctx, param.size, "64G", &size) ?:
+	rc = parse_region_size(ctx, "--size", param.size, "64G", &size) ?:
 	     parse_node(ctx, param.node, &node);
 	if (rc)
 		return rc;
 	if (argc - optind != 1 || strcmp(argv[optind], "suggest"))
-		return bad_usage(ctx);
+		return bad_operands(ctx, "the subcommand 'suggest'");
 	err = find_pool(size, node, &addr, whybuf, sizeof(whybuf));
 	/* No room is an answer, not an error of the system: no strerror(). */
 	if (err)
@@ -194,7 +194,7 @@ int cmd_format(int argc, char **argv, struct ctx *ctx)
 	if (parse_uint(param.pool, 10, UINT32_MAX, &pool))
 		return bad_arg(ctx, "--pool", param.pool, "a pool index ('vmkeepctl status')");
 	if (optind != argc)
-		return bad_usage(ctx);
+		return bad_operands(ctx, "no operand");
 	snprintf(obj, sizeof(obj), "pool %lu", pool);
 	rc = dev_open(ctx);
 	if (rc)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/vmkeep.h>
 
 #include "vmkeepctl.h"
 
@@ -121,12 +122,42 @@ static int alloc_attr(struct ctx *ctx, struct vmkeep_alloc_attr *a)
 }
 
 /* Why ALLOC failed, where the general meaning of the errno is not enough. */
+/*
+ * ENOSPC with @size free in a pool that @a may use: that pool is held, or
+ * holds as many regions as the module allows.  Which one, or NULL.
+ */
+static const char *full_pool(struct ctx *ctx, const struct vmkeep_alloc_attr *a,
+			     uint64_t size)
+{
+	bool want_1g = a->flags & VMKEEP_ATTR_ALIGN_1G;
+	const char *why = NULL;
+	struct vmkeep_pool *p;
+
+	if (vmkeep_pools_refresh(ctx->vk) < 0)
+		return NULL;
+	vmkeep_pool_foreach(ctx->vk, p) {
+		if (vmkeep_pool_get_state(p) != VMKEEP_POOL_READY ||
+		    vmkeep_pool_get_free(p) < size ||
+		    (vmkeep_pool_get_page_size(p) == 1ULL << 30) != want_1g ||
+		    (a->flags & VMKEEP_ATTR_NODE && vmkeep_pool_get_node(p) != a->node))
+			continue;
+		if (!vmkeep_pool_is_held(p))
+			return "the pools with room hold as many regions as the module allows (max_regions)";
+		why = "the pools with room are held: free their quarantined regions first";
+	}
+	return why;
+}
+
 static int alloc_fail(struct ctx *ctx, const struct vmkeep_alloc_attr *a,
 		      uint64_t size, int err)
 {
 	char hs[32], whybuf[96];
+	const char *why;
 
 	if (err == -ENOSPC) {
+		why = full_pool(ctx, a, size);
+		if (why)
+			return fail(ctx, RC_FAIL, param.name, ENOSPC, why);
 		vk_human_size(size, hs, sizeof(hs));
 		snprintf(whybuf, sizeof(whybuf), "no pool%s%s has %s free",
 			 a->flags & VMKEEP_ATTR_ALIGN_1G ? " of 1 GiB pages" : "",
@@ -149,14 +180,14 @@ int cmd_alloc(int argc, char **argv, struct ctx *ctx)
 
 	if (rc >= 0)
 		return rc;
-	rc = parse_region_size(ctx, param.size, "4G", &size);
+	rc = parse_region_size(ctx, "--size", param.size, "4G", &size);
 	if (rc)
 		return rc;
 	rc = alloc_attr(ctx, &a);
 	if (rc)
 		return rc;
 	if (optind != argc)
-		return bad_usage(ctx);
+		return bad_operands(ctx, "no operand (the name is --name NAME)");
 	rc = check_name(ctx, param.name) ?: dev_open(ctx);
 	if (rc)
 		return rc;
@@ -168,31 +199,23 @@ int cmd_alloc(int argc, char **argv, struct ctx *ctx)
 	return show_region(ctx, param.name, opt_json);
 }
 
-/*
- * The one operand of get and free, a valid region name, for free also a
- * quarantined region's ('!' and a valid name): -1 to go on.
- */
-static int one_name(struct ctx *ctx, int argc, char **argv, const char **name,
-		    bool quarantined)
+/* The one operand of get and free, an existing region's name: -1 to go on. */
+static int one_name(struct ctx *ctx, int argc, char **argv, const char **name)
 {
 	int rc = parse_opts(ctx, argc, argv);
-	const char *why;
 
 	if (rc >= 0)
 		return rc;
 	if (argc - optind != 1)
-		return bad_usage(ctx);
+		return bad_operands(ctx, "one region name");
 	*name = argv[optind];
-	why = vk_name_error(*name + (quarantined && **name == '!'));
-	if (!why && strlen(*name) > VMKEEP_NAME_MAX)
-		why = "the name is longer than 63 bytes";
-	return why ? fail(ctx, RC_USAGE, *name, 0, why) : dev_open(ctx) ?: -1;
+	return check_region_name(ctx, *name) ?: dev_open(ctx) ?: -1;
 }
 
 int cmd_get(int argc, char **argv, struct ctx *ctx)
 {
 	const char *name = NULL;
-	int fd, rc = one_name(ctx, argc, argv, &name, false);
+	int fd, rc = one_name(ctx, argc, argv, &name);
 
 	if (rc >= 0)
 		return rc;
@@ -232,14 +255,43 @@ static int done(struct ctx *ctx, const char *obj, int err, const char *name,
 	return RC_OK;
 }
 
+/*
+ * Whether @name is a region that is not quarantined, in a held pool:
+ * nothing of that pool is written until its quarantined regions go, so
+ * a free there comes undone at the next load or kexec.
+ */
+static bool in_held_pool(struct ctx *ctx, const char *name, unsigned int *index)
+{
+	struct vmkeep_region *r;
+	struct vmkeep_pool *pool;
+
+	if (vmkeep_regions_refresh(ctx->vk) < 0 || vmkeep_pools_refresh(ctx->vk) < 0)
+		return false;
+	r = vmkeep_region_find(ctx->vk, name);
+	if (!r || vmkeep_region_is_quarantined(r))
+		return false;
+	*index = vmkeep_region_get_pool(r);
+	vmkeep_pool_foreach(ctx->vk, pool)
+		if (vmkeep_pool_get_index(pool) == *index)
+			return vmkeep_pool_is_held(pool);
+	return false;
+}
+
 int cmd_free(int argc, char **argv, struct ctx *ctx)
 {
 	const char *name = NULL;
-	int rc = one_name(ctx, argc, argv, &name, true);
+	unsigned int pool = 0;
+	bool held;
+	int rc = one_name(ctx, argc, argv, &name);
 
 	if (rc >= 0)
 		return rc;
-	return done(ctx, name, vmkeep_free(ctx->vk, name), name, "freed");
+	held = in_held_pool(ctx, name, &pool);
+	rc = done(ctx, name, vmkeep_free(ctx->vk, name), name, "freed");
+	if (!rc && held)
+		fprintf(stderr, "vmkeepctl: free %s: warning: pool %u is held, its metadata is not written until its quarantined regions are freed: until then the next load or kexec brings %s back\n",
+			name, pool, name);
+	return rc;
 }
 
 int cmd_finish(int argc, char **argv, struct ctx *ctx)
@@ -250,13 +302,13 @@ int cmd_finish(int argc, char **argv, struct ctx *ctx)
 	if (rc >= 0)
 		return rc;
 	if (argc - optind != !param.all)
-		return bad_usage(ctx);
+		return bad_operands(ctx, "one region name, or --all alone");
 	if (param.all)
 		return dev_open(ctx) ?:
 		       done(ctx, "--all", vmkeep_finish_all(ctx->vk), NULL,
 			    "every incoming region you may finish is active");
 	name = argv[optind];
-	rc = check_name(ctx, name) ?: dev_open(ctx);
+	rc = check_region_name(ctx, name) ?: dev_open(ctx);
 	return rc ?: done(ctx, name, vmkeep_finish(ctx->vk, name), name, "active");
 }
 

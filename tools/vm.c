@@ -504,8 +504,8 @@ static int vm_setup(struct ctx *ctx, struct vm *vm, const char *name,
 	snprintf(vm->ram, sizeof(vm->ram), "%s-ram", name);
 	snprintf(vm->state, sizeof(vm->state), "%s-state", name);
 	rc = check_name(ctx, vm->ram) ?:
-	     parse_region_size(ctx, param.ram, "--ram 4G", &vm->ram_size) ?:
-	     (param.state ? parse_region_size(ctx, param.state, "--state 4M", &ssize) : 0);
+	     parse_region_size(ctx, "--ram", param.ram, "4G", &vm->ram_size) ?:
+	     (param.state ? parse_region_size(ctx, "--state", param.state, "4M", &ssize) : 0);
 	if (rc)
 		return rc;
 	if (ssize < 2 * VM_STATE_OFF)
@@ -535,7 +535,7 @@ static int cmd_vm_run(int argc, char **argv, struct ctx *ctx)
 	if (rc >= 0)
 		return rc;
 	if (argc - optind < 2)
-		return bad_usage(ctx);
+		return bad_operands(ctx, "the VM's name, then '--' and its QEMU command");
 	rc = vm_setup(ctx, &vm, argv[optind], argv + optind + 1);
 	if (rc)
 		return rc;
@@ -574,7 +574,7 @@ static int one_vm(struct ctx *ctx, int argc, char **argv, struct vm *vm)
 	if (rc >= 0)
 		return rc;
 	if (argc - optind != 1)
-		return bad_usage(ctx);
+		return bad_operands(ctx, "one VM name");
 	if (strlen(argv[optind]) > VMKEEP_NAME_MAX - 6)
 		return bad_arg(ctx, "NAME", argv[optind], "at most 57 bytes");
 	rc = dev_open(ctx);

@@ -607,7 +607,7 @@ int cmd_vm_resume(int argc, char **argv, struct ctx *ctx)
 	if (rc >= 0)
 		return rc;
 	if (argc - optind != !vm_opt_all)
-		return bad_usage(ctx);
+		return bad_operands(ctx, "one VM name, or --all alone");
 	rc = dev_open(ctx) ?: load_wanted(ctx, argv, &vms, &n) ?:
 	     resume_all(ctx, vms, n);
 	for (i = 0; i < n; i++)

@@ -96,6 +96,7 @@ int parse_no_operands(struct ctx *ctx, int argc, char **argv, bool dev);
 void synopsis(const struct cmd *cmd, FILE *f);
 int help(struct ctx *ctx);
 int bad_usage(struct ctx *ctx);
+int bad_operands(struct ctx *ctx, const char *expected);
 void list_opts(const struct cmd *cmd);
 struct option;
 void bad_opt(const char *cmd, char **argv, const struct option *lo);
@@ -106,9 +107,10 @@ int fail(struct ctx *ctx, int rc, const char *obj, int err, const char *why);
 int bad_arg(struct ctx *ctx, const char *opt, const char *val,
 	    const char *expected);
 int check_name(struct ctx *ctx, const char *name);
+int check_region_name(struct ctx *ctx, const char *name);
 int parse_uint(const char *s, int base, unsigned long max, unsigned long *out);
-int parse_region_size(struct ctx *ctx, const char *s, const char *example,
-		      uint64_t *size);
+int parse_region_size(struct ctx *ctx, const char *opt, const char *s,
+		      const char *example, uint64_t *size);
 int parse_node(struct ctx *ctx, const char *s, long *node);
 char *read_text(const char *path);
 int dev_open(struct ctx *ctx);
