@@ -142,7 +142,7 @@ static const char *full_pool(struct ctx *ctx, const struct vmkeep_alloc_attr *a,
 		    (a->flags & VMKEEP_ATTR_NODE && vmkeep_pool_get_node(p) != a->node))
 			continue;
 		if (!vmkeep_pool_is_held(p))
-			return "the pools with room hold as many regions as the module allows (max_regions)";
+			return "the pools with room hold all the regions they may (max_regions)";
 		why = "the pools with room are held: free their quarantined regions first";
 	}
 	return why;

@@ -668,7 +668,8 @@ TEST(status_json)
 		{ "nr_regions", json_type_int }, { "nr_incoming", json_type_int },
 		{ "nr_quarantined", json_type_int },
 		{ "nr_repaired", json_type_int }, { "held", json_type_boolean },
-		{ "page_size", json_type_int }, { "generation", json_type_int }, { "handoffs", json_type_int },
+		{ "page_size", json_type_int }, { "generation", json_type_int },
+		{ "handoffs", json_type_int },
 		{ "restore_ns", json_type_int }, { "meta_bytes", json_type_int },
 		{ "damage", json_type_null },
 	};
