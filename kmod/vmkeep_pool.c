@@ -596,8 +596,9 @@ static int pool_restore(struct vmkeep_pool *pool)
 	vmkeep_pool_commit(pool, 0);
 	pool->restore_ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
 
+	/* As vmkeepctl counts: every region found, quarantined ones too. */
 	pr_info("pool %u [mem %pa+%#llx] node %d: %u regions restored, %u repaired, %u quarantined, generation %llu, %s handoff, %llu us (struct pages %llu us)\n",
-		pool->index, &pool->base, pool->size, pool->node, n - quarantined,
+		pool->index, &pool->base, pool->size, pool->node, n,
 		repaired, quarantined, pool->fmt.generation,
 		(pool->flags & VMKEEP_POOL_CLEAN_HANDOFF) ? "clean" : "unclean",
 		div_u64(pool->restore_ns, NSEC_PER_USEC),
