@@ -41,17 +41,39 @@ static int no_pool(struct ctx *ctx)
 	return RC_FAIL;
 }
 
-/* Whether libkmod would pass a non-empty pools= (modprobe.d, /proc/cmdline). */
-static bool has_pools(struct ctx *ctx)
+/*
+ * How many pools libkmod's pools= names (modprobe.d, /proc/cmdline; the
+ * last wins, as in the module), or --pools @param: 0 for none.
+ */
+static int named_pools(struct ctx *ctx, const char *param)
 {
+	struct vk_pool_spec r[64];
 	char *conf = NULL, val[4096];
-	bool ret;
+	int n;
 
+	if (param)
+		return vk_parse_pools(param, r, ARRAY_SIZE(r));
 	if (vmkeep_module_get_options(ctx->vk, &conf))
-		return false;
-	ret = vk_cmdline_param(conf, "pools", val, sizeof(val)) == 1 && val[0];
+		return 0;
+	n = vk_cmdline_param(conf, "pools", val, sizeof(val)) == 1 ?
+	    vk_parse_pools(val, r, ARRAY_SIZE(r)) : 0;
 	free(conf);
-	return ret;
+	return n;
+}
+
+/* The module refuses a pool with one line in the kernel log only. */
+static void warn_refused(struct ctx *ctx, int named)
+{
+	struct vmkeep_pool *pool;
+	int n = 0;
+
+	if (vmkeep_pools_refresh(ctx->vk) < 0)
+		return;
+	vmkeep_pool_foreach(ctx->vk, pool)
+		n++;
+	if (n < named)
+		fprintf(stderr, "vmkeepctl: load: warning: the module took %d of the %d pools named; 'dmesg | grep vmkeep' says why it refused the others\n",
+			n, named);
 }
 
 static int load_module(struct ctx *ctx, const char *pools)
@@ -78,19 +100,23 @@ static int load_module(struct ctx *ctx, const char *pools)
 
 int cmd_load(int argc, char **argv, struct ctx *ctx)
 {
-	struct vk_pool_spec r[64];
-	int rc = parse_no_operands(ctx, argc, argv, false);
+	bool loaded = vmkeep_module_loaded(ctx->vk) > 0;
+	int named, rc = parse_no_operands(ctx, argc, argv, false);
 
 	if (rc >= 0)
 		return rc;
-	if (param.pools && vk_parse_pools(param.pools, r, ARRAY_SIZE(r)) <= 0)
+	named = named_pools(ctx, param.pools);
+	if (param.pools && named <= 0)
 		return bad_arg(ctx, "--pools", param.pools, "SIZE@ADDR[:1G][,SIZE@ADDR[:1G]...]");
-	if (vmkeep_module_loaded(ctx->vk) <= 0 && !param.pools && !has_pools(ctx))
+	/* A malformed pools= is the module's to refuse, in its log. */
+	if (!loaded && !named)
 		return no_pool(ctx);
-	rc = load_module(ctx, param.pools);
-	if (!rc)
-		rc = dev_open(ctx);
-	return rc ?: print_status(ctx, false);
+	rc = load_module(ctx, param.pools) ?: dev_open(ctx);
+	if (rc)
+		return rc;
+	if (!loaded && named > 0)
+		warn_refused(ctx, named);
+	return print_status(ctx, false);
 }
 
 int cmd_unload(int argc, char **argv, struct ctx *ctx)
