@@ -270,7 +270,7 @@ static bool crash_point(const struct vmkeep_pool *pool, const char *what)
 /**
  * vmkeep_pool_commit() - write the region list to the pool
  * @pool: the pool
- * @flags: header flags (%VMKEEP_FMT_CLEAN on the way into kexec)
+ * @flags: header flags (%VMKEEP_FMT_CLEAN into kexec and at unload)
  *
  * Writes the inactive metadata copy and makes it active.  Pools that are
  * empty, damaged or held are left alone.
@@ -386,8 +386,8 @@ static void pool_release_hold(struct vmkeep_pool *pool)
  * region was never written, so its removal writes nothing either (it may
  * come after FREEZE or the clean mark).  In a held pool nothing is
  * written until the last quarantined region is freed; a region freed
- * before that comes back after a crash, and nothing takes its memory
- * meanwhile (ALLOC skips held pools).
+ * before that comes back at the next load or kexec, and nothing takes
+ * its memory meanwhile (ALLOC skips held pools).
  */
 void vmkeep_pool_remove_region(struct vmkeep_region *region)
 {

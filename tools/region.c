@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/vmkeep.h>
+#include <vmkeep/format.h>
 
 #include "vmkeepctl.h"
 
@@ -121,10 +122,20 @@ static int alloc_attr(struct ctx *ctx, struct vmkeep_alloc_attr *a)
 	return 0;
 }
 
-/* Why ALLOC failed, where the general meaning of the errno is not enough. */
+/* Regions per pool: max_regions, at most what one metadata copy holds. */
+static unsigned long region_limit(void)
+{
+	char *s = read_text("/sys/module/vmkeep/parameters/max_regions");
+	unsigned long n = s ? strtoul(s, NULL, 10) : 0;
+
+	free(s);
+	return n && n < VMKEEP_FMT_MAX_ENTRIES ? n : VMKEEP_FMT_MAX_ENTRIES;
+}
+
 /*
- * ENOSPC with @size free in a pool that @a may use: that pool is held, or
- * holds as many regions as the module allows.  Which one, or NULL.
+ * ENOSPC with @size free in a pool that @a may use: the pool is held,
+ * holds as many regions as it may, or has its free memory in more pieces
+ * than a region's extents.  Which, or NULL.
  */
 static const char *full_pool(struct ctx *ctx, const struct vmkeep_alloc_attr *a,
 			     uint64_t size)
@@ -141,12 +152,17 @@ static const char *full_pool(struct ctx *ctx, const struct vmkeep_alloc_attr *a,
 		    (vmkeep_pool_get_page_size(p) == 1ULL << 30) != want_1g ||
 		    (a->flags & VMKEEP_ATTR_NODE && vmkeep_pool_get_node(p) != a->node))
 			continue;
-		if (!vmkeep_pool_is_held(p))
-			return "the pools with room hold all the regions they may (max_regions)";
-		why = "the pools with room are held: free their quarantined regions first";
+		if (vmkeep_pool_is_held(p))
+			why = "the pools with room are held: free their quarantined regions first";
+		else if (vmkeep_pool_get_nr_regions(p) >= region_limit())
+			why = "the pools with room hold all the regions they may (max_regions)";
+		else
+			why = "the free memory is in more pieces than a region may have extents";
 	}
 	return why;
 }
+
+/* Why ALLOC failed, where the general meaning of the errno is not enough. */
 
 static int alloc_fail(struct ctx *ctx, const struct vmkeep_alloc_attr *a,
 		      uint64_t size, int err)
@@ -255,24 +271,30 @@ static int done(struct ctx *ctx, const char *obj, int err, const char *name,
 	return RC_OK;
 }
 
-/*
- * Whether @name is a region that is not quarantined, in a held pool:
- * nothing of that pool is written until its quarantined regions go, so
- * a free there comes undone at the next load or kexec.
- */
-static bool in_held_pool(struct ctx *ctx, const char *name, unsigned int *index)
+/* The pool of region @name, or -1. */
+static int pool_of(struct ctx *ctx, const char *name)
 {
 	struct vmkeep_region *r;
+
+	if (vmkeep_regions_refresh(ctx->vk) < 0)
+		return -1;
+	r = vmkeep_region_find(ctx->vk, name);
+	return r ? (int)vmkeep_region_get_pool(r) : -1;
+}
+
+/*
+ * Whether pool @index is held after a free from it: nothing of it is
+ * written until its last quarantined region goes, so the free comes
+ * undone at the next load or kexec.
+ */
+static bool still_held(struct ctx *ctx, int index)
+{
 	struct vmkeep_pool *pool;
 
-	if (vmkeep_regions_refresh(ctx->vk) < 0 || vmkeep_pools_refresh(ctx->vk) < 0)
+	if (index < 0 || vmkeep_pools_refresh(ctx->vk) < 0)
 		return false;
-	r = vmkeep_region_find(ctx->vk, name);
-	if (!r || vmkeep_region_is_quarantined(r))
-		return false;
-	*index = vmkeep_region_get_pool(r);
 	vmkeep_pool_foreach(ctx->vk, pool)
-		if (vmkeep_pool_get_index(pool) == *index)
+		if ((int)vmkeep_pool_get_index(pool) == index)
 			return vmkeep_pool_is_held(pool);
 	return false;
 }
@@ -280,16 +302,14 @@ static bool in_held_pool(struct ctx *ctx, const char *name, unsigned int *index)
 int cmd_free(int argc, char **argv, struct ctx *ctx)
 {
 	const char *name = NULL;
-	unsigned int pool = 0;
-	bool held;
-	int rc = one_name(ctx, argc, argv, &name);
+	int pool, rc = one_name(ctx, argc, argv, &name);
 
 	if (rc >= 0)
 		return rc;
-	held = in_held_pool(ctx, name, &pool);
+	pool = pool_of(ctx, name);
 	rc = done(ctx, name, vmkeep_free(ctx->vk, name), name, "freed");
-	if (!rc && held)
-		fprintf(stderr, "vmkeepctl: free %s: warning: pool %u is held, its metadata is not written until its quarantined regions are freed: until then the next load or kexec brings %s back\n",
+	if (!rc && still_held(ctx, pool))
+		fprintf(stderr, "vmkeepctl: free %s: warning: pool %d is held, its metadata is not written until its quarantined regions are freed: until then the next load or kexec brings %s back\n",
 			name, pool, name);
 	return rc;
 }

@@ -18,6 +18,7 @@
  * each QEMU again with its recorded command line plus -incoming defer,
  * the state loaded from the region, continued, and its regions finished.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -296,8 +297,40 @@ static const char *region_recorded(struct vmkeep_region *r, uint64_t id)
 	if (!r)
 		return "is gone";
 	if (vmkeep_region_get_id(r) != id)
-		return "is not the region recorded (its id changed): its RAM is not the VM's";
+		return "is not the region recorded (its id changed): its memory is not the VM's";
 	return NULL;
+}
+
+/*
+ * A QEMU that vm run started (VM_RUN_DIR/NAME.qmp answers) but that no
+ * manifest describes: its state region, which holds the manifest, was
+ * freed or made anew.  update cannot save it.  How many.
+ */
+static unsigned int unrecorded_running(const struct vm *vms, unsigned int n)
+{
+	DIR *d = opendir(VM_RUN_DIR);
+	struct vm probe = {};
+	unsigned int i, bad = 0;
+	struct dirent *e;
+	size_t l;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		l = strlen(e->d_name);
+		if (l < 5 || l - 4 > VMKEEP_NAME_MAX || strcmp(e->d_name + l - 4, ".qmp"))
+			continue;
+		snprintf(probe.name, sizeof(probe.name), "%.*s", (int)(l - 4), e->d_name);
+		for (i = 0; i < n && strcmp(vms[i].name, probe.name); i++)
+			;
+		if (i < n || !vm_running(&probe))
+			continue;
+		fprintf(stderr, "vmkeepctl: update %s: runs, but %s-state, which records the VM, is gone\n",
+			probe.name, probe.name);
+		bad++;
+	}
+	closedir(d);
+	return bad;
 }
 
 /*
@@ -307,9 +340,9 @@ static const char *region_recorded(struct vmkeep_region *r, uint64_t id)
  */
 static int check_regions(struct ctx *ctx, struct vm *vms, unsigned int n)
 {
-	struct vm *vm;
+	unsigned int bad = unrecorded_running(vms, n);
 	const char *why, *obj;
-	unsigned int bad = 0;
+	struct vm *vm;
 
 	for (vm = vms; vm < vms + n; vm++) {
 		if (!vm->ok)

@@ -329,7 +329,7 @@ struct vmkeep_thaw {
  * @length: bytes, metadata included
  * @free: bytes not used by any region (or quarantined memory)
  * @generation: metadata generation, +1 per change
- * @handoffs: kexecs this pool's metadata went through in order
+ * @handoffs: kexecs (and unloads) this pool's metadata went through in order
  * @restore_ns: time the module took to validate and restore it at load
  * @meta_bytes: bytes of metadata in use (one copy)
  * @node: NUMA node
