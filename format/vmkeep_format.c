@@ -268,7 +268,27 @@ static u32 check_header(const struct vmkeep_fmt_header *h,
 	    !le64_to_cpu(h->generation) ||
 	    !is_zero(h->reserved, sizeof(h->reserved)))
 		return VMKEEP_D_FIELD;
+	if (is_zero(h->pool_id, sizeof(h->pool_id)))
+		return h->page_shift || h->entries_crc ? VMKEEP_D_FIELD :
+							  VMKEEP_D_NONE;
+	if (le32_to_cpu(h->page_shift) != 21 && le32_to_cpu(h->page_shift) != 30)
+		return VMKEEP_D_FIELD;
+	/* Pages of another size: compound pages would span regions. */
+	if (le32_to_cpu(h->page_shift) != p->page_shift)
+		return VMKEEP_D_GEOMETRY;
 	return VMKEEP_D_NONE;
+}
+
+/* Checksum of the first @nr entries of @copy. */
+static u32 entries_crc(const void *meta, u32 copy, u32 nr)
+{
+	return vmkeep_crc32c(0, entry_at_const(meta, copy, 0),
+			     (size_t)nr * VMKEEP_FMT_ENTRY_SIZE);
+}
+
+bool vmkeep_fmt_has_id(const struct vmkeep_fmt_pool *p)
+{
+	return !is_zero(p->id, sizeof(p->id));
 }
 
 /**
@@ -295,6 +315,8 @@ void vmkeep_fmt_read(const void *meta, struct vmkeep_fmt_pool *p)
 	p->copy = 0;
 	p->flags = 0;
 	p->nr_entries = 0;
+	memset(p->id, 0, sizeof(p->id));
+	p->torn = false;
 
 	/* The module refuses such pools before it reads them. */
 	if (p->size < VMKEEP_FMT_META_SIZE + VMKEEP_FMT_UNIT ||
@@ -328,6 +350,10 @@ void vmkeep_fmt_read(const void *meta, struct vmkeep_fmt_pool *p)
 		p->next_id = le64_to_cpu(best->next_id);
 		p->flags = le32_to_cpu(best->flags);
 		p->nr_entries = le32_to_cpu(best->nr_entries);
+		memcpy(p->id, best->pool_id, sizeof(p->id));
+		p->torn = vmkeep_fmt_has_id(p) &&
+			  entries_crc(meta, p->copy, p->nr_entries) !=
+			  le32_to_cpu(best->entries_crc);
 	} else if (blank) {
 		p->state = VMKEEP_POOL_EMPTY;
 	} else {
@@ -854,6 +880,11 @@ void vmkeep_fmt_write_header(void *meta, const struct vmkeep_fmt_pool *p,
 	h->handoffs = cpu_to_le64(p->handoffs);
 	h->next_id = cpu_to_le64(p->next_id);
 	h->flags = cpu_to_le32(flags);
+	memcpy(h->pool_id, p->id, sizeof(h->pool_id));
+	if (vmkeep_fmt_has_id(p)) {
+		h->page_shift = cpu_to_le32(p->page_shift);
+		h->entries_crc = cpu_to_le32(entries_crc(meta, !p->copy, nr));
+	}
 	h->crc = cpu_to_le32(header_crc(h, magic));
 }
 
@@ -919,6 +950,7 @@ bool vmkeep_fmt_foreign(const void *hdr, u64 *base, u64 *size)
 		return false;
 	p.base = le64_to_cpu(h->pool_base);
 	p.size = le64_to_cpu(h->pool_size);
+	p.page_shift = le32_to_cpu(h->page_shift);
 	if (check_header(h, &p))
 		return false;
 	*base = p.base;
@@ -932,7 +964,8 @@ bool vmkeep_fmt_foreign(const void *hdr, u64 *base, u64 *size)
  * @p: @p->base and @p->size set; becomes a ready pool without regions
  *
  * Whatever the pool held is gone: copy 0 gets generation 1, copy 1 is
- * blank.
+ * blank.  The header carries @p->id and @p->page_shift, which the caller
+ * sets.
  */
 void vmkeep_fmt_format(void *meta, struct vmkeep_fmt_pool *p)
 {
@@ -949,5 +982,6 @@ void vmkeep_fmt_format(void *meta, struct vmkeep_fmt_pool *p)
 	p->generation = 0;
 	p->handoffs = 0;
 	p->next_id = 1;
+	p->torn = false;
 	vmkeep_fmt_commit(meta, p, 0, 0);
 }

@@ -7,8 +7,9 @@
  * DOC: vmkeep core
  *
  * /dev/vmkeep and its ioctls (include/uapi/linux/vmkeep.h), the clean
- * mark written on the way into kexec, a read-only debugfs view, and the
- * crash-injection knob of the crash tests (debugfs crash_after_write).
+ * mark written on the way into kexec, a read-only debugfs view, and, in
+ * the test build only, the crash-injection knob of the crash tests
+ * (debugfs crash_after_write).
  *
  * One mutex, vmkeep_lock, serialises every change of pools, regions and
  * metadata: changes are rare (a VM starts or stops) and each is written
@@ -50,8 +51,10 @@ static unsigned int max_regions = VMKEEP_FMT_MAX_ENTRIES;
 module_param(max_regions, uint, 0444);
 MODULE_PARM_DESC(max_regions, "regions per pool, at most 4094 (what one metadata copy holds)");
 
+#if VMKEEP_FAULT_INJECT
 module_param_named(crash_after_write, vmkeep_crash_after, uint, 0400);
-MODULE_PARM_DESC(crash_after_write, "test only: stop writing metadata after this write step (see debugfs vmkeep/crash_after_write)");
+MODULE_PARM_DESC(crash_after_write, "test build only: stop writing metadata after this write step (see debugfs vmkeep/crash_after_write)");
+#endif
 
 /* Set by FREEZE, cleared by THAW; set for good by the reboot notifier. */
 static bool vmkeep_frozen;
@@ -621,20 +624,47 @@ static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 			return -EBUSY;
 		pool = vmkeep_pools[cmd->pool];
 		if (!(cmd->flags & VMKEEP_FORMAT_FORCE) &&
-		    (pool->nr_regions || pool->fmt.state == VMKEEP_POOL_DAMAGED))
+		    (pool->nr_regions || pool->fmt.state == VMKEEP_POOL_DAMAGED ||
+		     pool->fmt.state == VMKEEP_POOL_FOREIGN))
 			return -EBUSY;
 		if (pool_busy(pool))
 			return -EBUSY;
 		/* A crash was injected: nothing is written any more. */
 		if (vmkeep_crashed)
 			return -EIO;
-		if (pool->foreign)
+		if (pool->shifted)
 			pr_warn("pool %u: forced format over the metadata of another vmkeep pool (see above): its regions in this range are gone\n",
 				pool->index);
 		vmkeep_pool_format(pool);
+		memcpy(cmd->out_pool_id, pool->fmt.id, sizeof(cmd->out_pool_id));
 	}
 	vmkeep_pools_reap();
-	return 0;
+	return vmkeep_respond(ucmd, sizeof(*cmd));
+}
+
+static int vmkeep_ioc_trust(struct vmkeep_ucmd *ucmd)
+{
+	struct vmkeep_trust *cmd = ucmd->cmd;
+	bool adopt = cmd->flags & VMKEEP_TRUST_ADOPT;
+	int ret;
+
+	if (cmd->flags & ~VMKEEP_TRUST_ADOPT)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	scoped_guard(mutex, &vmkeep_lock) {
+		if (cmd->pool >= vmkeep_nr_pools)
+			return -ENOENT;
+		if (vmkeep_frozen)
+			return -EBUSY;
+		ret = vmkeep_pool_trust(vmkeep_pools[cmd->pool], cmd->pool_id,
+					adopt);
+	}
+	if (ret || !adopt)
+		return ret;
+	return vmkeep_respond(ucmd, sizeof(*cmd));
 }
 
 union vmkeep_ucmd_buffer {
@@ -647,6 +677,7 @@ union vmkeep_ucmd_buffer {
 	struct vmkeep_thaw thaw;
 	struct vmkeep_status status;
 	struct vmkeep_format format;
+	struct vmkeep_trust trust;
 };
 
 struct vmkeep_ioctl_op {
@@ -676,6 +707,7 @@ static const struct vmkeep_ioctl_op vmkeep_ops[] = {
 	IOCTL_OP(VMKEEP_IOC_THAW, vmkeep_ioc_thaw, struct vmkeep_thaw, flags),
 	IOCTL_OP(VMKEEP_IOC_STATUS, vmkeep_ioc_status, struct vmkeep_status, pools),
 	IOCTL_OP(VMKEEP_IOC_FORMAT, vmkeep_ioc_format, struct vmkeep_format, __reserved),
+	IOCTL_OP(VMKEEP_IOC_TRUST, vmkeep_ioc_trust, struct vmkeep_trust, pool_id),
 };
 
 static long vmkeep_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -826,6 +858,7 @@ static int vmkeep_debugfs_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vmkeep_debugfs);
 
+#if VMKEEP_FAULT_INJECT
 /*
  * crash_after_write: reads "N steps S crashed C"; writing N (0: off)
  * restarts the count of metadata write steps and stops every metadata
@@ -882,15 +915,34 @@ static const struct file_operations vmkeep_crash_fops = {
 	.release = single_release,
 };
 
+static void vmkeep_crash_init(void)
+{
+	if (vmkeep_crash_after)
+		vmkeep_crash_armed();
+}
+
+static void vmkeep_crash_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("crash_after_write", 0600, dir, NULL,
+			    &vmkeep_crash_fops);
+}
+#else
+static void vmkeep_crash_init(void)
+{
+}
+
+static void vmkeep_crash_debugfs(struct dentry *dir)
+{
+}
+#endif
+
 static struct dentry *vmkeep_debugfs_dir;
 
 static int __init vmkeep_init(void)
 {
 	int ret;
 
-	if (vmkeep_crash_after)
-		vmkeep_crash_armed();
-
+	vmkeep_crash_init();
 	ret = vmkeep_nodes_init();
 	if (ret)
 		return ret;
@@ -906,8 +958,7 @@ static int __init vmkeep_init(void)
 	vmkeep_debugfs_dir = debugfs_create_dir("vmkeep", NULL);
 	debugfs_create_file("state", 0400, vmkeep_debugfs_dir, NULL,
 			    &vmkeep_debugfs_fops);
-	debugfs_create_file("crash_after_write", 0600, vmkeep_debugfs_dir,
-			    NULL, &vmkeep_crash_fops);
+	vmkeep_crash_debugfs(vmkeep_debugfs_dir);
 	return 0;
 
 err_nodes:
