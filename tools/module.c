@@ -98,6 +98,26 @@ static int load_module(struct ctx *ctx, const char *pools)
 	return RC_OK;
 }
 
+/*
+ * Pools load foreign: present the identities this host keeps, after
+ * forgetting those of ranges the kernel had as System RAM in this boot.
+ */
+static void prove_pools(struct ctx *ctx)
+{
+	int n = vmkeep_pool_identities_prune(ctx->vk);
+
+	if (n > 0)
+		fprintf(stderr, "vmkeepctl: load: warning: forgot %d pool identit%s: the range was System RAM in this boot, so its bytes were not vmkeep's; a pool there loads foreign\n",
+			n, n == 1 ? "y" : "ies");
+	else if (n < 0)
+		fprintf(stderr, "vmkeepctl: load: warning: pool identities: %s\n",
+			strerror(-n));
+	n = vmkeep_pools_trust(ctx->vk);
+	if (n < 0)
+		fprintf(stderr, "vmkeepctl: load: warning: could not present the pool identities: %s\n",
+			strerror(-n));
+}
+
 int cmd_load(int argc, char **argv, struct ctx *ctx)
 {
 	bool loaded = vmkeep_module_loaded(ctx->vk) > 0;
@@ -116,6 +136,7 @@ int cmd_load(int argc, char **argv, struct ctx *ctx)
 		return rc;
 	if (!loaded && named > 0)
 		warn_refused(ctx, named);
+	prove_pools(ctx);
 	return print_status(ctx, false);
 }
 

@@ -26,6 +26,23 @@ const struct opt pool_opts[] = {
 	{}
 };
 
+const struct opt adopt_opts[] = {
+	{ "pool", "N", "the foreign pool's index in 'vmkeepctl status'", OPT_REQUIRED,
+	  .str = &param.pool },
+	{}
+};
+
+/* Whether pool @index is ready: FORMAT wrote it. */
+static bool is_ready(struct ctx *ctx, unsigned long index)
+{
+	struct vmkeep_pool *p;
+
+	vmkeep_pool_foreach(ctx->vk, p)
+		if (vmkeep_pool_get_index(p) == index)
+			return !strcmp(vmkeep_pool_get_state_name(p), "ready");
+	return false;
+}
+
 const struct opt format_opts[] = {
 	{ "pool", "N", "the pool's index in 'vmkeepctl status'", OPT_REQUIRED,
 	  .str = &param.pool },
@@ -200,8 +217,36 @@ int cmd_format(int argc, char **argv, struct ctx *ctx)
 	if (rc)
 		return rc;
 	err = vmkeep_format(ctx->vk, pool, param.force);
+	if (err < 0 && vmkeep_pools_refresh(ctx->vk) >= 0 && is_ready(ctx, pool))
+		return fail(ctx, RC_FAIL, obj, -err,
+			    "formatted, but its identity could not be kept in /var/lib/vmkeep: it loads foreign after the next boot ('vmkeepctl adopt')");
 	if (err < 0)
 		return fail(ctx, RC_FAIL, obj, -err, format_why(ctx, -err));
 	printf("pool %lu: formatted\n", pool);
 	return RC_OK;
+}
+
+int cmd_adopt(int argc, char **argv, struct ctx *ctx)
+{
+	unsigned long pool;
+	char obj[24];
+	int err, rc = parse_opts(ctx, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	if (parse_uint(param.pool, 10, UINT32_MAX, &pool))
+		return bad_arg(ctx, "--pool", param.pool, "a pool index ('vmkeepctl status')");
+	if (optind != argc)
+		return bad_operands(ctx, "no operand");
+	snprintf(obj, sizeof(obj), "pool %lu", pool);
+	rc = dev_open(ctx);
+	if (rc)
+		return rc;
+	err = vmkeep_pool_adopt(ctx->vk, pool);
+	if (err == -EINVAL || err == -ENOENT)
+		return fail(ctx, RC_FAIL, obj, -err, "no foreign pool of that index ('vmkeepctl status')");
+	if (err < 0)
+		return fail(ctx, RC_FAIL, obj, -err, why(ctx, -err));
+	printf("pool %lu: adopted as it was found, new identity kept\n", pool);
+	return print_status(ctx, false);
 }

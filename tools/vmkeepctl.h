@@ -133,6 +133,7 @@ int cmd_free(int argc, char **argv, struct ctx *ctx);
 int cmd_freeze(int argc, char **argv, struct ctx *ctx);
 int cmd_thaw(int argc, char **argv, struct ctx *ctx);
 int cmd_format(int argc, char **argv, struct ctx *ctx);
+int cmd_adopt(int argc, char **argv, struct ctx *ctx);
 int cmd_pool(int argc, char **argv, struct ctx *ctx);
 int cmd_exec(int argc, char **argv, struct ctx *ctx);
 int cmd_send(int argc, char **argv, struct ctx *ctx);
@@ -140,7 +141,7 @@ int cmd_qemu_args(int argc, char **argv, struct ctx *ctx);
 int cmd_kexec(int argc, char **argv, struct ctx *ctx);
 
 extern const struct opt load_opts[], json_opts[], alloc_opts[], finish_opts[];
-extern const struct opt format_opts[], pool_opts[], exec_opts[], send_opts[];
+extern const struct opt format_opts[], adopt_opts[], pool_opts[], exec_opts[], send_opts[];
 extern const struct opt qemu_args_opts[], kexec_opts[];
 
 /* check.c */

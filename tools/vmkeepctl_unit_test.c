@@ -668,6 +668,7 @@ TEST(status_json)
 		{ "nr_regions", json_type_int }, { "nr_incoming", json_type_int },
 		{ "nr_quarantined", json_type_int },
 		{ "nr_repaired", json_type_int }, { "held", json_type_boolean },
+		{ "foreign", json_type_boolean },
 		{ "page_size", json_type_int }, { "generation", json_type_int },
 		{ "handoffs", json_type_int },
 		{ "restore_ns", json_type_int }, { "meta_bytes", json_type_int },
