@@ -129,7 +129,7 @@ unit: $(KSRC)/.stamp
 # The module is copied per kernel, so a build for another KVER cannot
 # slip into this run.
 vmtest: selftests
-	$(MAKE) KDIR=$(VM_KDIR) modules
+	$(MAKE) KDIR=$(VM_KDIR) VMKEEP_FAULT_INJECT=1 modules
 	@mkdir -p $(RESULTS)
 	cp kmod/vmkeep.ko $(RESULTS)/vmkeep.ko
 	@rc=0; for p in $(PLANS); do \

@@ -47,7 +47,7 @@ static int load(void)
 	struct vmkeep_pool_info pool;
 	int dev;
 
-	if (system("modprobe vmkeep"))
+	if (system("vmkeepctl load >/dev/null"))
 		return -1;
 	dev = vk_open();
 	if (dev >= 0 && vk_pool(dev, 0, &pool)) {
@@ -122,7 +122,7 @@ TEST(rmmod_opath)
 	close(opath);
 	if (ret)
 		EXPECT_EQ(0, rmmod_settled());
-	EXPECT_EQ(0, system("modprobe vmkeep"));
+	EXPECT_EQ(0, system("vmkeepctl load >/dev/null"));
 }
 
 /*
@@ -153,7 +153,7 @@ TEST(rmmod_held_freed)
 	EXPECT_EQ(0, vk_pool(dev, 0, &pool));
 	close(dev);
 	EXPECT_EQ(0, rmmod_settled());
-	EXPECT_EQ(0, system("modprobe vmkeep"));
+	EXPECT_EQ(0, system("vmkeepctl load >/dev/null"));
 }
 
 /*

@@ -386,7 +386,7 @@ static int cmd_run(bool all)
 		return crashed ? 0 : 1;
 	}
 
-	if (system("modprobe vmkeep"))
+	if (system("vmkeepctl load >/dev/null"))
 		die("modprobe failed");
 	dev = vk_open();
 	if (dev < 0)
