@@ -754,7 +754,8 @@ int vmkeep_pool_trust(struct vmkeep_pool *pool, u8 *id, bool adopt)
 
 /*
  * At unload no file, inode or freed region is left (each holds the
- * module), but a page of a live region may still be in a pipe: then the
+ * module), but for freed regions whose FREE was never written (a held
+ * pool), and a page of a live region may still be in a pipe: then the
  * struct pages, the pool and its resource stay, and the pool is refused
  * by the next load until reboot.
  */
@@ -763,6 +764,8 @@ static void pool_destroy(struct vmkeep_pool *pool)
 	struct vmkeep_region *region, *tmp;
 	bool held = false;
 
+	/* Freed regions whose FREE was never written go with the pool. */
+	list_splice_init(&pool->freed, &pool->regions);
 	list_for_each_entry_safe(region, tmp, &pool->regions, link) {
 		held = held || vmkeep_region_held(region);
 		vmkeep_node_remove(region);

@@ -68,7 +68,9 @@ TEST(forged_pool_is_foreign)
 	ASSERT_EQ(0, vk_pool(dev, 1, &p));
 	EXPECT_EQ(VMKEEP_POOL_FOREIGN, p.state);
 	EXPECT_EQ(-ENOENT, vk_find(dev, "loot", &r));
+	ASSERT_EQ(0, fchmod(dev, 0666));
 	EXPECT_EQ(ENOENT, as_uid(1000, get_loot));
+	ASSERT_EQ(0, fchmod(dev, 0600));
 	EXPECT_EQ(-ENOSPC, vk_alloc(dev, "tr-new", 2 * MiB, 0));
 	EXPECT_EQ(-EBUSY, vk_ioctl(dev, VMKEEP_IOC_FORMAT, &f));
 	memset(t.pool_id, 0xa6, sizeof(t.pool_id));
@@ -158,6 +160,8 @@ TEST(free_not_written_keeps_memory)
 	ASSERT_LE(0, dev);
 	ASSERT_EQ(0, fchmod(dev, 0666));
 	ASSERT_EQ(0, as_uid(1000, alloc_a));
+	/* Its memory all cleared and written so: it comes back whole. */
+	ASSERT_EQ(0, system("vmkeepctl freeze >/dev/null && vmkeepctl thaw"));
 	k = open("/sys/kernel/debug/vmkeep/crash_after_write", O_WRONLY);
 	ASSERT_LE(0, k);
 	ASSERT_EQ(1, write(k, "1", 1));
