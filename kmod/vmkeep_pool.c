@@ -166,8 +166,9 @@ static void reap_one(struct vmkeep_region *region)
  * vmkeep_pools_reap() - give back the memory of freed regions
  *
  * Of the freed regions that no file has open and that the pool's metadata
- * no longer lists, those whose pages nobody holds return to their pool.  Takes vmkeep_lock; the page walk runs
- * without it.  Callers hold a reference on the module (an open file).
+ * no longer lists, those whose pages nobody holds return to their pool.
+ * Takes vmkeep_lock; the page walk runs without it.  Callers hold a
+ * reference on the module (an open file).
  */
 void vmkeep_pools_reap(void)
 {

@@ -37,6 +37,13 @@ struct pool_id {
 	uint8_t id[VMKEEP_ID_LEN];
 };
 
+/* Pools and regions changed: the next iteration takes new snapshots. */
+static void stale(struct vmkeep_ctx *ctx)
+{
+	ctx->have_pools = false;
+	ctx->have_regions = false;
+}
+
 static const char *state_dir(void)
 {
 	const char *dir = secure_getenv("VMKEEP_STATE_DIR");
@@ -176,7 +183,7 @@ VMKEEP_EXPORT int vmkeep_pool_adopt(struct vmkeep_ctx *ctx, unsigned int pool)
 	};
 	int ret = vmkeep_dev_ioctl(ctx, VMKEEP_IOC_TRUST, &t);
 
-	ctx->have_pools = ctx->have_regions = false;
+	stale(ctx);
 	return ret ?: vmkeep_pool_keep_id(ctx, pool, t.pool_id);
 }
 
@@ -248,6 +255,6 @@ VMKEEP_EXPORT int vmkeep_pools_trust(struct vmkeep_ctx *ctx)
 		trusted += !ret;
 		ret = 0;
 	}
-	ctx->have_pools = ctx->have_regions = false;
+	stale(ctx);
 	return ret ?: trusted;
 }

@@ -41,13 +41,16 @@ static int rmmod_settled(void)
 	return ret;
 }
 
+/* Loads the module and presents the pools' identities (they load foreign). */
+#define LOAD_POOLS	"vmkeepctl load >/dev/null"
+
 /* Loaded, with a pool: the /dev/vmkeep fd, or -1. */
 static int load(void)
 {
 	struct vmkeep_pool_info pool;
 	int dev;
 
-	if (system("vmkeepctl load >/dev/null"))
+	if (system(LOAD_POOLS))
 		return -1;
 	dev = vk_open();
 	if (dev >= 0 && vk_pool(dev, 0, &pool)) {
@@ -122,7 +125,7 @@ TEST(rmmod_opath)
 	close(opath);
 	if (ret)
 		EXPECT_EQ(0, rmmod_settled());
-	EXPECT_EQ(0, system("vmkeepctl load >/dev/null"));
+	EXPECT_EQ(0, system(LOAD_POOLS));
 }
 
 /*
@@ -153,7 +156,7 @@ TEST(rmmod_held_freed)
 	EXPECT_EQ(0, vk_pool(dev, 0, &pool));
 	close(dev);
 	EXPECT_EQ(0, rmmod_settled());
-	EXPECT_EQ(0, system("vmkeepctl load >/dev/null"));
+	EXPECT_EQ(0, system(LOAD_POOLS));
 }
 
 /*
