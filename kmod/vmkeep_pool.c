@@ -410,8 +410,6 @@ static void pool_release_hold(struct vmkeep_pool *pool)
 {
 	struct vmkeep_region *region;
 
-	if (pool->fmt.torn)
-		return;
 	list_for_each_entry(region, &pool->regions, link)
 		if (region->state == VMKEEP_STATE_QUARANTINED &&
 		    region->fmt.quarantine != VMKEEP_Q_UNCLEARED)
@@ -457,7 +455,12 @@ void vmkeep_pool_format(struct vmkeep_pool *pool)
 	lockdep_assert_held(&vmkeep_lock);
 	list_for_each_entry_safe(region, tmp, &pool->regions, link)
 		pool_unlink_region(region);
-	get_random_bytes(pool->fmt.id, sizeof(pool->fmt.id));
+	/*
+	 * A ready pool's identity is proven and the host keeps it: it stays.
+	 * Any other pool's may be a forger's.
+	 */
+	if (pool->fmt.state != VMKEEP_POOL_READY || !vmkeep_fmt_has_id(&pool->fmt))
+		get_random_bytes(pool->fmt.id, sizeof(pool->fmt.id));
 	vmkeep_fmt_format(pool->va, &pool->fmt);
 	pool_written(pool);
 	pool->flags = 0;
@@ -555,6 +558,7 @@ struct pool_restore_counts {
 	u32 quarantined;
 	u32 repaired;
 	u32 held;
+	u32 crc;
 };
 
 /* Entry @idx becomes a region of @pool: incoming, or quarantined. */
@@ -580,6 +584,7 @@ static int pool_restore_one(struct vmkeep_pool *pool,
 			r->name, vmkeep_quarantine_desc(r->quarantine));
 	/* An uncleared entry is sound: nothing to keep both copies for. */
 	c->held += r->quarantine && r->quarantine != VMKEEP_Q_UNCLEARED;
+	c->crc += r->quarantine == VMKEEP_Q_CRC || (r->flags & VMKEEP_FMT_REPAIRED);
 	if (r->flags & VMKEEP_FMT_REPAIRED) {
 		c->repaired++;
 		pr_warn("pool %u: region '%s' repaired from the other metadata copy\n",
@@ -624,10 +629,14 @@ static void pool_restored(struct vmkeep_pool *pool,
 			pool->index, c->held, c->held == 1 ? "" : "s",
 			c->held == 1 ? "it is" : "they are");
 	}
-	if (pool->fmt.torn) {
-		/* Entries of two generations: which ones is not known. */
+	if (pool->fmt.torn && !c->crc) {
+		/*
+		 * Every entry passes its own checksum, yet they are not the
+		 * entries the header was written with: some are of an
+		 * earlier update, and which ones is not known.
+		 */
 		pool->flags |= VMKEEP_POOL_HELD;
-		pr_warn("pool %u: the active metadata copy's entries do not match its header (an update torn by a reset): both copies kept as found, no ALLOC from the pool and no clean mark until it is force-formatted\n",
+		pr_warn("pool %u: the active metadata copy's entries do not match its header (an update torn by a reset): check its regions; both copies kept as found, no ALLOC from the pool and no clean mark until a region is freed or the pool force-formatted\n",
 			pool->index);
 	}
 	/*

@@ -153,10 +153,7 @@ static int id_keep(uint64_t base, uint64_t size, const uint8_t *id)
 static struct vmkeep_pool *pool_at(struct vmkeep_ctx *ctx, unsigned int index)
 {
 	struct vmkeep_pool *pool;
-	int ret = vmkeep_pools_refresh(ctx);
 
-	if (ret < 0)
-		return NULL;
 	vmkeep_pool_foreach(ctx, pool)
 		if (pool->index == index)
 			return pool;

@@ -224,6 +224,7 @@ int main(int argc, char **argv)
 	}
 	p.size = strtoull(argv[1], NULL, 0) << 20;
 	p.base = strtoull(at + 1, NULL, 0);
+	p.page_shift = 21;	/* pools of 2 MiB pages */
 	fd = open("/dev/mem", O_RDWR | O_SYNC);
 	if (fd < 0) {
 		perror("/dev/mem");

@@ -44,8 +44,8 @@ static const struct cmd commands[] = {
 	{ .name = "thaw", .fn = cmd_thaw,
 	  .about = "Undo 'freeze'.\n" },
 	{ .name = "format", .fn = cmd_format, .opts = format_opts,
-	  .about = "Write empty metadata on pool N (index from 'status') with a new identity,\n"
-	  "kept in /var/lib/vmkeep: 'load' presents it after each boot.\n" },
+	  .about = "Write empty metadata on pool N (index from 'status'); its identity\n"
+	  "is kept in /var/lib/vmkeep: 'load' presents it after each boot.\n" },
 	{ .name = "adopt", .fn = cmd_adopt, .opts = adopt_opts,
 	  .about = "Take the metadata of a foreign pool N as this host's: its regions are\n"
 	  "restored and the pool gets a new identity.  Only for a pool you know to be\n"

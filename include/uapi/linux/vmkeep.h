@@ -404,9 +404,11 @@ struct vmkeep_status {
  *         names it), or one that still holds regions (they are lost)
  * @pool: Input; index of the pool, as in VMKEEP_IOC_STATUS
  * @__reserved: must be 0
- * @out_pool_id: Output; the pool's new identity, random: the host keeps
- *               it where only root reads it and presents it with
- *               VMKEEP_IOC_TRUST after the next load or kexec
+ * @out_pool_id: Output; the pool's identity: random and new unless the
+ *               pool was ready (its identity proven), which keeps its
+ *               own.  The host keeps it where only root reads it and
+ *               presents it with VMKEEP_IOC_TRUST after the next load
+ *               or kexec.
  *
  * Writes empty metadata.  A pool that never held vmkeep metadata
  * (%VMKEEP_POOL_EMPTY) is used only after this.  Without
