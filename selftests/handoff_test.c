@@ -71,8 +71,7 @@ TEST(stage1_no_implicit_format)
 	EXPECT_EQ(VMKEEP_POOL_EMPTY, pool.state);
 	EXPECT_EQ(0U, pool.generation);
 	for (i = 0; i < 2; i++) {
-		f.pool = i;
-		ASSERT_EQ(0, vk_ioctl(dev, VMKEEP_IOC_FORMAT, &f));
+		ASSERT_EQ(0, vk_format_kept(i));
 		ASSERT_EQ(0, vk_pool(dev, i, &pool));
 		EXPECT_EQ(VMKEEP_POOL_READY, pool.state);
 	}
