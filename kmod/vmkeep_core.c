@@ -637,6 +637,9 @@ static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 				pool->index);
 		vmkeep_pool_format(pool);
 		memcpy(cmd->out_pool_id, pool->fmt.id, sizeof(cmd->out_pool_id));
+		if (ucmd->user_size < offsetofend(struct vmkeep_format, out_pool_id))
+			pr_warn("pool %u: formatted by %s, built before pool identities: the identity is not returned, so the pool loads foreign after the next boot\n",
+				pool->index, current->comm);
 	}
 	vmkeep_pools_reap();
 	return vmkeep_respond(ucmd, sizeof(*cmd));

@@ -537,7 +537,8 @@ struct vmkeep_region *vmkeep_region_find(const char *name, bool pending)
 static bool pool_rename_taken(struct vmkeep_pool *pool,
 			      struct vmkeep_fmt_region *r, u32 idx)
 {
-	struct vmkeep_region *other = vmkeep_region_find(r->name, false);
+	/* An ALLOC in progress holds its name too (a TRUST after load). */
+	struct vmkeep_region *other = vmkeep_region_find(r->name, true);
 	bool was_sound = !r->quarantine;
 
 	if (!other)
@@ -558,7 +559,6 @@ struct pool_restore_counts {
 	u32 quarantined;
 	u32 repaired;
 	u32 held;
-	u32 crc;
 };
 
 /* Entry @idx becomes a region of @pool: incoming, or quarantined. */
@@ -584,7 +584,6 @@ static int pool_restore_one(struct vmkeep_pool *pool,
 			r->name, vmkeep_quarantine_desc(r->quarantine));
 	/* An uncleared entry is sound: nothing to keep both copies for. */
 	c->held += r->quarantine && r->quarantine != VMKEEP_Q_UNCLEARED;
-	c->crc += r->quarantine == VMKEEP_Q_CRC || (r->flags & VMKEEP_FMT_REPAIRED);
 	if (r->flags & VMKEEP_FMT_REPAIRED) {
 		c->repaired++;
 		pr_warn("pool %u: region '%s' repaired from the other metadata copy\n",
@@ -629,11 +628,11 @@ static void pool_restored(struct vmkeep_pool *pool,
 			pool->index, c->held, c->held == 1 ? "" : "s",
 			c->held == 1 ? "it is" : "they are");
 	}
-	if (pool->fmt.torn && !c->crc) {
+	if (pool->fmt.torn) {
 		/*
-		 * Every entry passes its own checksum, yet they are not the
-		 * entries the header was written with: some are of an
-		 * earlier update, and which ones is not known.
+		 * The entries are not those the header was written with: a
+		 * bit flip, or entries of an earlier update that pass their
+		 * own checksums, and which ones is not known.
 		 */
 		pool->flags |= VMKEEP_POOL_HELD;
 		pr_warn("pool %u: the active metadata copy's entries do not match its header (an update torn by a reset): check its regions; both copies kept as found, no ALLOC from the pool and no clean mark until a region is freed or the pool force-formatted\n",
@@ -733,6 +732,8 @@ static void pool_read(struct vmkeep_pool *pool)
  */
 int vmkeep_pool_trust(struct vmkeep_pool *pool, u8 *id, bool adopt)
 {
+	u8 found[VMKEEP_ID_LEN];
+
 	lockdep_assert_held(&vmkeep_lock);
 	if (pool->fmt.state == VMKEEP_POOL_READY && !adopt)
 		return crypto_memneq(id, pool->fmt.id, VMKEEP_ID_LEN) ?
@@ -744,6 +745,7 @@ int vmkeep_pool_trust(struct vmkeep_pool *pool, u8 *id, bool adopt)
 	if (pool->fmt.state != VMKEEP_POOL_READY) {
 		pr_err("pool %u: metadata changed since load (%s): left untouched\n",
 		       pool->index, vmkeep_pool_state_name(pool->fmt.state));
+		pool->fmt.state = VMKEEP_POOL_FOREIGN;
 		return -EIO;
 	}
 	if (!adopt && (!vmkeep_fmt_has_id(&pool->fmt) ||
@@ -753,13 +755,21 @@ int vmkeep_pool_trust(struct vmkeep_pool *pool, u8 *id, bool adopt)
 			pool->index, &pool->base, pool->size);
 		return -EKEYREJECTED;
 	}
-	if (adopt) {
+	memcpy(found, pool->fmt.id, VMKEEP_ID_LEN);
+	if (adopt)
 		get_random_bytes(pool->fmt.id, sizeof(pool->fmt.id));
+	if (pool_restore(pool)) {
+		/* Nothing restored: the pool stays as it was, foreign. */
+		pool->fmt.state = VMKEEP_POOL_FOREIGN;
+		memcpy(pool->fmt.id, found, VMKEEP_ID_LEN);
+		return -ENOMEM;
+	}
+	if (adopt) {
 		memcpy(id, pool->fmt.id, VMKEEP_ID_LEN);
 		pr_warn("pool %u [mem %pa+%#llx]: adopted by the admin as it was found, new identity\n",
 			pool->index, &pool->base, pool->size);
 	}
-	return pool_restore(pool) ? -ENOMEM : 0;
+	return 0;
 }
 
 /*

@@ -19,10 +19,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,17 +65,73 @@ static int parse_id(const char *hex, uint8_t *id)
 	return hex[2 * VMKEEP_ID_LEN] == '\0' ? 0 : -EINVAL;
 }
 
-/* The identities kept, at most MAX_IDS; lines that do not parse are dropped. */
-static int ids_read(struct pool_id *ids)
+/*
+ * The state directory, root's and closed to others, locked against the
+ * other writers (vmkeepctl format and load may run at once); -ENOENT
+ * when it does not exist and @create is false.
+ */
+struct store {
+	int dir;
+	int lock;
+};
+
+static int store_open(struct store *st, bool create)
 {
-	char path[4096], line[256], hex[64];
-	int n = 0;
+	struct stat sb;
+	int ret;
+
+	if (create && mkdir(state_dir(), 0700) && errno != EEXIST)
+		return -errno;
+	st->dir = open(state_dir(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (st->dir < 0)
+		return -errno;
+	if (fstat(st->dir, &sb)) {
+		ret = -errno;
+		goto err_dir;
+	}
+	if (sb.st_uid != geteuid() || (sb.st_mode & 077)) {
+		ret = -EPERM;
+		goto err_dir;
+	}
+	st->lock = openat(st->dir, "pools.lock",
+			  O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (st->lock < 0) {
+		ret = -errno;
+		goto err_dir;
+	}
+	if (flock(st->lock, LOCK_EX)) {
+		ret = -errno;
+		close(st->lock);
+		goto err_dir;
+	}
+	return 0;
+
+err_dir:
+	close(st->dir);
+	return ret;
+}
+
+static void store_close(struct store *st)
+{
+	close(st->lock);
+	close(st->dir);
+}
+
+/* The identities kept, at most MAX_IDS; lines that do not parse are dropped. */
+static int ids_read(struct store *st, struct pool_id *ids)
+{
+	char line[256], hex[64];
+	int fd, n = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/pools", state_dir());
-	f = fopen(path, "re");
-	if (!f)
+	fd = openat(st->dir, "pools", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
 	while (n < MAX_IDS && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%" SCNx64 " %" SCNx64 " %63s", &ids[n].base,
 			   &ids[n].size, hex) == 3 && !parse_id(hex, ids[n].id))
@@ -83,26 +141,23 @@ static int ids_read(struct pool_id *ids)
 	return n;
 }
 
-/* Replace the file: written whole, synced, then renamed over the old one. */
-static int ids_write(const struct pool_id *ids, int n)
+/* Replace the file: written whole, synced, renamed over the old one. */
+static int ids_write(struct store *st, const struct pool_id *ids, int n)
 {
-	char path[4096], tmp[4200];
+	static const char tmp[] = "pools.new";
 	int fd, i, j, ret = 0;
 	FILE *f;
 
-	if (mkdir(state_dir(), 0700) && errno != EEXIST)
-		return -errno;
-	snprintf(path, sizeof(path), "%s/pools", state_dir());
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	unlinkat(st->dir, tmp, 0);
+	fd = openat(st->dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
 	if (fd < 0)
 		return -errno;
 	f = fdopen(fd, "w");
 	if (!f) {
-		ret = -errno;
 		close(fd);
-		unlink(tmp);
-		return ret;
+		unlinkat(st->dir, tmp, 0);
+		return -ENOMEM;
 	}
 	fprintf(f, "# vmkeep pool identities: BASE SIZE ID (written by libvmkeep; keep it root-only)\n");
 	for (i = 0; i < n; i++) {
@@ -115,10 +170,12 @@ static int ids_write(const struct pool_id *ids, int n)
 		ret = -errno;
 	if (fclose(f) && !ret)
 		ret = -errno;
-	if (!ret && rename(tmp, path))
+	if (!ret && renameat(st->dir, tmp, st->dir, "pools"))
 		ret = -errno;
 	if (ret)
-		unlink(tmp);
+		unlinkat(st->dir, tmp, 0);
+	else if (fsync(st->dir))
+		ret = -errno;
 	return ret;
 }
 
@@ -136,18 +193,24 @@ static int find(const struct pool_id *ids, int n, uint64_t base, uint64_t size)
 static int id_keep(uint64_t base, uint64_t size, const uint8_t *id)
 {
 	struct pool_id ids[MAX_IDS + 1];
-	int i, n = ids_read(ids);
+	struct store st;
+	int i, n, ret = store_open(&st, true);
 
-	if (n < 0)
-		return n;
+	if (ret)
+		return ret;
+	n = ids_read(&st, ids);
 	for (i = 0; i < n; i++) {
 		if (ids[i].base < base + size && base < ids[i].base + ids[i].size)
 			ids[i--] = ids[--n];
 	}
-	ids[n].base = base;
-	ids[n].size = size;
-	memcpy(ids[n].id, id, VMKEEP_ID_LEN);
-	return ids_write(ids, n + 1);
+	if (n >= 0) {
+		ids[n].base = base;
+		ids[n].size = size;
+		memcpy(ids[n].id, id, VMKEEP_ID_LEN);
+		n = ids_write(&st, ids, n + 1);
+	}
+	store_close(&st);
+	return n < 0 ? n : 0;
 }
 
 static struct vmkeep_pool *pool_at(struct vmkeep_ctx *ctx, unsigned int index)
@@ -207,32 +270,45 @@ static int is_system_ram(FILE *iomem, uint64_t base, uint64_t size)
 VMKEEP_EXPORT int vmkeep_pool_identities_prune(struct vmkeep_ctx *ctx)
 {
 	struct pool_id ids[MAX_IDS];
-	int i, n = ids_read(ids), dropped = 0;
+	int i, n, dropped = 0, ret;
+	struct store st;
 	FILE *iomem;
 
 	(void)ctx;
-	if (n <= 0)
-		return n;
-	iomem = fopen("/proc/iomem", "re");
-	if (!iomem)
-		return -errno;
-	for (i = 0; i < n; i++) {
+	ret = store_open(&st, false);
+	if (ret)
+		return ret == -ENOENT ? 0 : ret;
+	n = ret = ids_read(&st, ids);
+	iomem = n > 0 ? fopen("/proc/iomem", "re") : NULL;
+	if (n > 0 && !iomem)
+		ret = -errno;
+	for (i = 0; iomem && i < n; i++) {
 		if (is_system_ram(iomem, ids[i].base, ids[i].size)) {
 			ids[i--] = ids[--n];
 			dropped++;
 		}
 	}
-	fclose(iomem);
-	return dropped ? ids_write(ids, n) ?: dropped : 0;
+	if (iomem)
+		fclose(iomem);
+	if (dropped)
+		ret = ids_write(&st, ids, n) ?: dropped;
+	store_close(&st);
+	return ret < 0 ? ret : dropped;
 }
 
 VMKEEP_EXPORT int vmkeep_pools_trust(struct vmkeep_ctx *ctx)
 {
 	struct vmkeep_trust t = { .size = sizeof(t) };
+	int i, n, trusted = 0, err = 0, ret;
 	struct pool_id ids[MAX_IDS];
-	int i, n = ids_read(ids), trusted = 0, ret;
 	struct vmkeep_pool *pool;
+	struct store st;
 
+	ret = store_open(&st, false);
+	if (ret)
+		return ret == -ENOENT ? 0 : ret;
+	n = ids_read(&st, ids);
+	store_close(&st);
 	if (n < 0)
 		return n;
 	ret = vmkeep_pools_refresh(ctx);
@@ -247,11 +323,11 @@ VMKEEP_EXPORT int vmkeep_pools_trust(struct vmkeep_ctx *ctx)
 		t.pool = pool->index;
 		memcpy(t.pool_id, ids[i].id, VMKEEP_ID_LEN);
 		ret = vmkeep_dev_ioctl(ctx, VMKEEP_IOC_TRUST, &t);
-		if (ret && ret != -EKEYREJECTED)
-			break;
+		/* A pool that fails leaves the others to try. */
+		if (ret && ret != -EKEYREJECTED && !err)
+			err = ret;
 		trusted += !ret;
-		ret = 0;
 	}
 	stale(ctx);
-	return ret ?: trusted;
+	return err ?: trusted;
 }

@@ -13,7 +13,7 @@
  *                                  "cr-name" (checksums fixed up), and
  *                                  break the inactive header's checksum
  *   vkcorrupt SIZE@ADDR both-crc   break both headers' checksums
- *   vkcorrupt SIZE@ADDR version    active header says version 2 (valid
+ *   vkcorrupt SIZE@ADDR version    active header says version 3 (valid
  *                                  checksum), the other copy is erased
  *   vkcorrupt SIZE@ADDR count      active header has 2^32-1 entries
  *                                  (valid checksum), the other erased
@@ -188,7 +188,7 @@ static int check_damage(void *meta, struct vmkeep_fmt_pool *p, int fd,
 		ok = a->magic && b->magic && a->reserved[0] == 0x5a &&
 		     b->reserved[0] == 0x5a;
 	} else if (!strcmp(mode, "version")) {
-		ok = (a->version == 2 && !b->magic) || (b->version == 2 && !a->magic);
+		ok = (a->version == 3 && !b->magic) || (b->version == 3 && !a->magic);
 	} else if (!strcmp(mode, "count")) {
 		ok = (a->nr_entries == ~0U && !b->magic) ||
 		     (b->nr_entries == ~0U && !a->magic);
@@ -280,7 +280,7 @@ int main(int argc, char **argv)
 		HDR(meta, 1)->reserved[0] = 0x5a;
 		HDR(meta, 0)->magic = HDR(meta, 1)->magic = VMKEEP_FMT_MAGIC;
 	} else if (!strcmp(argv[2], "version")) {
-		HDR(meta, c)->version = 2;
+		HDR(meta, c)->version = 3;
 		fix_header(HDR(meta, c));
 		memset(HDR(meta, !c), 0, VMKEEP_FMT_HEADER_SIZE);
 	} else if (!strcmp(argv[2], "count")) {

@@ -271,10 +271,36 @@ TEST_F(fmt, format_over_garbage)
 	srand(1);
 	for (i = 0; i < META; i++)
 		self->meta[i] = rand();
+	self->wp.state = VMKEEP_POOL_DAMAGED;
 	vmkeep_fmt_format(self->meta, &self->wp);
 	ASSERT_EQ(0, LOAD());
 	ASSERT_EQ(1, self->rp.generation);
 	ASSERT_EQ(0, self->rp.nr_entries);
+}
+
+/*
+ * Test Case: a ready pool formatted again goes on from its generation: a
+ * copy of before the format that a lost write left valid never wins
+ */
+TEST_F(fmt, format_ready_generation_goes_on)
+{
+	u8 *before = malloc(META);
+
+	ASSERT_NE(NULL, before);
+	mkregions(self->in, 2);
+	store(self->meta, &self->wp, self->in, 2, 0);
+	store(self->meta, &self->wp, self->in, 2, 0);
+	memcpy(before, self->meta, META);
+	vmkeep_fmt_format(self->meta, &self->wp);
+	ASSERT_EQ(0, LOAD());
+	ASSERT_EQ(4, self->rp.generation);
+	/* The write that blanked copy B is lost: copy A still wins. */
+	memcpy(self->meta + VMKEEP_FMT_COPY_SIZE, before + VMKEEP_FMT_COPY_SIZE,
+	       VMKEEP_FMT_HEADER_SIZE);
+	ASSERT_EQ(0, LOAD());
+	ASSERT_EQ(4, self->rp.generation);
+	ASSERT_EQ(0, self->rp.nr_entries);
+	free(before);
 }
 
 /* Test Case: one region round-trips, every field, header values too */
@@ -510,7 +536,7 @@ TEST_F(fmt, damaged_version)
 	ASSERT_EQ(VMKEEP_D_VERSION, self->rp.damage);
 
 	vmkeep_fmt_format(self->meta, &self->wp);
-	h->version = htole32(2);
+	h->version = htole32(3);
 	fix_hdr(h);
 	ASSERT_EQ(-1, LOAD());
 	ASSERT_EQ(VMKEEP_D_VERSION, self->rp.damage);

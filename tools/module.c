@@ -99,10 +99,11 @@ static int load_module(struct ctx *ctx, const char *pools)
 }
 
 /*
- * Pools load foreign: present the identities this host keeps, after
- * forgetting those of ranges the kernel had as System RAM in this boot.
+ * A range the kernel had as System RAM in this boot was anybody's: its
+ * identity is forgotten, first thing, whether or not the module loads
+ * (a boot without the pool's memmap= is one where it does not).
  */
-static void prove_pools(struct ctx *ctx)
+static void prune_identities(struct ctx *ctx)
 {
 	int n = vmkeep_pool_identities_prune(ctx->vk);
 
@@ -112,7 +113,13 @@ static void prove_pools(struct ctx *ctx)
 	else if (n < 0)
 		fprintf(stderr, "vmkeepctl: load: warning: pool identities: %s\n",
 			strerror(-n));
-	n = vmkeep_pools_trust(ctx->vk);
+}
+
+/* Pools load foreign: present the identities this host keeps. */
+static void prove_pools(struct ctx *ctx)
+{
+	int n = vmkeep_pools_trust(ctx->vk);
+
 	if (n < 0)
 		fprintf(stderr, "vmkeepctl: load: warning: could not present the pool identities: %s\n",
 			strerror(-n));
@@ -125,6 +132,7 @@ int cmd_load(int argc, char **argv, struct ctx *ctx)
 
 	if (rc >= 0)
 		return rc;
+	prune_identities(ctx);
 	named = named_pools(ctx, param.pools);
 	if (param.pools && named <= 0)
 		return bad_arg(ctx, "--pools", param.pools, "SIZE@ADDR[:1G][,SIZE@ADDR[:1G]...]");

@@ -691,7 +691,7 @@ TEST(status_json)
 	EXPECT_STREQ(VMKEEP_VERSION, json_object_get_string(key(o, "version", json_type_string)));
 	EXPECT_STREQ("0.1", json_object_get_string(key(o, "module_version", json_type_string)));
 	EXPECT_STREQ("vmkeep-v1", json_object_get_string(key(o, "format", json_type_string)));
-	EXPECT_EQ(1, json_object_get_int(key(o, "format_version", json_type_int)));
+	EXPECT_EQ(2, json_object_get_int(key(o, "format_version", json_type_int)));
 	arr = key(o, "pools", json_type_array);
 	ASSERT_NE(NULL, arr);
 	ASSERT_EQ(2, json_object_array_length(arr));

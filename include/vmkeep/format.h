@@ -43,7 +43,9 @@
 
 #define VMKEEP_FMT_MAGIC	0x3150454b4d56ULL	/* "VMKEP1" */
 #define VMKEEP_FMT_COMPATIBLE	"vmkeep-v1"
-#define VMKEEP_FMT_VERSION	1
+/* 2: headers with @pool_id; 1: written before identities, still read */
+#define VMKEEP_FMT_VERSION	2
+#define VMKEEP_FMT_VERSION_NO_ID	1
 #define VMKEEP_FMT_UNIT		(2ULL << 20)
 #define VMKEEP_FMT_COPY_SIZE	(1ULL << 20)
 #define VMKEEP_FMT_META_SIZE	(2 * VMKEEP_FMT_COPY_SIZE)
@@ -87,7 +89,9 @@
  * struct vmkeep_fmt_header - one metadata copy's header (512 bytes)
  * @magic: %VMKEEP_FMT_MAGIC; 0 while the copy is being rewritten
  * @compatible: "vmkeep-v1", NUL-padded
- * @version: %VMKEEP_FMT_VERSION
+ * @version: %VMKEEP_FMT_VERSION, or %VMKEEP_FMT_VERSION_NO_ID for a header
+ *           without @pool_id (an older vmkeep refuses a version 2 pool as
+ *           written by an incompatible version, and keeps it)
  * @header_size: %VMKEEP_FMT_HEADER_SIZE
  * @entry_size: %VMKEEP_FMT_ENTRY_SIZE
  * @nr_entries: entries that follow the header, at most
@@ -99,11 +103,11 @@
  * @next_id: the next region id to hand out
  * @flags: %VMKEEP_FMT_CLEAN
  * @crc: crc32c of the 512 bytes with @crc zero
- * @pool_id: random identity written by FORMAT; all zero in headers
- *           written before identities existed
- * @page_shift: log2 of the pool's page size, 21 or 30 (0 without @pool_id)
- * @entries_crc: crc32c of the @nr_entries entries that follow (0 without
- *               @pool_id)
+ * @pool_id: random identity written by FORMAT, not all zero (version 2);
+ *           all zero in version 1
+ * @page_shift: log2 of the pool's page size, 21 or 30 (0 in version 1)
+ * @entries_crc: crc32c of the @nr_entries entries that follow (0 in
+ *               version 1)
  * @reserved: zero
  */
 struct vmkeep_fmt_header {
