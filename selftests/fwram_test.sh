@@ -33,6 +33,10 @@ PCIHOLE=4M@0xffe00000
 # The firmware ranges each bad pool meets first, as the module names them.
 ACPI_FW='\[mem 0x000000007ffe0000-0x000000007fffffff\] as "Reserved"'
 LEGACY_FW='\[mem 0x000000000009fc00-0x000000000009ffff\] as "Reserved"'
+# kexec-tools hands the next kernel a map without the first KiB (the
+# real-mode interrupt table): there the legacy pool meets that hole first.
+[ "${1:-}" = kexec ] &&
+	LEGACY_FW='\[mem 0x0000000000000000-0x00000000000003ff\] as a hole'
 PCIHOLE_FW='\[mem 0x00000000fed20000-0x00000000fffbffff\] as a hole'
 KX="vmkeepctl kexec --check --kernel /boot/vmlinuz"
 
