@@ -160,6 +160,13 @@ extern bool vmkeep_crashed;
 #define vmkeep_crashed	false
 #endif
 
+/* vmkeep_fwmap.c */
+struct vmkeep_fwmap;
+struct vmkeep_fwmap *vmkeep_fwmap_read(void);
+void vmkeep_fwmap_free(struct vmkeep_fwmap *map);
+bool vmkeep_fwmap_is_ram(const struct vmkeep_fwmap *map, u64 base, u64 size,
+			 char *why, size_t len);
+
 /* vmkeep_pool.c */
 void vmkeep_pools_init(const char *param);
 void vmkeep_pools_exit(void);

@@ -12,8 +12,9 @@
  * after boot is not safe across kexec without KHO; memory that every
  * kernel leaves alone is.
  *
- * At load each pool is checked (2 MiB aligned, reserved, no System RAM,
- * not claimed by anyone), claimed with request_mem_region(), and given
+ * At load each pool is checked (2 MiB aligned, RAM in the firmware's
+ * memory map (vmkeep_fwmap.c), reserved, no System RAM, not claimed by
+ * anyone), claimed with request_mem_region(), and given
  * struct pages with memremap_pages() as device-dax does, so that mappings
  * of its regions work with get_user_pages() (O_DIRECT, VFIO).  Then its
  * metadata is read and validated as untrusted input (vmkeep_format.c).
@@ -805,9 +806,15 @@ static void pool_destroy(struct vmkeep_pool *pool)
 	kfree(pool);
 }
 
-/* Why [@base, @base + @size) cannot be a pool, or NULL if it can. */
+/*
+ * Why [@base, @base + @size) cannot be a pool, or NULL if it can.  @fw:
+ * the firmware's memory map, or NULL when it could not be read; @buf:
+ * room for a reason that names a range of it.
+ */
 static const char *pool_check_range(phys_addr_t base, u64 size,
-				    unsigned int order)
+				    unsigned int order,
+				    const struct vmkeep_fwmap *fw,
+				    char *buf, size_t len)
 {
 	if (!size || !IS_ALIGNED(base | size, VMKEEP_FMT_UNIT))
 		return "not 2 MiB aligned";
@@ -819,6 +826,12 @@ static const char *pool_check_range(phys_addr_t base, u64 size,
 		return "smaller than 4 MiB";
 	if (base + size < base)
 		return "wraps around";
+	/*
+	 * First: memmap= makes any range reserved, and a range that is not
+	 * RAM must not be told to reserve itself with memmap=.
+	 */
+	if (fw && !vmkeep_fwmap_is_ram(fw, base, size, buf, len))
+		return buf;
 	if (region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_DISJOINT)
 		return "overlaps System RAM (reserve it with memmap=SIZE$ADDR)";
@@ -893,17 +906,11 @@ err_free:
 	return ret;
 }
 
-/**
- * vmkeep_pools_init() - claim and restore the pools named by @param
- * @param: "SIZE@ADDR[:1G][,SIZE@ADDR[:1G]...]", sizes with K/M/G/T
- *         suffixes; ":1G" makes a pool of 1 GiB pages
- *
- * A pool that fails is refused with one log line; the others still work.
- */
-void vmkeep_pools_init(const char *param)
+static void pools_add(const char *param, const struct vmkeep_fwmap *fw)
 {
 	const char *p = param;
 	unsigned int order;
+	char buf[160];
 	const char *why;
 	phys_addr_t base;
 	char *end;
@@ -926,13 +933,32 @@ void vmkeep_pools_init(const char *param)
 			pr_err("pools=%s: expected ',' at '%s'\n", param, end);
 			return;
 		}
-		why = pool_check_range(base, size, order);
+		why = pool_check_range(base, size, order, fw, buf, sizeof(buf));
 		if (why)
 			pr_err("pool [mem %pa+%#llx] refused: %s\n", &base, size, why);
 		else
 			pool_create(base, size, order);
 		p = *end ? end + 1 : end;
 	}
+}
+
+/**
+ * vmkeep_pools_init() - claim and restore the pools named by @param
+ * @param: "SIZE@ADDR[:1G][,SIZE@ADDR[:1G]...]", sizes with K/M/G/T
+ *         suffixes; ":1G" makes a pool of 1 GiB pages
+ *
+ * A pool that fails is refused with one log line; the others still work.
+ * The firmware's map is read first, without vmkeep_lock: it is file I/O.
+ */
+void vmkeep_pools_init(const char *param)
+{
+	struct vmkeep_fwmap *fw;
+
+	if (!param || !*param)
+		return;
+	fw = vmkeep_fwmap_read();
+	pools_add(param, fw);
+	vmkeep_fwmap_free(fw);
 }
 
 void vmkeep_pools_exit(void)

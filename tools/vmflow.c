@@ -418,7 +418,8 @@ static int precheck(struct ctx *ctx)
 		err = vmkeep_regions_refresh(ctx->vk);
 	if (err < 0)
 		rc = op_fail(ctx, NULL, err);
-	else if (!vk_kexec_verdict(cmdline, ctx->vk, msg, sizeof(msg)))
+	else if (!vk_kexec_verdict(cmdline, ctx->vk, msg, sizeof(msg)) ||
+		 !fw_cmdline_ok(cmdline, msg, sizeof(msg)))
 		rc = fail(ctx, RC_UNSAFE, NULL, 0, msg);
 	free(cmdline);
 	return rc;
