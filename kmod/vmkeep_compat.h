@@ -64,12 +64,19 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
  * Pools of 1 GiB pages are mapped with PUDs from 6.15 on, with PMDs
  * before.  Some paths clear a huge PUD of a DAX-like mapping as "bad"
  * without a TLB flush: mprotect() before 6.12 ("mm/mprotect: fix dax pud
- * handlings"), and mremap() to an address not 1 GiB aligned still.  Up
- * to 6.14 the PUD is a devmap pfn entry that holds no page reference, so
- * the memory could go to the next region while a stale TLB entry still
- * reaches it.  From 6.15 on the entry holds its folio, and the cleared
- * PUD leaves the folio held: the region's memory is never reused (a leak
- * the owner can cause to its own region, never an exposure).
+ * handlings"), and mremap() still (7.2): move_page_tables() looks every
+ * old PUD up with get_old_pud(), whose pud_none_or_clear_bad() takes a
+ * huge PUD for a bad table (x86's pud_bad()) and clears it, at any new
+ * address, 1 GiB aligned or not.  Up to 6.14 the PUD is a devmap pfn
+ * entry that holds no page reference, so the memory could go to the next
+ * region while a stale TLB entry still reaches it.  From 6.15 on the
+ * entry holds its folio, and the cleared PUD leaves it held ("Bad
+ * rss-counter state", "pages still held after free"): the region's
+ * memory would never come back.  So where PUDs map, an mremap() that
+ * moves a mapping of 1 GiB pages is refused (EINVAL) when it asks
+ * ->get_unmapped_area() for the new place, before any page table moves;
+ * growing one is refused everywhere (VM_DONTEXPAND).  ->mremap() (one
+ * argument, 6.1 to 7.2) cannot refuse it: it runs after the move.
  */
 #define VMKEEP_PUD_MAPS	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0))
 

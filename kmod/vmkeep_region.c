@@ -305,23 +305,50 @@ static int vmkeep_mmap(struct file *file, struct vm_area_struct *vma)
 	if (ret)
 		return ret;
 	vma->vm_ops = &vmkeep_vm_ops;
-	vm_flags_set(vma, VMKEEP_VM_FLAGS);
 	/*
-	 * A VMA merge moves a boundary without ->may_split (mprotect,
-	 * madvise, mbind, mseal of the first or last pages next to a
-	 * compatible VMA): VM_DONTEXPAND makes the VMA unmergeable, as
-	 * hugetlbfs's, so that every move of a boundary is a split.
+	 * VM_DONTEXPAND: mremap() cannot grow the mapping, in place or
+	 * moved (EFAULT), nor keep its old range with MREMAP_DONTUNMAP
+	 * (EINVAL); a grown mapping would reach pages mmap() never
+	 * checked.  It also makes the VMA unmergeable, as hugetlbfs's: a
+	 * merge moves a boundary without ->may_split (mprotect, madvise,
+	 * mbind, mseal of the first or last pages next to a compatible
+	 * VMA), so that every move of a boundary of a 1 GiB mapping is a
+	 * split.
 	 */
-	if (region->pool->page_order == PUD_ORDER)
-		vm_flags_set(vma, VM_DONTEXPAND);
+	vm_flags_set(vma, VMKEEP_VM_FLAGS | VM_DONTEXPAND);
 	atomic_inc(&region->nr_mapped);
 	return 0;
+}
+
+/*
+ * Whether current->mm maps @file already at one of the @len bytes from
+ * @pgoff: then this is the new place of an mremap() of that mapping
+ * (or a second mmap() of the same open file over it).
+ */
+static bool vmkeep_mapped_here(struct file *file, unsigned long len,
+			       unsigned long pgoff)
+{
+	unsigned long last = pgoff + (len >> PAGE_SHIFT) - 1;
+	struct vm_area_struct *vma;
+	VMA_ITERATOR(vmi, current->mm, 0);
+
+	mmap_assert_locked(current->mm);
+	for_each_vma(vmi, vma)
+		if (vma->vm_file == file && vma->vm_pgoff <= last &&
+		    vma->vm_pgoff + vma_pages(vma) > pgoff)
+			return true;
+	return false;
 }
 
 /*
  * A region of 1 GiB pages is mapped 1 GiB aligned to its file offset, so
  * that its faults can use PUDs: look for room 1 GiB longer and align in
  * it, as device-dax does; thp_get_unmapped_area() aligns to 2 MiB only.
+ *
+ * mremap() asks here for the new place of a mapping before it moves the
+ * page tables, and nothing else of the region's is asked before: where
+ * the mapping may hold PUDs, which mainline cannot move
+ * (VMKEEP_PUD_MAPS), the move is refused here.
  */
 static unsigned long vmkeep_get_unmapped_area(struct file *file,
 					      unsigned long addr,
@@ -332,6 +359,13 @@ static unsigned long vmkeep_get_unmapped_area(struct file *file,
 	struct vmkeep_region *region = file->private_data;
 	unsigned long off = pgoff << PAGE_SHIFT, ret;
 
+	if (VMKEEP_PUD_MAPS && region->pool->page_order == PUD_ORDER &&
+	    vmkeep_mapped_here(file, len, pgoff)) {
+		pr_info_ratelimited("%s[%d]: region '%s': mremap() of a mapping of 1 GiB pages refused\n",
+				    current->comm, task_pid_nr(current),
+				    region->fmt.name);
+		return -EINVAL;
+	}
 	if (region->pool->page_order == PUD_ORDER && !addr &&
 	    !(flags & MAP_FIXED) && len >= PUD_SIZE && len + PUD_SIZE > len) {
 		ret = thp_get_unmapped_area(file, 0, len + PUD_SIZE, pgoff, flags);
