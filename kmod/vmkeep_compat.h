@@ -40,6 +40,13 @@ static vm_fault_t name(struct vm_fault *vmf, unsigned int order)	\
 #define VMKEEP_DEVNODE_CONST	const
 #endif
 
+/* 6.3: inode operations take a struct mnt_idmap, not a user namespace. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+#define vmkeep_idmap	user_namespace
+#else
+#define vmkeep_idmap	mnt_idmap
+#endif
+
 /* 6.3: vm_flags became read-only outside the vm_flags_*() helpers. */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
 static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)

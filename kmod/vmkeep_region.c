@@ -496,6 +496,12 @@ static int vmkeep_open(struct inode *inode, struct file *file)
 	struct vmkeep_region *region;
 	int ret;
 
+	/*
+	 * A reopen cannot truncate a region (see vmkeep_setattr()); a device
+	 * node ignores O_TRUNC, as any character device does.
+	 */
+	if (!S_ISCHR(inode->i_mode) && (file->f_flags & O_TRUNC))
+		return -EINVAL;
 	scoped_guard(mutex, &vmkeep_lock) {
 		if (S_ISCHR(inode->i_mode)) {
 			ret = node_claim(inode);
@@ -538,6 +544,24 @@ const struct file_operations vmkeep_region_fops = {
 	.llseek = vmkeep_llseek,
 	.read_iter = vmkeep_read_iter,
 	.write_iter = vmkeep_write_iter,
+};
+
+/*
+ * The size is the region's: a truncate would change what fstat() says and
+ * zap every mapping of the inode (simple_setattr()), a VMM's too.
+ * EINVAL, as for secretmem and for a device-dax node (ftruncate() of a
+ * character device).  Owner and mode may change as on any file.
+ */
+static int vmkeep_setattr(struct vmkeep_idmap *idmap, struct dentry *dentry,
+			  struct iattr *attr)
+{
+	if (attr->ia_valid & ATTR_SIZE)
+		return -EINVAL;
+	return simple_setattr(idmap, dentry, attr);
+}
+
+static const struct inode_operations vmkeep_region_iops = {
+	.setattr = vmkeep_setattr,
 };
 
 /*
@@ -611,6 +635,7 @@ struct file *vmkeep_region_file(struct vmkeep_region *region)
 	inode->i_flags |= vmkeep_region_inode_flags(region);
 	kref_get(&region->kref);
 	inode->i_private = region;
+	inode->i_op = &vmkeep_region_iops;
 	inode->i_fop = &vmkeep_region_fops;
 	i_size_write(inode, region->fmt.length);
 
