@@ -158,10 +158,11 @@ static void vmkeep_region_release(struct kref *kref)
 
 	/*
 	 * memory_failure() reads folio->mapping of any page of a pool:
-	 * none may name the dax inode once it is gone.  Quarantined
-	 * extents were never mapped, nor are they to be trusted.
+	 * none may name the dax inode once it is gone.  The reaper took it
+	 * back already when the memory went back to the pool; a region
+	 * that goes with the module may still be named.
 	 */
-	if (region->state != VMKEEP_STATE_QUARANTINED)
+	if (region->named)
 		vmkeep_region_folios(region, 0, folio_unset_mapping);
 	iput(region->dax);
 	vmkeep_zero_free(region);
@@ -175,6 +176,11 @@ void vmkeep_region_put(struct vmkeep_region *region)
 	kref_put(&region->kref, vmkeep_region_release);
 }
 
+static bool folio_held(struct vmkeep_region *region, struct folio *folio)
+{
+	return folio_ref_count(folio) > 1;
+}
+
 /*
  * Whether anyone but the pool still holds a page of @region.  Mappings
  * and files are gone by now, but a reference taken through them (a
@@ -185,12 +191,8 @@ void vmkeep_region_put(struct vmkeep_region *region)
  * under vmkeep_lock.  Nothing can take a new reference to a closed
  * region, so the walk goes on from the page found held the last time:
  * one held page costs O(1) per look, not a walk of the whole region.
+ * A poisoned region holds its memory for good.
  */
-static bool folio_held(struct vmkeep_region *region, struct folio *folio)
-{
-	return folio_ref_count(folio) > 1;
-}
-
 bool vmkeep_region_held(struct vmkeep_region *region)
 {
 	/* Poisoned memory is never handed to another region. */
@@ -201,7 +203,14 @@ bool vmkeep_region_held(struct vmkeep_region *region)
 		return false;
 	region->held_off = vmkeep_region_folios(region, region->held_off,
 						folio_held);
-	return region->held_off < region->fmt.length;
+	if (region->held_off < region->fmt.length)
+		return true;
+	/* Its memory goes back to the pool: no folio names the region. */
+	if (region->named) {
+		vmkeep_region_folios(region, 0, folio_unset_mapping);
+		region->named = false;
+	}
+	return false;
 }
 
 /**
@@ -297,6 +306,8 @@ static void vmkeep_set_mapping(struct vmkeep_region *region,
 	struct folio *folio = pfn_folio(pfn);
 	pgoff_t index = (off >> PAGE_SHIFT) - (pfn - folio_pfn(folio));
 
+	if (!READ_ONCE(region->named))
+		WRITE_ONCE(region->named, true);
 	if (READ_ONCE(folio->mapping) == mapping && folio->index == index)
 		return;
 	folio->index = index;
