@@ -882,18 +882,29 @@ static int vmkeep_memory_failure(struct dev_pagemap *pgmap, unsigned long pfn,
 	struct vmkeep_region *region;
 	u64 off;
 
+	SetPageHWPoison(&pfn_folio(pfn)->page);
 	scoped_guard(mutex, &vmkeep_lock) {
 		region = pool_region_at(pool, phys, &off);
-		if (region) {
-			WRITE_ONCE(region->poisoned, true);
-			pr_err("region '%s': memory failure at offset %#llx (pfn %#lx): its memory stays out of the pool\n",
-			       region->fmt.name, off, pfn);
-		} else {
+		if (!region) {
 			pr_err("pool %u: memory failure at %pa, in no region\n",
 			       pool->index, &phys);
+			return -EOPNOTSUPP;
 		}
+		WRITE_ONCE(region->poisoned, true);
+		pr_err("region '%s': memory failure at offset %#llx (pfn %#lx): its memory stays out of the pool\n",
+		       region->fmt.name, off, pfn);
+		kref_get(&region->kref);
 	}
-	SetPageHWPoison(&pfn_folio(pfn)->page);
+	/*
+	 * The generic handler looks for the mappings of the folio's first
+	 * page only: a 1 GiB folio mapped with PMDs (before 6.15) is
+	 * unmapped here, whole, so that the next touch of any of it faults
+	 * and gets SIGBUS (vmkeep_fault_order()).
+	 */
+	if (!VMKEEP_PUD_MAPS && pool->page_order == PUD_ORDER)
+		unmap_mapping_range(region->dax->i_mapping,
+				    ALIGN_DOWN(off, PUD_SIZE), PUD_SIZE, 0);
+	vmkeep_region_put(region);
 	return -EOPNOTSUPP;
 }
 

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -118,12 +117,28 @@ static char *aligned_hole(uint64_t len, uint64_t align)
 	return a;
 }
 
-static long minflt(void)
+/* Faults the module served for region @name (debugfs), or -1. */
+static long long region_faults(const char *name)
 {
-	struct rusage r;
+	char line[1024], key[80], *p;
+	long long sum = -1;
+	FILE *f = fopen("/sys/kernel/debug/vmkeep/state", "r");
 
-	getrusage(RUSAGE_SELF, &r);
-	return r.ru_minflt;
+	if (!f)
+		return -1;
+	snprintf(key, sizeof(key), "  region %s ", name);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, strlen(key)))
+			continue;
+		p = strstr(line, "pmd_faults ");
+		sum = p ? atoll(p + 11) : 0;
+		p = strstr(line, "pte_faults ");
+		sum += p ? atoll(p + 11) : 0;
+		p = strstr(line, "pud_faults ");
+		sum += p ? atoll(p + 11) : 0;
+	}
+	fclose(f);
+	return sum;
 }
 
 FIXTURE(fm) {
@@ -287,7 +302,7 @@ TEST_F(fm, truncate_refused)
 	int fd = vk_alloc(self->dev, "fm-trunc", 4 * MiB, 0), fd2, node;
 	char path[64], *p, *q;
 	struct stat st;
-	long faults;
+	long long faults;
 	uint64_t off;
 
 	ASSERT_LE(0, fd);
@@ -301,7 +316,8 @@ TEST_F(fm, truncate_refused)
 	for (off = 0; off < 4 * MiB; off += 4096)
 		EXPECT_EQ(0x3c, ((volatile char *)q)[off]);
 
-	faults = minflt();
+	faults = region_faults("fm-trunc");
+	ASSERT_LE(0, faults);
 	EXPECT_EQ(-1, ftruncate(fd, 0));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, ftruncate(fd2, 8 * MiB));
@@ -327,8 +343,8 @@ TEST_F(fm, truncate_refused)
 		    ((volatile char *)q)[off] != 0x3c)
 			break;
 	EXPECT_EQ(4 * MiB, off);
-	EXPECT_EQ(faults, minflt()) {
-		TH_LOG("%ld faults: a mapping was zapped", minflt() - faults);
+	EXPECT_EQ(faults, region_faults("fm-trunc")) {
+		TH_LOG("a mapping was zapped: it faulted again");
 	}
 	munmap(p, 4 * MiB);
 	munmap(q, 4 * MiB);
@@ -557,6 +573,13 @@ static void poison(struct __test_metadata *_metadata, int dev,
 		   uint64_t off, uint64_t page)
 {
 	int pages_1g = !!(flags & VMKEEP_ALLOC_ALIGN_1G), status, pipefd[2];
+	/*
+	 * Before 6.15 a 1 GiB page is mapped with 2 MiB entries, and
+	 * memory_failure() looks for the mappings of its first 2 MiB only:
+	 * vmkeep unmaps the page, and a process gets SIGBUS when it touches
+	 * it again, not before.
+	 */
+	int late = page > 2 * MiB && !pud_maps();
 	uint64_t free0 = pool_free(dev, pages_1g);
 	int fd = vk_alloc(dev, name, len, flags);
 	struct sigaction sa = { .sa_sigaction = on_sigbus,
@@ -601,19 +624,22 @@ static void poison(struct __test_metadata *_metadata, int dev,
 		madvise((void *)(p + off), 4096, MADV_HWPOISON);
 		TH_LOG("no SIGBUS from MADV_HWPOISON: %s", strerror(errno));
 	}
-	EXPECT_EQ(SIGBUS, bus_info.si_signo);
-	EXPECT_EQ(BUS_MCEERR_AR, bus_info.si_code);
-	EXPECT_TRUE(in_page(bus_info.si_addr, p + off, page)) {
-		TH_LOG("si_addr %p for %p", bus_info.si_addr, p + off);
+	if (!late) {
+		EXPECT_EQ(SIGBUS, bus_info.si_signo);
+		EXPECT_EQ(BUS_MCEERR_AR, bus_info.si_code);
+		EXPECT_TRUE(in_page(bus_info.si_addr, p + off, page)) {
+			TH_LOG("si_addr %p for %p", bus_info.si_addr, p + off);
+		}
 	}
 
 	/* The other mapper got its early kill. */
 	usleep(200000);
 	kill(child, SIGKILL);
 	ASSERT_EQ(child, waitpid(child, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) {
-		TH_LOG("child: status %#x", status);
-	}
+	if (!late)
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) {
+			TH_LOG("child: status %#x", status);
+		}
 
 	snprintf(buf, sizeof(buf), "region '%s': memory failure at offset %#llx",
 		 name, (unsigned long long)off);
@@ -626,6 +652,7 @@ static void poison(struct __test_metadata *_metadata, int dev,
 	if (!sigsetjmp(bus_jmp, 1))
 		c = p[off];
 	EXPECT_EQ(SIGBUS, bus_info.si_signo);
+	EXPECT_EQ(BUS_MCEERR_AR, bus_info.si_code);
 	EXPECT_EQ(-1, pread(fd, buf, 16, off));
 	EXPECT_EQ(EIO, errno);
 	/* The rest of the region still works. */
