@@ -149,14 +149,21 @@ struct vmkeep_region *vmkeep_node_region(dev_t devt)
 	return xa_load(&vmkeep_minors, MINOR(devt));
 }
 
+/*
+ * The first step of the module's load and the last of its unload: the
+ * regions' dax inodes (vmkeep_region.c) outlive every region and file.
+ */
 int vmkeep_nodes_init(void)
 {
 	int ret;
 
+	ret = vmkeep_region_fs_init();
+	if (ret)
+		return ret;
 	ret = alloc_chrdev_region(&vmkeep_devt, 0, VMKEEP_MAX_NODES,
 				  "vmkeep-region");
 	if (ret)
-		return ret;
+		goto err_fs;
 	ret = class_register(&vmkeep_class);
 	if (ret)
 		goto err_chrdev;
@@ -171,6 +178,8 @@ err_class:
 	class_unregister(&vmkeep_class);
 err_chrdev:
 	unregister_chrdev_region(vmkeep_devt, VMKEEP_MAX_NODES);
+err_fs:
+	vmkeep_region_fs_exit();
 	return ret;
 }
 
@@ -180,4 +189,5 @@ void vmkeep_nodes_exit(void)
 	cdev_del(&vmkeep_cdev);
 	class_unregister(&vmkeep_class);
 	unregister_chrdev_region(vmkeep_devt, VMKEEP_MAX_NODES);
+	vmkeep_region_fs_exit();
 }

@@ -96,6 +96,7 @@ static void unit_ready(struct vmkeep_region *region, unsigned long unit)
 {
 	unsigned long *word = &region->zeroing[BIT_WORD(unit)];
 	int bit = unit % BITS_PER_LONG;
+	phys_addr_t phys;
 	u64 contig, i;
 	void *va;
 
@@ -104,9 +105,14 @@ static void unit_ready(struct vmkeep_region *region, unsigned long unit)
 	wait_on_bit_lock(word, bit, TASK_UNINTERRUPTIBLE);
 	if (!test_bit(unit, region->zeroed)) {
 		va = vmkeep_region_va(region, (u64)unit << UNIT_SHIFT, &contig,
-				      NULL);
-		for (i = 0; i < VMKEEP_FMT_UNIT; i += PAGE_SIZE)
-			clear_page(va + i);
+				      &phys);
+		/*
+		 * A poisoned unit is never shown again (vmkeep_region.c);
+		 * clearing it would consume the poison in the kernel.
+		 */
+		if (!PageHWPoison(&pfn_folio(PHYS_PFN(phys))->page))
+			for (i = 0; i < VMKEEP_FMT_UNIT; i += PAGE_SIZE)
+				clear_page(va + i);
 		/* The zeros before the bit, for the lock-free readers. */
 		smp_mb__before_atomic();
 		set_bit(unit, region->zeroed);
