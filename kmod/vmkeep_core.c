@@ -592,6 +592,25 @@ static int vmkeep_ioc_status(struct vmkeep_ucmd *ucmd)
 			     info, sizeof(*info), n, &cmd->num_pools);
 }
 
+/*
+ * The region of @pool that the zeroer clears (one at most), with a
+ * reference: FORMAT waits for it, as FREE does, and reaps it itself while
+ * it holds the module (vmkeep_zero.c).
+ */
+static struct vmkeep_region *pool_zero_busy(struct vmkeep_pool *pool)
+{
+	struct vmkeep_region *region;
+
+	lockdep_assert_held(&vmkeep_lock);
+	list_for_each_entry(region, &pool->regions, link) {
+		if (region->zero_busy) {
+			kref_get(&region->kref);
+			return region;
+		}
+	}
+	return NULL;
+}
+
 /* Whether FORMAT may drop the pool's regions: none open or in the making. */
 static bool pool_busy(const struct vmkeep_pool *pool)
 {
@@ -609,6 +628,7 @@ static bool pool_busy(const struct vmkeep_pool *pool)
 static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 {
 	struct vmkeep_format *cmd = ucmd->cmd;
+	struct vmkeep_region *busy = NULL;
 	struct vmkeep_pool *pool;
 
 	if (cmd->flags & ~VMKEEP_FORMAT_FORCE)
@@ -635,11 +655,16 @@ static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 		if (pool->shifted)
 			pr_warn("pool %u: forced format over the metadata of another vmkeep pool (see above): its regions in this range are gone\n",
 				pool->index);
+		busy = pool_zero_busy(pool);
 		vmkeep_pool_format(pool);
 		memcpy(cmd->out_pool_id, pool->fmt.id, sizeof(cmd->out_pool_id));
 		if (ucmd->user_size < offsetofend(struct vmkeep_format, out_pool_id))
 			pr_warn("pool %u: formatted by %s, built before pool identities: the identity is not returned, so the pool loads foreign after the next boot\n",
 				pool->index, current->comm);
+	}
+	if (busy) {
+		vmkeep_zero_wait(busy);
+		vmkeep_region_put(busy);
 	}
 	vmkeep_pools_reap();
 	return vmkeep_respond(ucmd, sizeof(*cmd));
