@@ -83,20 +83,40 @@ static bool region_is_owner(const struct vmkeep_region *region,
 	       vmkeep_caller_is_admin(caller);
 }
 
-enum region_access { REGION_OWNER, REGION_OPEN };
+enum region_access { REGION_FREE, REGION_FINISH, REGION_OPEN };
+
+/*
+ * Whether the owner and mode stored for @region are believed.  Those of a
+ * region quarantined for its own entry (checksum, fields, name, extents),
+ * for memory another entry claims too, or for a name another pool's
+ * region has are not: nothing vouches for the bytes they came from.  An
+ * uncleared region's entry is sound, as its kernel wrote it.
+ */
+static bool region_owner_trusted(const struct vmkeep_region *region)
+{
+	return region->state != VMKEEP_STATE_QUARANTINED ||
+	       region->fmt.quarantine == VMKEEP_Q_UNCLEARED;
+}
 
 /**
  * region_lookup() - the live region @name, if the caller may use it
  * @name: from userspace: terminated and non-empty, or -EINVAL
- * @access: %REGION_OWNER (FREE, FINISH) or %REGION_OPEN (GET)
+ * @access: %REGION_FREE, %REGION_FINISH (owner or admin) or %REGION_OPEN
+ *          (GET: the region's mode)
+ *
+ * A quarantined region is never opened or finished, whoever asks (-EIO),
+ * and only CAP_SYS_ADMIN may free one whose owner is not believed
+ * (region_owner_trusted()): freeing it may end the pool's hold and
+ * overwrite the last copy of its entry.
  *
  * Return: the region, -ENOENT (also while its ALLOC is still running),
- * or -EACCES.
+ * -EIO or -EACCES.
  */
 static struct vmkeep_region *region_lookup(char *name, enum region_access access)
 {
 	struct vmkeep_caller caller = VMKEEP_CALLER_INIT;
 	struct vmkeep_region *region;
+	bool ok;
 
 	lockdep_assert_held(&vmkeep_lock);
 	if (!memchr(name, 0, VMKEEP_NAME_LEN) || !name[0])
@@ -104,10 +124,15 @@ static struct vmkeep_region *region_lookup(char *name, enum region_access access
 	region = vmkeep_region_find(name, false);
 	if (!region)
 		return ERR_PTR(-ENOENT);
-	if (access == REGION_OWNER ? !region_is_owner(region, &caller) :
-				     !vmkeep_region_may_open(region, &caller))
-		return ERR_PTR(-EACCES);
-	return region;
+	if (region->state == VMKEEP_STATE_QUARANTINED && access != REGION_FREE)
+		return ERR_PTR(-EIO);
+	if (!region_owner_trusted(region))
+		ok = vmkeep_caller_is_admin(&caller);
+	else if (access == REGION_OPEN)
+		ok = vmkeep_region_may_open(region, &caller);
+	else
+		ok = region_is_owner(region, &caller);
+	return ok ? region : ERR_PTR(-EACCES);
 }
 
 /*
@@ -428,7 +453,7 @@ static int vmkeep_ioc_free(struct vmkeep_ucmd *ucmd)
 	if (cmd->flags)
 		return -EOPNOTSUPP;
 	scoped_guard(mutex, &vmkeep_lock) {
-		region = region_lookup(cmd->name, REGION_OWNER);
+		region = region_lookup(cmd->name, REGION_FREE);
 		if (IS_ERR(region))
 			return PTR_ERR(region);
 		if (vmkeep_frozen)
@@ -472,13 +497,11 @@ static int vmkeep_ioc_finish(struct vmkeep_ucmd *ucmd)
 		finish_all();
 		return 0;
 	}
-	region = region_lookup(cmd->name, REGION_OWNER);
+	region = region_lookup(cmd->name, REGION_FINISH);
 	if (IS_ERR(region))
 		return PTR_ERR(region);
 	if (vmkeep_frozen)
 		return -EBUSY;
-	if (region->state == VMKEEP_STATE_QUARANTINED)
-		return -EIO;
 	region->state = VMKEEP_STATE_ACTIVE;
 	return 0;
 }
