@@ -56,11 +56,25 @@ module_param_named(crash_after_write, vmkeep_crash_after, uint, 0400);
 MODULE_PARM_DESC(crash_after_write, "test build only: stop writing metadata after this write step (see debugfs vmkeep/crash_after_write)");
 #endif
 
-/* Set by FREEZE, cleared by THAW; set for good by the reboot notifier. */
+/*
+ * Frozen: ALLOC, FREE, FINISH and FORMAT refused, metadata as FREEZE
+ * wrote it.  Set by a FREEZE that completed, cleared by THAW; set for
+ * good by the reboot notifier (@vmkeep_shutdown).  A FREEZE still waiting
+ * for the zeroer freezes too, until it returns: so a killed FREEZE leaves
+ * the module frozen only while another one waits or after one completed,
+ * however they overlap.  THAW ends the waiting ones too: each FREEZE
+ * notes the THAW count when it starts.
+ */
 static bool vmkeep_frozen;
 static bool vmkeep_shutdown;
-/* Counts FREEZEs and THAWs: a killed FREEZE undoes only its own. */
-static u64 vmkeep_freeze_gen;
+static unsigned int vmkeep_nr_freezing;
+static u64 vmkeep_thaw_gen;
+
+static bool vmkeep_is_frozen(void)
+{
+	lockdep_assert_held(&vmkeep_lock);
+	return vmkeep_frozen || vmkeep_nr_freezing;
+}
 
 struct vmkeep_ucmd {
 	void __user *ubuffer;
@@ -263,7 +277,7 @@ static struct vmkeep_region *alloc_reserve(const struct vmkeep_alloc *cmd,
 	bool empty;
 
 	guard(mutex)(&vmkeep_lock);
-	if (vmkeep_frozen)
+	if (vmkeep_is_frozen())
 		return ERR_PTR(-EBUSY);
 	if (!vmkeep_nr_pools)
 		return ERR_PTR(-ENODEV);
@@ -282,7 +296,7 @@ static struct vmkeep_region *alloc_reserve(const struct vmkeep_alloc *cmd,
 static int alloc_publish(struct vmkeep_region *region)
 {
 	scoped_guard(mutex, &vmkeep_lock) {
-		if (!vmkeep_frozen) {
+		if (!vmkeep_is_frozen()) {
 			vmkeep_pool_publish_region(region);
 			return vmkeep_region_claim(region, NULL);
 		}
@@ -301,7 +315,7 @@ static int alloc_publish(struct vmkeep_region *region)
 static void alloc_undo(struct vmkeep_region *region)
 {
 	scoped_guard(mutex, &vmkeep_lock) {
-		if (region->freed || vmkeep_frozen)
+		if (region->freed || vmkeep_is_frozen())
 			return;
 		vmkeep_pool_remove_region(region);
 	}
@@ -456,7 +470,7 @@ static int vmkeep_ioc_free(struct vmkeep_ucmd *ucmd)
 		region = region_lookup(cmd->name, REGION_FREE);
 		if (IS_ERR(region))
 			return PTR_ERR(region);
-		if (vmkeep_frozen)
+		if (vmkeep_is_frozen())
 			return -EBUSY;
 		vmkeep_pool_remove_region(region);
 		kref_get(&region->kref);
@@ -492,7 +506,7 @@ static int vmkeep_ioc_finish(struct vmkeep_ucmd *ucmd)
 	if (cmd->flags & VMKEEP_FINISH_ALL) {
 		if (memchr_inv(cmd->name, 0, sizeof(cmd->name)))
 			return -EINVAL;
-		if (vmkeep_frozen)
+		if (vmkeep_is_frozen())
 			return -EBUSY;
 		finish_all();
 		return 0;
@@ -500,7 +514,7 @@ static int vmkeep_ioc_finish(struct vmkeep_ucmd *ucmd)
 	region = region_lookup(cmd->name, REGION_FINISH);
 	if (IS_ERR(region))
 		return PTR_ERR(region);
-	if (vmkeep_frozen)
+	if (vmkeep_is_frozen())
 		return -EBUSY;
 	region->state = VMKEEP_STATE_ACTIVE;
 	return 0;
@@ -511,7 +525,7 @@ static int vmkeep_ioc_freeze(struct vmkeep_ucmd *ucmd)
 	struct vmkeep_freeze *cmd = ucmd->cmd;
 	struct vmkeep_region *region;
 	unsigned int i;
-	bool froze;
+	int killed;
 	u64 gen;
 
 	if (cmd->flags)
@@ -521,25 +535,24 @@ static int vmkeep_ioc_freeze(struct vmkeep_ucmd *ucmd)
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	scoped_guard(mutex, &vmkeep_lock) {
-		froze = !vmkeep_frozen;
-		vmkeep_frozen = true;
-		gen = ++vmkeep_freeze_gen;
+		vmkeep_nr_freezing++;
+		gen = vmkeep_thaw_gen;
 	}
 	/* Untouched memory of new regions is cleared before the kexec. */
-	if (vmkeep_zero_drain(true)) {
-		/* Only its own freeze, if nothing came since, not in shutdown. */
-		scoped_guard(mutex, &vmkeep_lock)
-			if (froze && gen == vmkeep_freeze_gen && !vmkeep_shutdown)
-				vmkeep_frozen = false;
-		return -EINTR;
-	}
+	killed = vmkeep_zero_drain(true);
 	scoped_guard(mutex, &vmkeep_lock) {
-		/* A THAW came during the wait. */
-		if (!vmkeep_frozen)
-			return -EBUSY;
+		/* A THAW came during the wait, and ended this freeze too. */
+		if (gen != vmkeep_thaw_gen)
+			return killed ?: -EBUSY;
+		vmkeep_nr_freezing--;
+		if (killed)
+			return killed;
+		vmkeep_frozen = true;
 		cmd->out_mapped = 0;
 		for (i = 0; i < vmkeep_nr_pools; i++) {
-			vmkeep_pool_commit(vmkeep_pools[i], 0);
+			/* The reboot notifier's clean mark is the last write. */
+			if (!vmkeep_shutdown)
+				vmkeep_pool_commit(vmkeep_pools[i], 0);
 			list_for_each_entry(region, &vmkeep_pools[i]->regions, link)
 				cmd->out_mapped += !!atomic_read(&region->nr_mapped);
 		}
@@ -559,7 +572,8 @@ static int vmkeep_ioc_thaw(struct vmkeep_ucmd *ucmd)
 	if (vmkeep_shutdown)
 		return -EBUSY;
 	vmkeep_frozen = false;
-	vmkeep_freeze_gen++;
+	vmkeep_nr_freezing = 0;
+	vmkeep_thaw_gen++;
 	return 0;
 }
 
@@ -601,7 +615,7 @@ static int vmkeep_ioc_status(struct vmkeep_ucmd *ucmd)
 		return -EOPNOTSUPP;
 	vmkeep_pools_reap();
 	scoped_guard(mutex, &vmkeep_lock) {
-		cmd->out_flags = vmkeep_frozen ? VMKEEP_STATUS_FROZEN : 0;
+		cmd->out_flags = vmkeep_is_frozen() ? VMKEEP_STATUS_FROZEN : 0;
 		n = vmkeep_nr_pools;
 		if (n > cmd->num_pools)
 			break;
@@ -663,7 +677,7 @@ static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 	scoped_guard(mutex, &vmkeep_lock) {
 		if (cmd->pool >= vmkeep_nr_pools)
 			return -ENOENT;
-		if (vmkeep_frozen)
+		if (vmkeep_is_frozen())
 			return -EBUSY;
 		pool = vmkeep_pools[cmd->pool];
 		if (!(cmd->flags & VMKEEP_FORMAT_FORCE) &&
