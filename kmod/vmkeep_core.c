@@ -319,6 +319,7 @@ static void alloc_undo(struct vmkeep_region *region)
 			return;
 		vmkeep_pool_remove_region(region);
 	}
+	vmkeep_nodes_flush();
 	vmkeep_zero_wait(region);
 	vmkeep_pools_reap();
 }
@@ -342,6 +343,7 @@ static int vmkeep_ioc_alloc(struct vmkeep_ucmd *ucmd)
 	/* The pool's reference: it stays on a list until the reaper runs. */
 	kref_get(&region->kref);
 	ret = alloc_publish(region);
+	vmkeep_nodes_flush();
 	if (!ret) {
 		ret = region_install_fd(region, ucmd, &cmd->out_fd, sizeof(*cmd));
 		if (ret)
@@ -475,6 +477,7 @@ static int vmkeep_ioc_free(struct vmkeep_ucmd *ucmd)
 		vmkeep_pool_remove_region(region);
 		kref_get(&region->kref);
 	}
+	vmkeep_nodes_flush();
 	vmkeep_zero_wait(region);
 	vmkeep_region_put(region);
 	vmkeep_pools_reap();
@@ -699,6 +702,7 @@ static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 			pr_warn("pool %u: formatted by %s, built before pool identities: the identity is not returned, so the pool loads foreign after the next boot\n",
 				pool->index, current->comm);
 	}
+	vmkeep_nodes_flush();
 	if (busy) {
 		vmkeep_zero_wait(busy);
 		vmkeep_region_put(busy);
@@ -1019,6 +1023,7 @@ static int __init vmkeep_init(void)
 	 * it, or a node file opened meanwhile would outlive the module.
 	 */
 	vmkeep_pools_init(pools);
+	vmkeep_nodes_flush();
 	register_reboot_notifier(&vmkeep_reboot_nb);
 	vmkeep_debugfs_dir = debugfs_create_dir("vmkeep", NULL);
 	debugfs_create_file("state", 0400, vmkeep_debugfs_dir, NULL,

@@ -761,7 +761,7 @@ TEST_F_TIMEOUT(lifetime, format_nodes_unlocked, 300)
 	EXPECT_EQ(0U, pool.nr_regions);
 	if (t.took < 0.05)
 		SKIP(return, "FORMAT too fast to watch");
-	EXPECT_LT(worst, t.took / 4);
+	EXPECT_LT(worst, t.took / 2);
 }
 
 /*
