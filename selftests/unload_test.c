@@ -361,9 +361,10 @@ TEST_F_TIMEOUT(unload, rmmod_killed_zeroing, 120)
  * Test Case: with a page of a live (closed, not freed) region in a pipe,
  * rmmod works and leaves the pool claimed with a log line, and reading
  * /proc/iomem afterwards does not oops on the pool's name (finding 3).
- * Leaves the pool claimed until reboot: the last test.
+ * Leaves the pool claimed until reboot: the last test (the harness runs
+ * the tests of the global fixture first, then this fixture's in order).
  */
-TEST(rmmod_held_unfreed)
+TEST_F(unload, rmmod_held_unfreed)
 {
 	static const char msg[] = "pages still held, pool left claimed";
 	int dev = load(), pfd[2], logged, status;
