@@ -726,11 +726,13 @@ static int vmkeep_ioc_trust(struct vmkeep_ucmd *ucmd)
 	scoped_guard(mutex, &vmkeep_lock) {
 		if (cmd->pool >= vmkeep_nr_pools)
 			return -ENOENT;
-		if (vmkeep_frozen)
+		if (vmkeep_is_frozen())
 			return -EBUSY;
 		ret = vmkeep_pool_trust(vmkeep_pools[cmd->pool], cmd->pool_id,
 					adopt);
 	}
+	/* The restored regions' device nodes. */
+	vmkeep_nodes_flush();
 	if (ret || !adopt)
 		return ret;
 	return vmkeep_respond(ucmd, sizeof(*cmd));
