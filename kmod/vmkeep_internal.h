@@ -198,6 +198,7 @@ int vmkeep_nodes_init(void);
 void vmkeep_nodes_exit(void);
 void vmkeep_node_add(struct vmkeep_region *region);
 void vmkeep_node_remove(struct vmkeep_region *region);
+void vmkeep_nodes_flush(void);
 struct vmkeep_region *vmkeep_node_region(dev_t devt);
 
 /* vmkeep_region.c */

@@ -141,7 +141,9 @@ static DEFINE_MUTEX(vmkeep_reap_lock);
  * A freed region whose pages are still held keeps the module: its
  * struct pages and its pool must outlive the holder.  The holders cannot
  * tell us when they let go, so the next reap (ALLOC, STATUS, FREE, a
- * close) looks again.
+ * close) looks again.  Every reaper holds a reference on the module (an
+ * open file, or the ioctl's), so the module is live here: the zeroer,
+ * which holds none, never reaps.
  */
 static void reap_one(struct vmkeep_region *region)
 {
@@ -774,25 +776,37 @@ int vmkeep_pool_trust(struct vmkeep_pool *pool, u8 *id, bool adopt)
 }
 
 /*
- * At unload no file, inode or freed region is left (each holds the
- * module), but for freed regions whose FREE was never written (a held
- * pool), and a page of a live region may still be in a pipe: then the
- * struct pages, the pool and its resource stay, and the pool is refused
- * by the next load until reboot.
+ * Drops the regions of @list at unload; whether a page of one is still
+ * held.
  */
-static void pool_destroy(struct vmkeep_pool *pool)
+static bool pool_drop(struct list_head *list)
 {
 	struct vmkeep_region *region, *tmp;
 	bool held = false;
 
-	/* Freed regions whose FREE was never written go with the pool. */
-	list_splice_init(&pool->freed, &pool->regions);
-	list_for_each_entry_safe(region, tmp, &pool->regions, link) {
+	list_for_each_entry_safe(region, tmp, list, link) {
 		held = held || vmkeep_region_held(region);
 		vmkeep_node_remove(region);
 		list_del(&region->link);
 		vmkeep_region_put(region);
 	}
+	return held;
+}
+
+/*
+ * At unload no file or inode is left, nor a freed region with a held page
+ * once its FREE was written (each holds the module), but freed regions
+ * whose FREE was never written (a held pool) may be, and a page of one or
+ * of a live region may still be in a pipe: then the struct pages, the
+ * pool and its resource stay, and the pool is refused by the next load
+ * until reboot.
+ */
+static void pool_destroy(struct vmkeep_pool *pool)
+{
+	bool held;
+
+	held = pool_drop(&pool->regions);
+	held = pool_drop(&pool->freed) || held;
 	if (held) {
 		pr_err("pool %u [mem %pa+%#llx]: pages still held, pool left claimed\n",
 		       pool->index, &pool->base, pool->size);

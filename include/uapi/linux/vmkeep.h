@@ -144,7 +144,8 @@ struct vmkeep_alloc {
  *
  * Opens an existing region, ``incoming`` or ``active``.  Allowed when the
  * region's mode grants read and write to the caller (owner, group, other,
- * as for a file) or the caller has CAP_SYS_ADMIN.
+ * as for a file) or the caller has CAP_SYS_ADMIN.  A quarantined region
+ * is never opened: EIO, whoever asks.
  */
 struct vmkeep_get {
 	__u32 size;
@@ -237,7 +238,12 @@ struct vmkeep_list {
  * pool when its last file and mapping are gone and no page of it is held
  * (a pin, a pipe buffer); the name is free at once, and no file of the
  * region can be opened again.
- * Allowed for the owner and for CAP_SYS_ADMIN.
+ * Allowed for the owner and for CAP_SYS_ADMIN.  A quarantined region
+ * (but for %VMKEEP_Q_UNCLEARED, whose entry is sound) only for
+ * CAP_SYS_ADMIN, else EACCES: its owner comes from metadata nothing
+ * vouches for, and its FREE may end its pool's hold
+ * (%VMKEEP_POOL_HELD), after which the metadata is written again over
+ * the last copy of its entry.
  */
 struct vmkeep_free {
 	__u32 size;
@@ -256,8 +262,9 @@ struct vmkeep_free {
  * @name: Input; the region's name
  *
  * Marks an incoming region as claimed by this kernel (active).  Finishing
- * an active region succeeds and changes nothing.  Allowed for the owner
- * and for CAP_SYS_ADMIN.
+ * an active region succeeds and changes nothing; a quarantined one is
+ * refused (EIO, whoever asks).  Allowed for the owner and for
+ * CAP_SYS_ADMIN.
  */
 struct vmkeep_finish {
 	__u32 size;
@@ -278,10 +285,13 @@ struct vmkeep_finish {
  * working; their count tells the caller which VMMs still run.  Needs
  * CAP_SYS_ADMIN.  First it waits until the memory of new regions is
  * cleared where nobody touched it, which takes as long as clearing that
- * memory (a region is cleared in the background from its ALLOC on); a
- * fatal signal ends the wait: EINTR, and the freeze this call made is
- * undone unless another FREEZE or a THAW came since; EBUSY when a THAW
- * came during the wait.
+ * memory (a region is cleared in the background from its ALLOC on).
+ * While it waits the module is frozen too.  A fatal signal ends the
+ * wait: EINTR, and the module stays frozen only if another FREEZE still
+ * waits or has completed; EBUSY when a THAW came during the wait.
+ * After the reboot notifier began a kexec the module is frozen for good
+ * and its clean mark is the last metadata write: FREEZE then writes
+ * nothing and succeeds.
  */
 struct vmkeep_freeze {
 	__u32 size;
