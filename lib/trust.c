@@ -278,7 +278,8 @@ VMKEEP_EXPORT int vmkeep_pool_identities_prune(struct vmkeep_ctx *ctx)
 	ret = store_open(&st, false);
 	if (ret)
 		return ret == -ENOENT ? 0 : ret;
-	n = ret = ids_read(&st, ids);
+	n = ids_read(&st, ids);
+	ret = n;
 	iomem = n > 0 ? fopen("/proc/iomem", "re") : NULL;
 	if (n > 0 && !iomem)
 		ret = -errno;

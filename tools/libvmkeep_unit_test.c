@@ -202,7 +202,8 @@ TEST(pool_identities)
 	ASSERT_EQ(0, stat(path, &st));
 	EXPECT_EQ(0600, st.st_mode & 07777);
 	read_file(path, buf, sizeof(buf));
-	EXPECT_NE(NULL, strstr(buf, "\n0xfff00000000 0x40000000 abababababababababababababababab\n"));
+	EXPECT_NE(NULL, strstr(buf,
+			       "\n0xfff00000000 0x40000000 abababababababababababababababab\n"));
 
 	/* A pool formatted over part of the old range replaces it. */
 	p.base += 512 << 20;
