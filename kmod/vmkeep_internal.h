@@ -104,11 +104,6 @@ struct vmkeep_pool {
  * @zero_busy: the background zeroer works on it: its memory stays
  * @dax: its dax inode, whose address space every file of the region
  *       maps (vmkeep_region.c)
- * @named: a fault named the region in a folio (folio->mapping), which
- *         the reaper or the region's release takes back
- * @poisoned: memory_failure() reported a page of it: its memory never
- *            goes back to the pool (set under vmkeep_lock, read by the
- *            reaper without it)
  *
  * @fmt (but for %VMKEEP_FMT_UNCLEARED in @fmt.flags, which vmkeep_lock
  * protects), @pool, @zeroed and @zeroing never change while the region
@@ -143,8 +138,6 @@ struct vmkeep_region {
 	struct list_head zero_link;
 	bool zero_busy;
 	struct inode *dax;
-	bool named;
-	bool poisoned;
 };
 
 /*
@@ -203,7 +196,6 @@ struct vmkeep_region *vmkeep_node_region(dev_t devt);
 
 /* vmkeep_region.c */
 extern const struct file_operations vmkeep_region_fops;
-extern const struct dev_pagemap_ops vmkeep_pgmap_ops;
 int vmkeep_region_fs_init(void);
 void vmkeep_region_fs_exit(void);
 bool vmkeep_caller_is_admin(struct vmkeep_caller *caller);

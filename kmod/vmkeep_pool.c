@@ -896,7 +896,6 @@ static int pool_create(phys_addr_t base, u64 size, unsigned int order)
 	pool->pgmap.range.end = base + size - 1;
 	pool->pgmap.nr_range = 1;
 	pool->pgmap.vmemmap_shift = order;
-	pool->pgmap.ops = &vmkeep_pgmap_ops;
 	t0 = ktime_get();
 	va = memremap_pages(&pool->pgmap, pool->node);
 	pool->memremap_ns = ktime_to_ns(ktime_sub(ktime_get(), t0));

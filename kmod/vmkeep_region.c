@@ -30,10 +30,8 @@
  * with S_DAX as device-dax's dax_inode: its address space is the
  * f_mapping of every file of the region, whichever way it was opened
  * (ALLOC, GET, a reopen, the device node).  So every mapping of the
- * region is in one i_mmap tree, and a page of the region names it
- * (folio->mapping and ->index, set at fault as dax_set_mapping() does):
- * memory_failure() finds every process that maps a poisoned page and
- * sends it SIGBUS.  The mappings are DAX mappings (vma_is_dax()), which is
+ * region is in one i_mmap tree.  The mappings are DAX mappings
+ * (vma_is_dax()), which is
  * what the fault path needs to offer huge faults before 6.12 and PUD
  * faults from 6.15 on, while the files themselves are character files,
  * so that FOLL_LONGTERM pins (VFIO, io_uring fixed buffers, RDMA) take
@@ -45,9 +43,13 @@
  *
  * The pages are ZONE_DEVICE pages (see vmkeep_pool.c) inserted as
  * device-dax inserts them (see vmkeep_compat.h), so get_user_pages() works
- * on mappings.  A page that memory_failure() reports poisoned is never
- * mapped, read or written again, and its region's memory never goes back
- * to the pool (vmkeep_memory_failure()).
+ * on mappings.  A page the kernel marked poisoned is never mapped, read
+ * or written.  Memory failures are not delivered to the processes that
+ * map a region: the kernel's handler for device pages would follow
+ * folio->mapping to the region's dax inode without a reference, and
+ * vmkeep cannot keep that inode for as long as the pages (the kernel
+ * refuses the failure, EBUSY, and nothing is unmapped; see the admin
+ * guide).
  *
  * Lifetime: each inode holds a reference on the region, dropped when the
  * inode is evicted, and pins the filesystem with simple_pin_fs() as
@@ -140,30 +142,11 @@ static u64 vmkeep_region_folios(struct vmkeep_region *region, u64 from,
 	return region->fmt.length;
 }
 
-/*
- * The region's memory may belong to another region by now, which then
- * named its own mapping at its first fault: only ours is taken back.
- */
-static bool folio_unset_mapping(struct vmkeep_region *region,
-				struct folio *folio)
-{
-	cmpxchg(&folio->mapping, region->dax->i_mapping, NULL);
-	return false;
-}
-
 static void vmkeep_region_release(struct kref *kref)
 {
 	struct vmkeep_region *region =
 		container_of(kref, struct vmkeep_region, kref);
 
-	/*
-	 * memory_failure() reads folio->mapping of any page of a pool:
-	 * none may name the dax inode once it is gone.  The reaper took it
-	 * back already when the memory went back to the pool; a region
-	 * that goes with the module may still be named.
-	 */
-	if (region->named)
-		vmkeep_region_folios(region, 0, folio_unset_mapping);
 	iput(region->dax);
 	vmkeep_zero_free(region);
 	kfree(region);
@@ -191,26 +174,15 @@ static bool folio_held(struct vmkeep_region *region, struct folio *folio)
  * under vmkeep_lock.  Nothing can take a new reference to a closed
  * region, so the walk goes on from the page found held the last time:
  * one held page costs O(1) per look, not a walk of the whole region.
- * A poisoned region holds its memory for good.
  */
 bool vmkeep_region_held(struct vmkeep_region *region)
 {
-	/* Poisoned memory is never handed to another region. */
-	if (READ_ONCE(region->poisoned))
-		return true;
 	/* Quarantined extents are not to be trusted, and were never mapped. */
 	if (region->state == VMKEEP_STATE_QUARANTINED)
 		return false;
 	region->held_off = vmkeep_region_folios(region, region->held_off,
 						folio_held);
-	if (region->held_off < region->fmt.length)
-		return true;
-	/* Its memory goes back to the pool: no folio names the region. */
-	if (region->named) {
-		vmkeep_region_folios(region, 0, folio_unset_mapping);
-		region->named = false;
-	}
-	return false;
+	return region->held_off < region->fmt.length;
 }
 
 /**
@@ -291,31 +263,6 @@ static bool vmkeep_maps_order(unsigned int order, unsigned int pool_order)
 	return !order;
 }
 
-/*
- * As device-dax's dax_set_mapping(): the folio names the region's address
- * space and its own first page's offset in the region, so that
- * memory_failure() finds the mappings of any of its pages (index of a tail
- * page = the head's + its place in the folio).  A folio lies in one
- * extent, which starts on a folio boundary (vmkeep_pool.c).  Set before
- * the entry, so that a mapped page always names its mapping.
- */
-static void vmkeep_set_mapping(struct vmkeep_region *region,
-			       unsigned long pfn, u64 off)
-{
-	struct address_space *mapping = region->dax->i_mapping;
-	struct folio *folio = pfn_folio(pfn);
-	pgoff_t index = (off >> PAGE_SHIFT) - (pfn - folio_pfn(folio));
-
-	if (!READ_ONCE(region->named))
-		WRITE_ONCE(region->named, true);
-	if (READ_ONCE(folio->mapping) == mapping && folio->index == index)
-		return;
-	folio->index = index;
-	/* memory_failure() reads ->mapping first, then ->index. */
-	smp_wmb();
-	WRITE_ONCE(folio->mapping, mapping);
-}
-
 /* Whether memory_failure() found the page at @phys poisoned. */
 static bool vmkeep_poisoned(phys_addr_t phys)
 {
@@ -351,7 +298,6 @@ static vm_fault_t vmkeep_fault_order(struct vm_fault *vmf, unsigned int order)
 	if (vmkeep_poisoned(phys))
 		return VM_FAULT_HWPOISON;
 	vmkeep_region_ready(region, off, size);
-	vmkeep_set_mapping(region, PHYS_PFN(phys), off);
 
 	if (order == PUD_ORDER) {
 		ret = vmkeep_insert_pud(vmf, PHYS_PFN(phys), write);
@@ -821,93 +767,3 @@ out:
 	return file;
 }
 
-/* Where @phys lies in @region, if it does. */
-static bool region_offset_of(const struct vmkeep_region *region,
-			     phys_addr_t phys, u64 *off)
-{
-	const struct vmkeep_fmt_region *r = &region->fmt;
-	u64 start = 0;
-	phys_addr_t base;
-	u32 i;
-
-	for (i = 0; i < r->nr_extents; start += r->extents[i++].length) {
-		base = region->pool->base + r->extents[i].offset;
-		if (phys >= base && phys - base < r->extents[i].length) {
-			*off = start + (phys - base);
-			return true;
-		}
-	}
-	return false;
-}
-
-/* The region whose memory @phys is, sound regions first, or NULL. */
-static struct vmkeep_region *pool_region_at(struct vmkeep_pool *pool,
-					    phys_addr_t phys, u64 *off)
-{
-	struct list_head *lists[] = { &pool->regions, &pool->pending,
-				      &pool->freed };
-	struct vmkeep_region *region, *found = NULL;
-	unsigned int i;
-	u64 o;
-
-	lockdep_assert_held(&vmkeep_lock);
-	for (i = 0; i < ARRAY_SIZE(lists); i++) {
-		list_for_each_entry(region, lists[i], link) {
-			if (!region_offset_of(region, phys, &o))
-				continue;
-			if (!found || found->state == VMKEEP_STATE_QUARANTINED) {
-				found = region;
-				*off = o;
-			}
-		}
-	}
-	return found;
-}
-
-/*
- * memory_failure() of a page of a pool (a machine check, or hwpoison
- * injection).  The region says which of its pages it lost, and keeps its
- * memory out of the pool for good (vmkeep_region_held()); the folio is
- * marked poisoned, so that it is never mapped, read or written again.
- * Then the generic handler for device-dax pages (-EOPNOTSUPP) unmaps the
- * page and sends SIGBUS to every process that maps it, which it finds
- * through folio->mapping (vmkeep_set_mapping()).  Called with
- * memory_failure()'s mutex held, in process context.
- */
-static int vmkeep_memory_failure(struct dev_pagemap *pgmap, unsigned long pfn,
-				 unsigned long nr_pages, int mf_flags)
-{
-	struct vmkeep_pool *pool = container_of(pgmap, struct vmkeep_pool, pgmap);
-	phys_addr_t phys = PFN_PHYS(pfn);
-	struct vmkeep_region *region;
-	u64 off;
-
-	SetPageHWPoison(&pfn_folio(pfn)->page);
-	scoped_guard(mutex, &vmkeep_lock) {
-		region = pool_region_at(pool, phys, &off);
-		if (!region) {
-			pr_err("pool %u: memory failure at %pa, in no region\n",
-			       pool->index, &phys);
-			return -EOPNOTSUPP;
-		}
-		WRITE_ONCE(region->poisoned, true);
-		pr_err("region '%s': memory failure at offset %#llx (pfn %#lx): its memory stays out of the pool\n",
-		       region->fmt.name, off, pfn);
-		kref_get(&region->kref);
-	}
-	/*
-	 * The generic handler looks for the mappings of the folio's first
-	 * page only: a 1 GiB folio mapped with PMDs (before 6.15) is
-	 * unmapped here, whole, so that the next touch of any of it faults
-	 * and gets SIGBUS (vmkeep_fault_order()).
-	 */
-	if (!VMKEEP_PUD_MAPS && pool->page_order == PUD_ORDER)
-		unmap_mapping_range(region->dax->i_mapping,
-				    ALIGN_DOWN(off, PUD_SIZE), PUD_SIZE, 0);
-	vmkeep_region_put(region);
-	return -EOPNOTSUPP;
-}
-
-const struct dev_pagemap_ops vmkeep_pgmap_ops = {
-	.memory_failure = vmkeep_memory_failure,
-};
