@@ -48,10 +48,10 @@ in_root() {
 		exec chroot "$r" "$@"' in_root "$root" "$@"
 }
 
-n=0 rc=0
+n=0 rc=0 nfail=0
 ok() {
 	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; rc=1; fi
+	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; rc=1; nfail=$((nfail + 1)); fi
 }
 check() {
 	local desc=$1
@@ -164,14 +164,19 @@ grep -q "vmkeep: poweroff with 1 region(s): sd-a: their memory does not survive 
 ok $? "systemctl poweroff warns that the region's memory does not survive"
 grep -q "reboot: Power down" "$dir/console.txt"
 ok $? "the guest powered off (qemu exit $qrc)"
-! grep -E 'BUG:|WARNING:|Oops|Call Trace|refcount_t' "$dir/console.txt"
-ok $? "console: no BUG, WARNING, Oops, Call Trace"
+# The rules of vmtest.sh's console check: a stall without vmkeep in its
+# trace only warns (selftests/vm/console.awk).
+crc=0
+awk -v console="$dir/console.txt" -v strict="$([ "${VM_STALLS:-warn}" = fail ] && echo 1 || echo 0)" \
+	-v standalone=1 -f "$top/selftests/vm/console.awk" || crc=$?
+ok $crc "console: no BUG, WARNING, Oops, Call Trace"
 grep -a 'vmkeep\(ctl\|-shutdown\)\[' "$dir/console.txt" | sed 's/^/# journal: /' || true
 echo "# systemd-test: setup $((t1 - t0)) s, VM $((t2 - t1)) s (two boots and a systemctl kexec, TCG)"
 echo "1..$n"
 if [ $rc = 0 ]; then
 	rm -f "$dir/root.img"
+	echo "== PASS: all $n checks passed; logs in $dir" >&2
 else
-	echo "# systemd-test: FAILED; logs in $dir" >&2
+	echo "== FAIL: $nfail of $n checks failed; logs in $dir" >&2
 fi
 exit $rc
