@@ -8,9 +8,11 @@
 #   make check KVER=6.1   the same on Debian 12's own kernel (KVER=7: sid's 7.x)
 #   make check KVER=debug the same on Debian's 6.12 source built with KASAN,
 #                         lockdep and other checkers (build-debug-kernel.sh)
-#   make check-all        6.12, 6.1, 7 and debug, check-qemu, then DKMS, then
-#                         the packages in a systemd-booted VM across
-#                         systemctl kexec
+#   make check-all        6.12, 6.1, 7 and debug, check-qemu, then DKMS, the
+#                         GRUB line, then the packages in a systemd-booted
+#                         VM across systemctl kexec
+#   make grub-check       the documented memmap= line through grub-mkconfig
+#                         and GRUB
 #   make check-qemu       running guests across kexec on QEMU 7.2, 10.0, 11.1
 #   make deb              Debian packages into .cache/deb
 #   make bench            vmkeep vs memfd, hugetlbfs, full copy (benchmarks.rst)
@@ -172,10 +174,16 @@ check-all:
 	$(MAKE) check KVER=debug
 	$(MAKE) check-qemu
 	$(MAKE) dkms-check
+	$(MAKE) grub-check
 	$(MAKE) systemd-check
 
 dkms-check:
 	scripts/dkms-check.sh
+
+# The memmap= line of tools/host/grub.cfg (and of the docs) through
+# Debian 12's grub-mkconfig and GRUB, booted in QEMU.
+grub-check:
+	scripts/grub-check.sh
 
 # Debian packages (debian/): vmkeep-dkms, vmkeepctl, libvmkeep1 and
 # libvmkeep-dev, built from the files git knows of (not .cache or
@@ -265,4 +273,4 @@ clean:
 distclean: clean
 	rm -rf $(CACHE)
 
-.PHONY: deps all modules tools guest selftests check-qemu sparse checkpatch unit vmtest check check-all dkms-check deb systemd-check bench bench-vms bench-vms-run install uninstall stress demo clean distclean
+.PHONY: deps all modules tools guest selftests check-qemu sparse checkpatch unit vmtest check check-all dkms-check grub-check deb systemd-check bench bench-vms bench-vms-run install uninstall stress demo clean distclean
