@@ -198,6 +198,8 @@ deb:
 	cd $(DEB)/src && dpkg-buildpackage -b -uc -us >../build.log 2>&1 || \
 		{ tail -n 30 ../build.log; exit 1; }
 	@ls $(DEB)/*.deb
+	@# No lintian error or warning, pedantic tags included (info tags shown).
+	cd $(DEB) && lintian --pedantic -I --fail-on error,warning,pedantic *.changes
 
 # The packages installed into a Debian 12 root that boots with systemd:
 # DKMS builds the module there, the service loads it at boot, and regions
