@@ -134,7 +134,7 @@ d=$(mktemp -d)
 make -s -C "$top/tools" install DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1
 for f in "$d/usr/lib/vmkeep/vmkeep-shutdown" "$d/etc/kernel/postinst.d/zz-vmkeep"; do
 	sed -n 's/^PATH=//p' "$f" | tr ':' '\n' | sort | uniq -d >"$out"
-	[ -f "$f" ] && [ ! -s "$out" ]
+	[ -f "$f" ] && [ ! -s "$out" ] && grep -qE '^PATH=/[a-z/]+(:/[a-z/]+)+$' "$f"
 	ok $? "${f#"$d"}: PATH names each directory once"
 done
 rm -rf "$d"
