@@ -204,8 +204,9 @@ deb:
 # The packages installed into a Debian 12 root that boots with systemd:
 # DKMS builds the module there, the service loads it at boot, and regions
 # come back after 'systemctl kexec' (selftests/vm/systemd-test.sh).
-systemd-check: deb
-	selftests/vm/systemd-test.sh $(DEB)
+systemd-check: deb guest
+	@rc=0; selftests/vm/systemd-test.sh $(DEB) || rc=1; \
+	selftests/vm/systemd-test.sh -s systemd-vms.sh $(DEB) || rc=1; exit $$rc
 
 # vmkeep beside memfd, hugetlbfs and a full RAM copy, in one VM run:
 # samples in $(BENCH)/vm/results.txt, then bench.json, the plots and
