@@ -47,7 +47,7 @@ int check_name(struct ctx *ctx, const char *name)
 {
 	const char *why = vk_name_error(name);
 
-	return why ? fail(ctx, RC_USAGE, name, 0, why) : 0;
+	return why ? fail(ctx, RC_USAGE, name[0] ? name : "''", 0, why) : 0;
 }
 
 /* A name of an existing region: also a quarantined one's, '!' and a valid name. */
@@ -57,7 +57,7 @@ int check_region_name(struct ctx *ctx, const char *name)
 
 	if (!why && strlen(name) > VMKEEP_NAME_MAX)
 		why = "the name is longer than 63 bytes";
-	return why ? fail(ctx, RC_USAGE, name, 0, why) : 0;
+	return why ? fail(ctx, RC_USAGE, name[0] ? name : "''", 0, why) : 0;
 }
 
 int parse_uint(const char *s, int base, unsigned long max, unsigned long *out)
@@ -75,13 +75,35 @@ int parse_uint(const char *s, int base, unsigned long max, unsigned long *out)
 int parse_region_size(struct ctx *ctx, const char *opt, const char *s,
 		      const char *example, uint64_t *size)
 {
-	char expected[64];
+	int err = vk_parse_size(s, size);
+	char expected[96];
 
-	if (!vk_parse_size(s, size) && *size && !(*size % VMKEEP_UNIT))
+	if (!err && *size && !(*size % VMKEEP_UNIT))
 		return 0;
-	snprintf(expected, sizeof(expected),
-		 "a non-zero multiple of 2 MiB, such as %s %s", opt, example);
+	snprintf(expected, sizeof(expected), "%s, such as %s %s",
+		 err == -ERANGE ? "a size of at most 16 EiB" :
+		 err ? "bytes or a number with K, M, G or T (powers of 1024)" :
+		 "a non-zero multiple of 2 MiB", opt, example);
 	return bad_arg(ctx, opt, s, expected);
+}
+
+/* Pools whose geometry the module would refuse: a usage error, before it is asked. */
+int check_pools(struct ctx *ctx, const char *opt, const char *list)
+{
+	struct vk_pool_spec p[64];
+	const char *why;
+	char obj[96];
+	int i, n = vk_parse_pools(list, p, ARRAY_SIZE(p));
+
+	for (i = 0; i < n; i++) {
+		why = vk_pool_spec_error(&p[i]);
+		if (!why)
+			continue;
+		snprintf(obj, sizeof(obj), "%s %s: pool [0x%" PRIx64 ", 0x%" PRIx64 ")",
+			 opt, list, p[i].start, p[i].end);
+		return fail(ctx, RC_USAGE, obj, 0, why);
+	}
+	return 0;
 }
 
 /* --node: absent (-1) or a NUMA node number. */

@@ -192,6 +192,9 @@ int cmd_load(int argc, char **argv, struct ctx *ctx)
 	named = named_pools(ctx, param.pools, r, ARRAY_SIZE(r));
 	if (param.pools && named <= 0)
 		return bad_arg(ctx, "--pools", param.pools, "SIZE@ADDR[:1G][,SIZE@ADDR[:1G]...]");
+	rc = param.pools ? check_pools(ctx, "--pools", param.pools) : 0;
+	if (rc)
+		return rc;
 	/* A malformed pools= is the module's to refuse, in its log. */
 	if (!loaded && !named)
 		return no_pool(ctx);

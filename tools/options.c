@@ -185,9 +185,12 @@ void bad_opt(const char *cmd, char **argv, const struct option *lo)
 	int i;
 
 	fprintf(stderr, "vmkeepctl: %s%s", cmd ?: "", cmd ? ": " : "");
-	for (i = 0; optopt && lo[i].name; i++)
-		if (lo[i].val == optopt && lo[i].has_arg == required_argument) {
-			fprintf(stderr, "option '--%s' needs an argument\n", lo[i].name);
+	/* A known long option: its argument is missing, or one it takes none of. */
+	for (i = 0; optopt && !strncmp(word, "--", 2) && lo[i].name; i++)
+		if (lo[i].val == optopt) {
+			fprintf(stderr, "option '--%s' %s\n", lo[i].name,
+				lo[i].has_arg == required_argument ?
+				"needs an argument" : "takes no argument");
 			return;
 		}
 	if (optopt && optopt < 256)

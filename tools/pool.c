@@ -194,8 +194,21 @@ int find_pool(uint64_t size, long node, uint64_t *addr, char *whybuf,
 	return err;
 }
 
+/* A pool that takes most of the host's RAM: say how little is left. */
+static void warn_host_ram(uint64_t size)
+{
+	char *text = read_text("/proc/iomem"), msg[160];
+	struct vk_range ram[MAX_RAM];
+	int n = text ? vk_parse_iomem(text, ram, MAX_RAM) : -1;
+
+	free(text);
+	if (n > 0 && vk_pool_leaves_little(ram, n, size, msg, sizeof(msg)))
+		fprintf(stderr, "vmkeepctl: pool suggest: warning: %s\n", msg);
+}
+
 int cmd_pool(int argc, char **argv, struct ctx *ctx)
 {
+	struct vk_pool_spec sp = {};
 	char whybuf[160], hs[32];
 	uint64_t size, addr;
 	long node;
@@ -207,12 +220,25 @@ int cmd_pool(int argc, char **argv, struct ctx *ctx)
 	     parse_node(ctx, param.node, &node);
 	if (rc)
 		return rc;
-	if (argc - optind != 1 || strcmp(argv[optind], "suggest"))
+	if (argc == optind)
 		return bad_operands(ctx, "the subcommand 'suggest'");
+	if (strcmp(argv[optind], "suggest")) {
+		fprintf(stderr, "vmkeepctl: pool: unknown subcommand '%s'\n", argv[optind]);
+		return bad_usage(ctx);
+	}
+	if (argc - optind > 1) {
+		fprintf(stderr, "vmkeepctl: pool suggest: unexpected operand '%s'\n",
+			argv[optind + 1]);
+		return bad_usage(ctx);
+	}
+	sp.end = size;
+	if (vk_pool_spec_error(&sp))
+		return bad_arg(ctx, "--size", param.size, "4 MiB or more, a multiple of 2 MiB");
 	err = find_pool(size, node, &addr, whybuf, sizeof(whybuf));
 	/* No room is an answer, not an error of the system: no strerror(). */
 	if (err)
 		return fail(ctx, RC_FAIL, "suggest", err == -ENOSPC ? 0 : -err, whybuf);
+	warn_host_ram(size);
 	vk_pool_params(addr, size, false, whybuf, sizeof(whybuf));
 	vk_short_size(size, hs, sizeof(hs));
 	printf("%s\n\n"

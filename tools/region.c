@@ -202,6 +202,8 @@ int cmd_alloc(int argc, char **argv, struct ctx *ctx)
 	rc = alloc_attr(ctx, &a);
 	if (rc)
 		return rc;
+	if (a.flags & VMKEEP_ATTR_ALIGN_1G && size % (1ULL << 30))
+		return bad_arg(ctx, "--size", param.size, "a multiple of 1G with --align 1G");
 	if (optind != argc)
 		return bad_operands(ctx, "no operand (the name is --name NAME)");
 	rc = check_name(ctx, param.name) ?: dev_open(ctx);

@@ -133,6 +133,62 @@ int vk_parse_pools(const char *s, struct vk_pool_spec *out, size_t max)
 }
 
 /**
+ * vk_pool_spec_error() - why the module would refuse this pool's geometry
+ * @p: a pool of vmkeep.pools= or --pools
+ *
+ * The checks of the module's pool_check_range() that need no memory map,
+ * with its words: load refuses such a --pools before the module is asked.
+ *
+ * Return: NULL when the geometry is fine, else why not.
+ */
+const char *vk_pool_spec_error(const struct vk_pool_spec *p)
+{
+	uint64_t size = p->end - p->start;
+
+	if (!size || (p->start | size) % VMKEEP_UNIT)
+		return "not 2 MiB aligned";
+	if (p->pages_1g && (p->start | size) % (1ULL << 30))
+		return "pages of 1 GiB need a pool 1 GiB aligned in base and size";
+	if (p->pages_1g && size < 2ULL << 30)
+		return "pages of 1 GiB need a pool of 2 GiB or more";
+	if (size < 2 * VMKEEP_UNIT)
+		return "smaller than 4 MiB";
+	return NULL;
+}
+
+/**
+ * vk_pool_leaves_little() - whether a pool of @size takes too much RAM
+ * @ram: the System RAM ranges
+ * @n: how many
+ * @size: the pool's size
+ * @msg: the warning, when there is one
+ * @len: room in @msg
+ *
+ * The pool's memory is not the host's any more: warn when the host keeps
+ * less than a quarter of its System RAM, or less than 4 GiB.
+ *
+ * Return: true when @msg holds a warning.
+ */
+bool vk_pool_leaves_little(const struct vk_range *ram, size_t n, uint64_t size,
+			   char *msg, size_t len)
+{
+	uint64_t total = 0, left;
+	char hl[32], ht[32];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		total += ram[i].end - ram[i].start;
+	left = total > size ? total - size : 0;
+	if (left >= 4ULL << 30 && left >= total / 4)
+		return false;
+	vk_human_size(left, hl, sizeof(hl));
+	vk_human_size(total, ht, sizeof(ht));
+	snprintf(msg, len, "the host keeps %s of its %s of System RAM: the pool's memory is for VMs only",
+		 hl, ht);
+	return true;
+}
+
+/**
  * vk_name_error() - check a region name with the kernel's rule
  * @name: the name
  *

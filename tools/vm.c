@@ -709,9 +709,10 @@ static int cmd_vm_list(int argc, char **argv, struct ctx *ctx)
 	char size[32];
 	int rc = parse_no_operands(ctx, argc, argv, true);
 
+	/* --help is 0 from parse_no_operands(): nothing more to print */
 	if (rc < 0)
-		rc = vm_load_all(ctx, &vms, &n);
-	if (rc) {
+		rc = vm_load_all(ctx, &vms, &n) ?: -1;
+	if (rc >= 0) {
 		json_object_put(a);
 		return rc;
 	}
@@ -791,6 +792,25 @@ static const struct cmd *vm_find(const char *name)
 		if (!strcmp(name, vm_cmds[i].name + 3))
 			return &vm_cmds[i];
 	return NULL;
+}
+
+/* "vmkeepctl help vm [COMMAND]": what "vm [COMMAND] --help" prints. */
+int vm_help(struct ctx *ctx, const char *name)
+{
+	const struct cmd *sub = name ? vm_find(name) : NULL;
+
+	if (sub) {
+		ctx->cmd = sub;
+		return help(ctx);
+	}
+	if (name) {
+		fprintf(stderr, "vmkeepctl: vm: unknown command '%s'\n", name);
+		vm_usage(stderr);
+		return RC_USAGE;
+	}
+	help(ctx);
+	vm_usage(stdout);
+	return RC_OK;
 }
 
 /*

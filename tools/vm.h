@@ -93,6 +93,7 @@ int cmd_vm_resume(int argc, char **argv, struct ctx *ctx);
 
 /* vm.c, vmflow.c */
 int cmd_vm(int argc, char **argv, struct ctx *ctx);
+int vm_help(struct ctx *ctx, const char *name);
 int cmd_update(int argc, char **argv, struct ctx *ctx);
 extern const struct opt update_opts[];
 

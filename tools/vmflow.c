@@ -628,8 +628,30 @@ static int resume_all(struct ctx *ctx, struct vm *vms, unsigned int n)
 	}
 	free(rs);
 	if (!n)
-		printf("vm resume: no VM recorded in the pools\n");
+		printf("vm resume: no saved VM in the pools\n");
 	return bad ? RC_FAIL : RC_OK;
+}
+
+/*
+ * --all: the VMs whose device state is saved.  One that runs or was
+ * stopped has nothing to resume and is no failure: at boot
+ * (vmkeep-vms.service) it is a VM that was not running when 'update'
+ * saved the others.
+ */
+static void only_saved(struct vm *vms, unsigned int *n)
+{
+	unsigned int i, m = 0;
+
+	for (i = 0; i < *n; i++) {
+		if (vms[i].saved) {
+			vms[m++] = vms[i];
+			continue;
+		}
+		printf("%s: not saved (%s): left as it is\n", vms[i].name,
+		       vm_running(&vms[i]) ? "runs" : "stopped");
+		vm_put(&vms[i]);
+	}
+	*n = m;
 }
 
 int cmd_vm_resume(int argc, char **argv, struct ctx *ctx)
@@ -642,8 +664,10 @@ int cmd_vm_resume(int argc, char **argv, struct ctx *ctx)
 		return rc;
 	if (argc - optind != !vm_opt_all)
 		return bad_operands(ctx, "one VM name, or --all alone");
-	rc = dev_open(ctx) ?: load_wanted(ctx, argv, &vms, &n) ?:
-	     resume_all(ctx, vms, n);
+	rc = dev_open(ctx) ?: load_wanted(ctx, argv, &vms, &n);
+	if (!rc && vm_opt_all)
+		only_saved(vms, &n);
+	rc = rc ?: resume_all(ctx, vms, n);
 	for (i = 0; i < n; i++)
 		vm_put(&vms[i]);
 	free(vms);

@@ -130,12 +130,17 @@ static int cmd_help(int argc, char **argv, struct ctx *ctx)
 
 	if (rc >= 0)
 		return rc;
-	if (argc - optind > 1)
-		return bad_usage(ctx);
 	if (argc == optind)
 		return main_help();
 	sub.cmd = find_cmd(argv[optind]);
-	return sub.cmd ? help(&sub) : unknown_cmd(argv[optind]);
+	if (!sub.cmd)
+		return unknown_cmd(argv[optind]);
+	/* "help vm [COMMAND]" is "vm [COMMAND] --help" */
+	if (sub.cmd->fn == cmd_vm && argc - optind <= 2)
+		return vm_help(&sub, argv[optind + 1]);
+	if (argc - optind > 1)
+		return bad_usage(ctx);
+	return help(&sub);
 }
 
 /* --list-cmds, --list-opts CMD (for bash completion), --help */

@@ -112,6 +112,7 @@ int parse_uint(const char *s, int base, unsigned long max, unsigned long *out);
 int parse_region_size(struct ctx *ctx, const char *opt, const char *s,
 		      const char *example, uint64_t *size);
 int parse_node(struct ctx *ctx, const char *s, long *node);
+int check_pools(struct ctx *ctx, const char *opt, const char *list);
 char *read_text(const char *path);
 int dev_open(struct ctx *ctx);
 const char *why(struct ctx *ctx, int err);
@@ -172,6 +173,7 @@ struct vk_pool_spec {
 
 int vk_parse_size(const char *s, uint64_t *out);
 int vk_parse_pools(const char *s, struct vk_pool_spec *out, size_t max);
+const char *vk_pool_spec_error(const struct vk_pool_spec *p);
 const char *vk_name_error(const char *name);
 void vk_human_size(uint64_t bytes, char *buf, size_t len);
 void vk_short_size(uint64_t bytes, char *buf, size_t len);
@@ -207,6 +209,8 @@ size_t vk_intersect(const struct vk_range *a, size_t na,
 		    struct vk_range *out, size_t max);
 int vk_pool_suggest(const struct vk_range *ram, size_t n, uint64_t size,
 		    uint64_t *addr);
+bool vk_pool_leaves_little(const struct vk_range *ram, size_t n, uint64_t size,
+			   char *msg, size_t len);
 
 /* output.c: tables and JSON of a libvmkeep snapshot; @only: that region alone */
 json_object *vk_regions_json(struct vmkeep_ctx *vk, struct vmkeep_region *only);

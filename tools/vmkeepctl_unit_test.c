@@ -655,6 +655,48 @@ TEST(fw_ram_suggest)
 	ASSERT_EQ(0, vk_pool_suggest(both, m, 512 * MiB, &addr));
 	EXPECT_EQ(0x120000000ULL, addr);
 	EXPECT_EQ(-ENOSPC, vk_pool_suggest(both, m, 1 * GiB, &addr));
+
+/* Test Case: a pool that takes most of System RAM is warned about, with what the host keeps. */
+TEST(pool_leaves_little)
+{
+	static const struct vk_range host23[] = {	/* 23 GiB of System RAM */
+		{ 0x100000, 3 * GiB }, { 4 * GiB, 24 * GiB + 0x100000 },
+	};
+	char msg[128] = "";
+
+	EXPECT_TRUE(vk_pool_leaves_little(host23, 2, 20 * GiB, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "keeps 3.00 GiB of its 23.00 GiB")) TH_LOG("%s", msg);
+	EXPECT_TRUE(vk_pool_leaves_little(host23, 2, 18 * GiB, msg, sizeof(msg)));
+	EXPECT_FALSE(vk_pool_leaves_little(host23, 2, 16 * GiB, msg, sizeof(msg)));
+	EXPECT_TRUE(vk_pool_leaves_little(host23, 2, 32 * GiB, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "keeps 0 B")) TH_LOG("%s", msg);
+}
+
+/* Test Case: --pools that the module would refuse for its geometry alone, in its words. */
+TEST(pool_spec_error)
+{
+	static const struct {
+		struct vk_pool_spec p;
+		const char *why;
+	} t[] = {
+		{ { 1 * GiB, 2 * GiB, false }, NULL },
+		{ { 1 * GiB, 1 * GiB + 4 * MiB, false }, NULL },
+		{ { 0x1000, 0x1000 + 3 * MiB, false }, "not 2 MiB aligned" },
+		{ { 1 * GiB, 1 * GiB + 3 * MiB, false }, "not 2 MiB aligned" },
+		{ { 1 * GiB, 1 * GiB, false }, "not 2 MiB aligned" },
+		{ { 1 * GiB, 1 * GiB + 2 * MiB, false }, "smaller than 4 MiB" },
+		{ { 1 * GiB, 2 * GiB, true }, "pages of 1 GiB need a pool of 2 GiB or more" },
+		{ { 1 * GiB + 2 * MiB, 3 * GiB + 2 * MiB, true },
+		  "pages of 1 GiB need a pool 1 GiB aligned in base and size" },
+		{ { 4 * GiB, 7 * GiB, true }, NULL },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		const char *why = vk_pool_spec_error(&t[i].p);
+
+		EXPECT_STREQ(t[i].why ?: "(none)", why ?: "(none)") TH_LOG("case %u", i);
+	}
 }
 
 /* Test Case: System RAM restricted to a NUMA node's ranges keeps only the overlap. */
@@ -894,6 +936,52 @@ TEST(tables)
 	EXPECT_NE(NULL, strstr(buf, "unclean"));
 	EXPECT_NE(NULL, strstr(buf, summary));
 	free(buf);
+}
+
+/* "" when each key of @o (and of objects in its arrays) is ``key`` in @doc, else the first not. */
+static const char *undocumented(json_object *o, const char *doc)
+{
+	static char quoted[64];
+	const char *miss;
+	size_t i;
+
+	json_object_object_foreach(o, k, v) {
+		snprintf(quoted, sizeof(quoted), "``%s``", k);
+		if (!strstr(doc, quoted))
+			return quoted;
+		if (!json_object_is_type(v, json_type_array))
+			continue;
+		for (i = 0; i < json_object_array_length(v); i++) {
+			miss = undocumented(json_object_array_get_idx(v, i), doc);
+			if (*miss)
+				return miss;
+		}
+	}
+	return "";
+}
+
+/* Test Case: every key status --json and list --json print is named in vmkeepctl.rst. */
+TEST(json_keys_documented)
+{
+	struct vmkeep_pool_info p = { .base = 0x40000000, .length = 512 * MiB,
+				      .state = VMKEEP_POOL_READY };
+	struct vmkeep_region_info r[2];
+	FILE *f = fopen("../Documentation/vmkeepctl.rst", "r");
+	size_t cap = 0;
+	char *doc = NULL;
+	json_object *o;
+
+	ASSERT_NE(NULL, f);
+	ASSERT_LT(0, getdelim(&doc, &cap, '\0', f));
+	fclose(f);
+	fill_regions(r);
+	o = pools_json(&p, 1, 0);
+	EXPECT_STREQ("", undocumented(o, doc));
+	json_object_put(o);
+	o = regions_json(r, 2);
+	EXPECT_STREQ("", undocumented(o, doc));
+	json_object_put(o);
+	free(doc);
 }
 
 TEST_HARNESS_MAIN

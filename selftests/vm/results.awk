@@ -3,8 +3,9 @@
 # results.awk - turn the guest's results log into one KTAP stream
 #
 # Input: the guest's ttyS1 log (see init).  Variables: plan (the plan
-# file), console (the console log), qemu_rc, timeout, build, wall, and
-# watched (vmtest.sh's verdict on the plan's "# watch:" ranges, if any).
+# file), console (the console log), strict (stalls fail too), qemu_rc,
+# timeout, build, wall, and watched (vmtest.sh's verdict on the plan's
+# "# watch:" ranges, if any).  Run with -f console.awk first.
 # Every step of the plan yields at least one result line, so a step that
 # never ran fails instead of vanishing.
 
@@ -95,22 +96,11 @@ END {
 			result(0, label[i], " # exit " rc[i])
 	}
 
-	# The console must be clean, whatever the tests said.  BUG: and
-	# WARNING: also cover KASAN, KFENCE, debug objects (ODEBUG:), soft
-	# lockups and lockdep's splats; the rest are reports of the debug
-	# kernel (KVER=debug) that carry neither.
-	pat = "BUG:|WARNING:|Oops|Call Trace|refcount_t|Kernel panic|general protection fault"
-	pat = pat "|UBSAN:|lockdep is turned off|locking correctness validator|blocked for more than"
-	# pud_ERROR()/pmd_ERROR(): a huge entry cleared as a bad page table.
-	pat = pat "|bad p[mu]d "
-	n = 0
-	while ((getline line < console) > 0) {
-		if (line ~ pat) {
-			if (n++ < 20)
-				print "# console: " line
-		}
-	}
-	result(n == 0, "console:clean", n ? " # " n " bad line(s)" : "")
+	# The console must be clean, whatever the tests said (console.awk):
+	# a stall of a stock kernel path with no vmkeep frame only warns.
+	n = console_check(console, strict)
+	warn = console_warnings ? console_warnings " stall warning(s), no vmkeep frame" : ""
+	result(n == 0, "console:clean", n ? " # " n " bad line(s)" (warn ? "; " warn : "") : (warn ? " # " warn : ""))
 	if (watched != "") {
 		v = "no verdict"
 		while ((getline line < watched) > 0) {
