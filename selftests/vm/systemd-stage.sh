@@ -78,7 +78,7 @@ t() {
 		;;
 	2)
 		t "the journal has the restore summary" bash -c \
-			"journalctl -b -u vmkeep -q -o cat | grep -q '1 region restored, 1 incoming, 0 quarantined; clean handoff'"
+			"journalctl -b -u vmkeep -q -o cat | grep -q '1 region restored, 1 incoming, 0 repaired, 0 quarantined; clean handoff'"
 		t "the region is back, incoming" bash -c "vmkeepctl list | grep -q '^sd-a .* incoming '"
 		t "its bytes are there" bash -c \
 			"vmkeepctl exec --region sd-a:fd=10 -- head -c ${#msg} /proc/self/fd/10 | grep -qx $msg"
