@@ -113,11 +113,14 @@ has "vmkeep.pools="
 t 0 "kexec --check: this kernel, this line" -- \
 	vmkeepctl kexec --check --kernel /boot/vmlinuz --reuse-cmdline
 has "^module   ok .*vmkeep.ko, vermagic $(uname -r)"
+has "^initrd   WARN   none given: .*CONFIG_BLK_DEV_INITRD=y"
 t 0 "alloc a region for the pool to hold" -- vmkeepctl alloc --name ctl-k --size 2M
 t 3 "kexec --check: a line without the pools" -- \
 	vmkeepctl kexec --check --json --kernel /boot/vmlinuz --command-line console=ttyS0
 jq_true '.safe == false'
 jq_true '.checks.cmdline.ok == false'
+# no --initrd: a warning, which fails nothing
+jq_true '.checks.initrd.ok and .checks.initrd.warning'
 t 0 "free it" -- vmkeepctl free ctl-k
 t 3 "kexec --check: a release without vmkeep.ko" -- \
 	vmkeepctl kexec --check --kernel /boot/vmlinuz --release 0.0-none --reuse-cmdline

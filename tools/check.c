@@ -6,11 +6,13 @@
  * regions and restore them?  It loads nothing and freezes nothing, and
  * works without the module, so that a kernel's installation (the
  * /etc/kernel/postinst.d hook) and an operator can ask before the
- * update.  Four checks, each "ok" or not:
+ * update; 'vmkeepctl update' runs them before it stops any VM.  Four
+ * checks, each "ok", "FAILED", or "WARN" (ok, but worth a look):
  *
  *  image    the kernel's release, from its bzImage header (or --release)
  *  module   /lib/modules/RELEASE has a vmkeep.ko whose vermagic is RELEASE
- *  initrd   the initramfs given exists and is not empty
+ *  initrd   the initramfs given exists and is not empty; none given is a
+ *           warning: Debian's kernels need theirs to mount the root
  *  cmdline  the new command line reserves and lists every pool: those
  *           with regions when the module is loaded; without the module,
  *           which pools hold regions is unknown, so every pool of the
@@ -37,6 +39,7 @@
 struct check {
 	const char *name;
 	bool ok;
+	bool warn;	/* ok, but worth a look: not "ok" in the table */
 	char detail[2048];
 };
 
@@ -53,25 +56,39 @@ set(struct check *c, bool ok, const char *fmt, ...)
 	va_end(ap);
 }
 
+/**
+ * image_file_release() - the release of a bzImage, from its header
+ * @kernel: the image
+ * @rel: the release
+ * @len: room in @rel
+ *
+ * Return: 0, -ENOEXEC when it has no version string, or -errno.
+ */
+int image_file_release(const char *kernel, char *rel, size_t len)
+{
+	int fd = open(kernel, O_RDONLY | O_CLOEXEC), err;
+	unsigned char *hdr;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	/* kernel_version is a 16-bit offset from 0x200 */
+	hdr = malloc(HDR_MAX);
+	n = hdr ? pread(fd, hdr, HDR_MAX, 0) : -1;
+	err = !hdr ? -ENOMEM : n < 0 ? -errno : vk_image_release(hdr, n, rel, len);
+	close(fd);
+	free(hdr);
+	return err;
+}
+
 static void check_image(struct check *c, const char *kernel, const char *release,
 			char *rel, size_t len)
 {
-	/* kernel_version is a 16-bit offset from 0x200 */
-	unsigned char *hdr = malloc(HDR_MAX);
-	ssize_t n = -1;
-	int fd = open(kernel, O_RDONLY | O_CLOEXEC);
+	int err = image_file_release(kernel, rel, len);
 
-	if (fd >= 0 && hdr) {
-		n = pread(fd, hdr, HDR_MAX, 0);
-		errno = n < 0 ? errno : 0;
-	} else if (fd >= 0) {
-		errno = ENOMEM;
-	}
-	if (fd >= 0)
-		close(fd);
-	if (n < 0) {
-		set(c, false, "%s: %s", kernel, strerror(errno));
-	} else if (vk_image_release(hdr, n, rel, len)) {
+	if (err && err != -ENOEXEC) {
+		set(c, false, "%s: %s", kernel, strerror(-err));
+	} else if (err) {
 		if (release)
 			set(c, true, "%s: no version string; release %s from --release",
 			    kernel, release);
@@ -86,7 +103,8 @@ static void check_image(struct check *c, const char *kernel, const char *release
 	}
 	if (release)
 		snprintf(rel, len, "%s", release);
-	free(hdr);
+	else if (err)
+		rel[0] = '\0';
 }
 
 /* The vermagic of the vmkeep.ko that modprobe would load for @rel. */
@@ -127,22 +145,27 @@ static void check_module(struct check *c, const char *rel)
 	kmod_unref(kctx);
 }
 
-static void check_initrd(struct check *c, const char *initrd)
+static void check_initrd(struct check *c, const char *initrd, const char *rel)
 {
+	char guess[PATH_MAX];
 	struct stat st;
 
-	if (!initrd)
-		set(c, true, "none given: the kernel must mount its root without one");
-	else if (stat(initrd, &st))
+	snprintf(guess, sizeof(guess), "/boot/initrd.img-%s", rel);
+	if (!initrd) {
+		set(c, true, "none given: a kernel with CONFIG_BLK_DEV_INITRD=y and its disk drivers as modules, as Debian builds each, mounts its root only from its initramfs (--initrd %s)",
+		    rel[0] && !access(guess, R_OK) ? guess : "FILE");
+		c->warn = true;
+	} else if (stat(initrd, &st)) {
 		set(c, false, "%s: %s", initrd, strerror(errno));
-	else if (!S_ISREG(st.st_mode) || !st.st_size)
+	} else if (!S_ISREG(st.st_mode) || !st.st_size) {
 		set(c, false, "%s: not a file with contents", initrd);
-	else
+	} else {
 		set(c, true, "%s", initrd);
+	}
 }
 
 /* The pools of the loaded module, else those the running kernel lists. */
-static void check_pools(struct ctx *ctx, struct check *c, const char *cmdline)
+static void check_kept_pools(struct ctx *ctx, struct check *c, const char *cmdline)
 {
 	struct vk_pool_spec pools[MAX_POOLS];
 	char msg[900], *proc, val[4096];
@@ -173,7 +196,7 @@ static void check_cmdline(struct ctx *ctx, struct check *c, const char *cmdline)
 	char fw[900], pools[sizeof(c->detail)];
 	bool ok = fw_cmdline_ok(cmdline, fw, sizeof(fw));
 
-	check_pools(ctx, c, cmdline);
+	check_kept_pools(ctx, c, cmdline);
 	snprintf(pools, sizeof(pools), "%s", c->detail);
 	if (ok)
 		set(c, c->ok, "%s; %s", pools, fw);
@@ -182,8 +205,8 @@ static void check_cmdline(struct ctx *ctx, struct check *c, const char *cmdline)
 }
 
 /**
- * kexec_check() - vmkeepctl kexec --check
- * @ctx: the command
+ * kexec_check() - vmkeepctl kexec --check, and update's checks
+ * @ctx: the command (kexec or update)
  * @kernel: the kernel image
  * @initrd: its initramfs, or NULL
  * @release: the release to check the module of, or NULL for the image's
@@ -208,7 +231,7 @@ int kexec_check(struct ctx *ctx, const char *kernel, const char *initrd,
 		check_module(&c[C_MODULE], rel);
 	else
 		set(&c[C_MODULE], false, "unknown release");
-	check_initrd(&c[C_INITRD], initrd);
+	check_initrd(&c[C_INITRD], initrd, rel);
 	check_cmdline(ctx, &c[C_CMDLINE], cmdline);
 	for (i = 0; i < NR_CHECKS; i++) {
 		if (c[i].ok)
@@ -228,6 +251,7 @@ int kexec_check(struct ctx *ctx, const char *kernel, const char *initrd,
 			json_object *one = json_object_new_object();
 
 			json_object_object_add(one, "ok", json_object_new_boolean(c[i].ok));
+			json_object_object_add(one, "warning", json_object_new_boolean(c[i].warn));
 			json_object_object_add(one, "detail",
 					       json_object_new_string(c[i].detail));
 			json_object_object_add(checks, c[i].name, one);
@@ -236,14 +260,15 @@ int kexec_check(struct ctx *ctx, const char *kernel, const char *initrd,
 		print_json(o);
 	} else {
 		for (i = 0; i < NR_CHECKS; i++)
-			printf("%-8s %-6s %s\n", c[i].name, c[i].ok ? "ok" : "FAILED",
-			       c[i].detail);
+			printf("%-8s %-6s %s\n", c[i].name,
+			       c[i].warn ? "WARN" : c[i].ok ? "ok" : "FAILED", c[i].detail);
 	}
 	if (ok)
 		return RC_OK;
 	/* after the table, also where both go to one pipe */
 	fflush(stdout);
-	fprintf(stderr, "vmkeepctl: kexec --check: a kexec into %s would not keep or restore the regions: %s failed\n",
+	fprintf(stderr, "vmkeepctl: %s: a kexec into %s would not keep or restore the regions: %s failed\n",
+		strcmp(ctx->cmd->name, "kexec") ? ctx->cmd->name : "kexec --check",
 		rel[0] ? rel : kernel, failed);
 	return RC_UNSAFE;
 }

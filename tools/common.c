@@ -7,10 +7,14 @@
  * here; the region and pool views that several commands print.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -330,18 +334,22 @@ int show_region(struct ctx *ctx, const char *name, bool json)
 int print_status(struct ctx *ctx, bool json)
 {
 	int err = vmkeep_pools_refresh(ctx->vk);
+	json_object *o;
 	char *ver;
 
 	if (err < 0)
 		return op_fail(ctx, NULL, err);
 	if (!json) {
 		vk_print_pools(stdout, ctx->vk);
+		json_object_put(vm_last_update(ctx, stdout));
 		return RC_OK;
 	}
 	ver = read_text("/sys/module/vmkeep/version");
 	if (ver)
 		ver[strcspn(ver, "\n")] = '\0';
-	print_json(vk_status_json(ctx->vk, ver));
+	o = vk_status_json(ctx->vk, ver);
+	json_object_object_add(o, "last_update", vm_last_update(ctx, NULL));
+	print_json(o);
 	free(ver);
 	return RC_OK;
 }
@@ -364,4 +372,114 @@ unsigned int warn_mapped(struct ctx *ctx)
 	if (mapped)
 		fputc('\n', stderr);
 	return mapped;
+}
+
+/* One record "vmkeepctl: @line" into the kernel log, at syslog @level. */
+static bool klog(int level, const char *line)
+{
+	char rec[1024];
+	bool ok;
+	int fd;
+
+	/*
+	 * A new open per line: /dev/kmsg drops what one open file writes
+	 * beyond 10 lines in 5 s (printk.devkmsg=ratelimit, the default).
+	 */
+	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	snprintf(rec, sizeof(rec), "<%d>vmkeepctl: %s\n", level, line);
+	/* one write() is one record */
+	ok = write(fd, rec, strlen(rec)) == (ssize_t)strlen(rec);
+	close(fd);
+	return ok;
+}
+
+static void __printf(4, 0)
+vreport(struct ctx *ctx, bool warn, const char *obj, const char *fmt, va_list ap)
+{
+	char text[900], line[1000];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	if (warn) {
+		fprintf(stderr, "vmkeepctl: %s: warning: %s\n", ctx->cmd->name, text);
+		snprintf(line, sizeof(line), "%s: warning: %s", ctx->cmd->name, text);
+	} else {
+		printf("%s: %s\n", obj ?: ctx->cmd->name, text);
+		snprintf(line, sizeof(line), "%s%s%s: %s", ctx->cmd->name, obj ? " " : "",
+			 obj ?: "", text);
+	}
+	/* a --check changes nothing, the kernel log included */
+	if (!kx.check)
+		klog(warn ? 4 : 5, line);
+}
+
+/**
+ * report() - a line of what update or kexec did
+ * @ctx: the command
+ * @obj: what it is about (a VM), or NULL
+ * @fmt: the line
+ *
+ * To stdout as "OBJ: TEXT" (or "CMD: TEXT"), and to the kernel log as
+ * "vmkeepctl: CMD[ OBJ]: TEXT": the journal keeps what an update did
+ * whatever became of its stdout.
+ */
+void report(struct ctx *ctx, const char *obj, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(ctx, false, obj, fmt, ap);
+	va_end(ap);
+}
+
+/* report(), for a warning: "vmkeepctl: CMD: warning: TEXT" on stderr. */
+void report_warn(struct ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(ctx, true, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/**
+ * flush_for_reboot() - before reboot(): what was printed reaches its reader
+ *
+ * reboot() waits for no process, and what is still in stdio's buffers,
+ * in a pipe, a socket or the page cache dies with this kernel.  stdout
+ * and stderr are written out; a file is synced; on a pipe or a socket
+ * (tee, ssh, journald's stream) this waits until the reader has taken
+ * every byte, 5 s at most, then gives it 200 ms to write what it took
+ * before sync() writes the page cache.
+ */
+void flush_for_reboot(void)
+{
+	static const int fds[] = { STDOUT_FILENO, STDERR_FILENO };
+	bool stream = false;
+	struct stat st;
+	int left, k;
+	size_t i;
+
+	fflush(stdout);
+	fflush(stderr);
+	for (i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (fstat(fds[i], &st))
+			continue;
+		if (S_ISREG(st.st_mode))
+			fsync(fds[i]);
+		if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
+			continue;
+		stream = true;
+		/* bytes in the pipe; for a socket, those its peer did not read */
+		for (k = 0; k < 500; k++) {
+			if (ioctl(fds[i], S_ISFIFO(st.st_mode) ? FIONREAD : SIOCOUTQ, &left) ||
+			    !left)
+				break;
+			usleep(10000);
+		}
+	}
+	if (stream)
+		usleep(200000);
+	sync();
 }

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,28 +20,19 @@
 
 #include "vmkeepctl.h"
 
-static struct {
-	const char *kernel, *initrd, *line, *append, *release;
-	bool reuse, exec, force, check;
-} param;
+struct kexec_param kx;
 
 const struct opt kexec_opts[] = {
-	{ "kernel", "FILE", "the kernel to boot", OPT_REQUIRED, .str = &param.kernel },
-	{ "initrd", "FILE", "its initramfs", .str = &param.initrd },
-	{ "reuse-cmdline", NULL, "start from the running kernel's line (without BOOT_IMAGE=)",
-	  .flag = &param.reuse },
-	{ "command-line", "CMDLINE", "the new kernel's whole line", .str = &param.line },
-	{ "append", "CMDLINE", "add to that line (the whole line without the others)",
-	  .str = &param.append },
+	KEXEC_KERNEL_OPTS,
 	{ "check", NULL, "check only: no load, no freeze, no module needed",
-	  .flag = &param.check },
+	  .flag = &kx.check },
 	{ "release", "KREL", "with --check: the release to look for vmkeep.ko of",
-	  .str = &param.release },
+	  .str = &kx.release },
 	{ "json", NULL, "with --check: the verdict for programs", .flag = &opt_json },
 	{ "exec", NULL, "boot it now (without systemd: 'systemctl kexec' stops services)",
-	  .flag = &param.exec },
+	  .flag = &kx.exec },
 	{ "force-unmapped-ok", NULL, "with --exec, go on although regions are mapped",
-	  .flag = &param.force },
+	  .flag = &kx.force },
 	{}
 };
 
@@ -110,19 +102,21 @@ static void thaw_again(struct ctx *ctx)
 		fprintf(stderr, "vmkeepctl: kexec: thaw: %s\n", strerror(-err));
 }
 
-/* The new kernel's command line, as kexec-tools would make it. */
-static char *next_cmdline(void)
+/* The new kernel's command line, as kexec-tools would make it; NULL: see errno. */
+char *kexec_next_cmdline(void)
 {
 	char *proc = NULL, *s;
 
-	if (param.reuse && !param.line) {
+	if (kx.reuse && !kx.line) {
 		proc = read_text("/proc/cmdline");
 		if (!proc)
 			return NULL;
 		proc[strcspn(proc, "\n")] = '\0';
 	}
-	s = vk_kexec_cmdline(proc, param.line, param.append);
+	s = vk_kexec_cmdline(proc, kx.line, kx.append);
 	free(proc);
+	if (!s)
+		errno = ENOMEM;
 	return s;
 }
 
@@ -149,7 +143,7 @@ static int check_safe(struct ctx *ctx, const char *cmdline, char *msg,
 			fw);
 		return RC_UNSAFE;
 	}
-	if (warn_mapped(ctx) && param.exec && !param.force)
+	if (warn_mapped(ctx) && kx.exec && !kx.force)
 		return fail(ctx, RC_UNSAFE, NULL, 0,
 			    "regions are still mapped: stop their VMMs first, or add --force-unmapped-ok");
 	return RC_OK;
@@ -158,65 +152,95 @@ static int check_safe(struct ctx *ctx, const char *cmdline, char *msg,
 static int freeze_and_load(struct ctx *ctx, const char *cmdline, const char *msg)
 {
 	int err = vmkeep_freeze(ctx->vk, NULL), rc;
+	char rel[256];
 
 	if (err < 0)
 		return fail(ctx, RC_FAIL, "freeze", -err, why(ctx, -err));
-	rc = load_kernel(ctx, param.kernel, param.initrd, cmdline);
+	rc = load_kernel(ctx, kx.kernel, kx.initrd, cmdline);
 	if (rc) {
 		thaw_again(ctx);
 		return rc;
 	}
-	if (!param.exec) {
-		printf("%s loaded (%s); vmkeep is frozen.\n"
-		       "Boot it with 'kexec -e'; or cancel with 'kexec -u' and 'vmkeepctl thaw'.\n",
-		       param.kernel, msg);
+	if (kx.release)
+		snprintf(rel, sizeof(rel), "%s", kx.release);
+	else if (image_file_release(kx.kernel, rel, sizeof(rel)))
+		snprintf(rel, sizeof(rel), "release unknown");
+	report(ctx, NULL, "%s (%s) loaded, vmkeep frozen: %s", kx.kernel, rel, msg);
+	if (!kx.exec) {
+		/* systemd's own test (sd_booted()): it stops the services first */
+		if (!access("/run/systemd/system", F_OK))
+			printf("Boot it with 'systemctl kexec'; or cancel with 'kexec -u' and 'vmkeepctl thaw'.\n");
+		else
+			printf("Boot it with 'kexec -e' once the VMMs and services are stopped (no systemd runs here); or cancel with 'kexec -u' and 'vmkeepctl thaw'.\n");
 		return RC_OK;
 	}
-	sync();
+	report(ctx, NULL, "booting it now");
+	flush_for_reboot();
 	reboot(LINUX_REBOOT_CMD_KEXEC);
 	err = errno;
 	thaw_again(ctx);
-	return fail(ctx, RC_FAIL, param.kernel, err,
+	return fail(ctx, RC_FAIL, kx.kernel, err,
 		    "reboot(LINUX_REBOOT_CMD_KEXEC) failed; vmkeep is thawed");
+}
+
+/**
+ * kexec_load_boot() - what kexec does after its option checks
+ * @ctx: the command
+ * @cmdline: the new kernel's command line
+ *
+ * Refuses a line that would lose regions (and mapped regions with
+ * --exec), freezes, loads the kernel, reports both, and boots it with
+ * --exec.  update runs this once its VMs are saved.
+ *
+ * Return: an exit code; with --exec, only when the kexec failed.
+ */
+int kexec_load_boot(struct ctx *ctx, const char *cmdline)
+{
+	char msg[1024];
+
+	return dev_open(ctx) ?: check_safe(ctx, cmdline, msg, sizeof(msg)) ?:
+	       freeze_and_load(ctx, cmdline, msg);
 }
 
 /* Options that go together, beyond what the option table says. */
 static int check_opts(struct ctx *ctx)
 {
-	const char *bad = NULL;
+	const char *bad = vk_cmdline_opts_error(kx.reuse, kx.line, kx.append);
 
-	if (!param.reuse && !param.line && !param.append)
-		bad = "--append, --command-line or --reuse-cmdline is required";
-	else if (param.reuse && param.line)
-		bad = "--command-line and --reuse-cmdline exclude each other";
-	else if (param.check && (param.exec || param.force))
+	if (!bad && kx.check && (kx.exec || kx.force))
 		bad = "--check loads nothing: it excludes --exec and --force-unmapped-ok";
-	else if (!param.check && (param.release || opt_json))
+	else if (!bad && !kx.check && (kx.release || opt_json))
 		bad = "--release and --json go with --check";
 	if (!bad)
 		return -1;
-	fprintf(stderr, "vmkeepctl: kexec: %s\n", bad);
+	fprintf(stderr, "vmkeepctl: %s: %s\n", ctx->cmd->name, bad);
 	return bad_usage(ctx);
 }
 
 int cmd_kexec(int argc, char **argv, struct ctx *ctx)
 {
-	char *cmdline, msg[1024];
+	char *cmdline;
 	int rc = parse_no_operands(ctx, argc, argv, false);
 
 	if (rc >= 0)
 		return rc;
+	/*
+	 * Each line as it is printed, in order with stderr, also into a
+	 * pipe; a reader that goes away must not end it between freeze and
+	 * kexec.
+	 */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
 	rc = check_opts(ctx);
 	if (rc >= 0)
 		return rc;
-	cmdline = next_cmdline();
+	cmdline = kexec_next_cmdline();
 	if (!cmdline)
 		return fail(ctx, RC_FAIL, "/proc/cmdline", errno ?: ENOMEM, NULL);
-	if (param.check)
-		rc = kexec_check(ctx, param.kernel, param.initrd, param.release, cmdline);
+	if (kx.check)
+		rc = kexec_check(ctx, kx.kernel, kx.initrd, kx.release, cmdline);
 	else
-		rc = dev_open(ctx) ?: check_safe(ctx, cmdline, msg, sizeof(msg)) ?:
-		     freeze_and_load(ctx, cmdline, msg);
+		rc = kexec_load_boot(ctx, cmdline);
 	free(cmdline);
 	return rc;
 }

@@ -629,6 +629,27 @@ char *vk_kexec_cmdline(const char *reused, const char *line, const char *append)
 }
 
 /**
+ * vk_cmdline_opts_error() - whether the line options of kexec and update go together
+ * @reuse: --reuse-cmdline given
+ * @line: --command-line given
+ * @append: --append given
+ *
+ * As with kexec-tools: one of them at least, and --command-line, which
+ * replaces the line, not with --reuse-cmdline, which takes the running
+ * kernel's; --append adds to either, or is the line alone.
+ *
+ * Return: why they do not, or NULL.
+ */
+const char *vk_cmdline_opts_error(bool reuse, bool line, bool append)
+{
+	if (!reuse && !line && !append)
+		return "--append, --command-line or --reuse-cmdline is required";
+	if (reuse && line)
+		return "--command-line and --reuse-cmdline exclude each other";
+	return NULL;
+}
+
+/**
  * vk_image_release() - the release of an x86 bzImage, from its header
  * @img: the image's first bytes
  * @n: how many

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <linux/vmkeep.h>
 
 #include "vm.h"
@@ -63,6 +64,7 @@ static json_object *manifest_json(const struct vm *vm)
 	json_object_object_add(o, "state_bytes", json_object_new_int64(vm->state_bytes));
 	json_object_object_add(o, "ram_bytes", json_object_new_int64(vm->ram_bytes));
 	json_object_object_add(o, "save_ms", json_object_new_int64(vm->save_ms));
+	json_object_object_add(o, "saved_at", json_object_new_int64(vm->saved_at));
 	return o;
 }
 
@@ -121,6 +123,7 @@ static int manifest_parse(struct vm *vm, json_object *o)
 	vm->state_bytes = get_u64(o, "state_bytes");
 	vm->ram_bytes = get_u64(o, "ram_bytes");
 	vm->save_ms = get_u64(o, "save_ms");
+	vm->saved_at = get_u64(o, "saved_at");
 	vm->saved = json_object_object_get_ex(o, "saved", &v) && json_object_get_boolean(v);
 	n = json_object_array_length(a);
 	vm->argv = calloc(n + 1, sizeof(char *));
@@ -701,12 +704,22 @@ static json_object *vm_json(const struct vm *vm)
 	return o;
 }
 
+/* @t as "2026-12-06 20:46:05" (local time), or "-" for 0 */
+static void when(long long t, char *buf, size_t len)
+{
+	time_t tt = t;
+	struct tm tm;
+
+	if (!t || !localtime_r(&tt, &tm) || !strftime(buf, len, "%F %T", &tm))
+		snprintf(buf, len, "-");
+}
+
 static int cmd_vm_list(int argc, char **argv, struct ctx *ctx)
 {
 	json_object *a = json_object_new_array();
 	unsigned int n = 0, i;
 	struct vm *vms = NULL;
-	char size[32];
+	char size[32], at[32];
 	int rc = parse_no_operands(ctx, argc, argv, true);
 
 	/* --help is 0 from parse_no_operands(): nothing more to print */
@@ -717,16 +730,18 @@ static int cmd_vm_list(int argc, char **argv, struct ctx *ctx)
 		return rc;
 	}
 	if (!opt_json)
-		printf("%-20s %-8s %-6s %10s %11s  %s\n", "NAME", "STATUS", "QEMU",
-		       "RAM", "STATE", "REGIONS");
+		printf("%-20s %-8s %-6s %10s %10s %9s %8s  %-19s  %s\n", "NAME", "STATUS",
+		       "QEMU", "RAM", "STATE", "RAM SENT", "SAVE", "SAVED AT", "REGIONS");
 	for (i = 0; i < n; i++) {
 		if (opt_json) {
 			json_object_array_add(a, vm_json(&vms[i]));
 		} else {
 			vk_short_size(vms[i].ram_size, size, sizeof(size));
-			printf("%-20s %-8s %-6s %10s %10lluK  %s %s\n", vms[i].name,
-			       vm_status(&vms[i]), vms[i].qemu, size,
+			when(vms[i].saved_at, at, sizeof(at));
+			printf("%-20s %-8s %-6s %10s %9lluK %8lluK %6lldms  %-19s  %s %s\n",
+			       vms[i].name, vm_status(&vms[i]), vms[i].qemu, size,
 			       (unsigned long long)vms[i].state_bytes >> 10,
+			       (unsigned long long)vms[i].ram_bytes >> 10, vms[i].save_ms, at,
 			       vms[i].ram, vms[i].state);
 		}
 		vm_put(&vms[i]);
@@ -737,6 +752,72 @@ static int cmd_vm_list(int argc, char **argv, struct ctx *ctx)
 	else
 		json_object_put(a);
 	return RC_OK;
+}
+
+/**
+ * vm_last_update() - what the last update saved, from the manifests
+ * @ctx: the command (status, load)
+ * @f: where to print it for people, or NULL
+ *
+ * The VMs whose manifests record the latest update time: after the
+ * kexec this is the record of what the update did, whatever became of
+ * its output.
+ *
+ * Return: {"time": SECONDS, "vms": [{"name", "status", "state_bytes",
+ * "ram_bytes", "save_ms"}...]}, or NULL when no update saved a VM.
+ */
+json_object *vm_last_update(struct ctx *ctx, FILE *f)
+{
+	json_object *o = NULL, *a, *v;
+	unsigned int n = 0, i, nr = 0;
+	struct vm *vms = NULL;
+	long long last = 0;
+	char at[32], tz[16] = "";
+	struct tm tm;
+	time_t tt;
+
+	if (vm_load_all(ctx, &vms, &n))
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (vms[i].saved_at > last)
+			last = vms[i].saved_at;
+	for (i = 0; i < n; i++)
+		nr += last && vms[i].saved_at == last;
+	if (nr) {
+		o = json_object_new_object();
+		a = json_object_new_array();
+		json_object_object_add(o, "time", json_object_new_int64(last));
+		json_object_object_add(o, "vms", a);
+		tt = last;
+		when(last, at, sizeof(at));
+		if (localtime_r(&tt, &tm))
+			strftime(tz, sizeof(tz), " %Z", &tm);
+		if (f)
+			fprintf(f, "last update %s%s: %u VM%s saved\n", at, tz, nr,
+				nr == 1 ? "" : "s");
+	}
+	for (i = 0; i < n; i++) {
+		if (nr && vms[i].saved_at == last) {
+			v = json_object_new_object();
+			json_object_object_add(v, "name", json_object_new_string(vms[i].name));
+			json_object_object_add(v, "status",
+					       json_object_new_string(vm_status(&vms[i])));
+			json_object_object_add(v, "state_bytes",
+					       json_object_new_int64(vms[i].state_bytes));
+			json_object_object_add(v, "ram_bytes",
+					       json_object_new_int64(vms[i].ram_bytes));
+			json_object_object_add(v, "save_ms", json_object_new_int64(vms[i].save_ms));
+			json_object_array_add(a, v);
+			if (f)
+				fprintf(f, "  %s (%s): %llu bytes of device state, %llu KiB of RAM sent, save %lld ms\n",
+					vms[i].name, vm_status(&vms[i]),
+					(unsigned long long)vms[i].state_bytes,
+					(unsigned long long)vms[i].ram_bytes >> 10, vms[i].save_ms);
+		}
+		vm_put(&vms[i]);
+	}
+	free(vms);
+	return o;
 }
 
 /* ---- vm: run | resume | stop | rm | list ---- */

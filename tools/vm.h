@@ -44,6 +44,8 @@ long long now_ms(void);
  * @state_bytes: how many bytes of device state
  * @ram_bytes: RAM bytes QEMU sent at the last save (whole pages)
  * @save_ms: guest stopped to QEMU gone, at the last save
+ * @saved_at: when the update that saved it last began (seconds since the
+ *            epoch), or 0
  * @state_fd: the state region, open
  * @q: the QMP connection
  * @ok: the step this VM is in went well
@@ -62,7 +64,7 @@ struct vm {
 	char qemu[16];
 	bool saved;
 	uint64_t state_bytes, ram_bytes;
-	long long save_ms;
+	long long save_ms, saved_at;
 	int state_fd;
 	struct qmp q;
 	bool ok, stopped;

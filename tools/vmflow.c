@@ -22,8 +22,10 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 
@@ -32,23 +34,22 @@
 #define FDNAME	"vmkeep-state"
 #define PUMP_TIMEOUT_MS	120000	/* QEMU silent that long: give up */
 
-static struct {
-	const char *kernel, *initrd, *append;
-	bool reuse, exec, force;
-} param;
-
+/* The kernel line options are kexec's (struct kexec_param kx); --force is kx.force. */
 const struct opt update_opts[] = {
-	{ "kernel", "FILE", "the kernel to boot", OPT_REQUIRED, .str = &param.kernel },
-	{ "initrd", "FILE", "its initramfs", .str = &param.initrd },
-	{ "append", "CMDLINE", "the new kernel's command line", OPT_ALT,
-	  .str = &param.append },
-	{ "reuse-cmdline", NULL, "the running kernel's (/proc/cmdline)",
-	  .flag = &param.reuse },
-	{ "exec", NULL, "boot it now", .flag = &param.exec },
-	{ "force", NULL, "kexec although a VM could not be saved (it is lost)",
-	  .flag = &param.force },
+	KEXEC_KERNEL_OPTS,
+	{ "check", NULL, "check only: kexec --check's checks and update's own; no VM stops",
+	  .flag = &kx.check },
+	{ "release", "KREL", "the release to look for vmkeep.ko of (an image without a version)",
+	  .str = &kx.release },
+	{ "exec", NULL, "boot it now: for hosts without systemd ('systemctl kexec' after update)",
+	  .flag = &kx.exec },
+	{ "force", NULL, "go on without the VMs that cannot be saved (they are lost)",
+	  .flag = &kx.force },
 	{}
 };
+
+/* When this update started: the manifests of the VMs it saves record it. */
+static long long update_time;
 
 /* Run @fn for every VM with ok set, one thread each. */
 static void run_all(struct vm *vms, unsigned int n, void *(*fn)(void *))
@@ -229,11 +230,12 @@ static int quit_one(struct ctx *ctx, struct vm *vm)
 	vm->t1 = now_ms();
 	vm->save_ms = vm->t1 - vm->t0;
 	vm->saved = true;
+	vm->saved_at = update_time;
 	err = vm_manifest_write(vm);
 	if (err)
 		return fail(ctx, RC_FAIL, vm->state, -err, "cannot write the manifest");
-	printf("%s: saved: %llu bytes of device state in %s, %llu KiB of RAM sent, stopped %lld ms ago\n",
-	       vm->name, (unsigned long long)vm->state_bytes, vm->state,
+	report(ctx, vm->name, "saved: %llu bytes of device state in %s, %llu KiB of RAM sent, stopped %lld ms ago",
+	       (unsigned long long)vm->state_bytes, vm->state,
 	       (unsigned long long)vm->ram_bytes >> 10, vm->save_ms);
 	return 0;
 }
@@ -254,15 +256,14 @@ static void continue_all(struct vm *vms, unsigned int n)
 }
 
 /* Which VMs to save: the running ones; one neither running nor saved is lost already. */
-static void pick_running(struct vm *vms, unsigned int n)
+static void pick_running(struct ctx *ctx, struct vm *vms, unsigned int n)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
 		vms[i].ok = vm_running(&vms[i]);
 		if (!vms[i].ok && !vms[i].saved)
-			fprintf(stderr, "vmkeepctl: update: warning: %s is not running and has no saved state\n",
-				vms[i].name);
+			report_warn(ctx, "%s is not running and has no saved state", vms[i].name);
 	}
 }
 
@@ -335,12 +336,12 @@ static unsigned int unrecorded_running(const struct vm *vms, unsigned int n)
 
 /*
  * A running VM whose RAM or state region was freed (or made anew under
- * its name) would not come back after the kexec: refuse before any VM
- * stops, or with --force leave that VM out.
+ * its name) would not come back after the kexec: named, and left out.
+ * How many.
  */
-static int check_regions(struct ctx *ctx, struct vm *vms, unsigned int n)
+static unsigned int check_regions(struct ctx *ctx, struct vm *vms, unsigned int n)
 {
-	unsigned int bad = unrecorded_running(vms, n);
+	unsigned int bad = 0;
 	const char *why, *obj;
 	struct vm *vm;
 
@@ -359,9 +360,174 @@ static int check_regions(struct ctx *ctx, struct vm *vms, unsigned int n)
 			bad++;
 		}
 	}
-	if (bad && !param.force)
-		return fail(ctx, RC_FAIL, NULL, 0, "a VM could not come back; the VMs run on, no kexec (--force to go on without it)");
+	return bad;
+}
+
+/* The pids of the QEMUs that 'vm run' started (VM_RUN_DIR/NAME.pid); how many. */
+static unsigned int vm_run_pids(pid_t *pids, unsigned int max)
+{
+	DIR *d = opendir(VM_RUN_DIR);
+	char path[300], *s;
+	unsigned int n = 0;
+	struct dirent *e;
+	size_t l;
+
+	while (d && n < max && (e = readdir(d))) {
+		l = strlen(e->d_name);
+		if (l < 5 || strcmp(e->d_name + l - 4, ".pid"))
+			continue;
+		snprintf(path, sizeof(path), VM_RUN_DIR "/%s", e->d_name);
+		s = read_text(path);
+		if (s && atoi(s) > 0)
+			pids[n++] = atoi(s);
+		free(s);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/*
+ * A region that process @pid maps, the first in its maps, into @name
+ * ("" if none): region files show there as /vmkeep:NAME, device nodes
+ * as /dev/vmkeep-region/NAME; a file of that path elsewhere is no
+ * region mapped.
+ */
+static void mapped_region(struct ctx *ctx, int pid, char *name, size_t len)
+{
+	struct vmkeep_region *r;
+	char path[64], *line = NULL, *p, *end;
+	size_t cap = 0;
+	FILE *f;
+
+	name[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	while (f && !name[0] && getline(&line, &cap, f) > 0) {
+		p = strchr(line, '/');
+		if (!p)
+			continue;
+		end = strstr(p, " (deleted)") ?: p + strcspn(p, "\n");
+		*end = '\0';
+		if (!strncmp(p, "/vmkeep:", 8))
+			snprintf(name, len, "%s", p + 8);
+		else if (!strncmp(p, "/dev/vmkeep-region/", 19))
+			snprintf(name, len, "%s", p + 19);
+		r = name[0] ? vmkeep_region_find(ctx->vk, name) : NULL;
+		if (!r || !vmkeep_region_get_nr_mapped(r))
+			name[0] = '\0';
+	}
+	free(line);
+	if (f)
+		fclose(f);
+}
+
+/* QEMU's "-name" of process @pid, after ", -name ", or "". */
+static void qemu_name(int pid, char *buf, size_t len)
+{
+	char path[64], *a, *arg;
+	size_t n = 0;
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	a = calloc(1, 65537);
+	if (a)
+		n = fread(a, 1, 65536, f);
+	fclose(f);
+	for (arg = a; a && arg < a + n; arg += strlen(arg) + 1) {
+		if (strcmp(arg, "-name") || arg + strlen(arg) + 1 >= a + n)
+			continue;
+		arg += strlen(arg) + 1;
+		if (!strncmp(arg, "guest=", 6))
+			arg += 6;
+		snprintf(buf, len, ", -name %.*s", (int)strcspn(arg, ","), arg);
+		break;
+	}
+	free(a);
+}
+
+/*
+ * The VMs update cannot save, named: every process that maps a region
+ * and every QEMU, that 'vm run' did not start.  The kexec ends them; a
+ * region's RAM is kept, but without its device state no VM goes on
+ * there.  How many.
+ */
+static unsigned int foreign_vms(struct ctx *ctx)
+{
+	char comm[64], *s, path[64], region[VMKEEP_NAME_MAX + 1], name[128];
+	unsigned int nrun, i, bad = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t run[256];
+	bool qemu;
+	int pid;
+
+	nrun = vm_run_pids(run, ARRAY_SIZE(run));
+	while (d && (e = readdir(d))) {
+		pid = atoi(e->d_name);
+		for (i = 0; i < nrun && run[i] != pid; i++)
+			;
+		if (pid <= 0 || pid == getpid() || i < nrun)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		s = read_text(path);
+		snprintf(comm, sizeof(comm), "%s", s ?: "?");
+		free(s);
+		comm[strcspn(comm, "\n")] = '\0';
+		qemu = !strncmp(comm, "qemu-system-", 12) || !strcmp(comm, "qemu-kvm");
+		mapped_region(ctx, pid, region, sizeof(region));
+		if (!qemu && !region[0])
+			continue;
+		qemu_name(pid, name, sizeof(name));
+		fprintf(stderr, "vmkeepctl: %s: pid %d (%s%s)%s%s, which 'vm run' did not start: update cannot save its VM\n",
+			ctx->cmd->name, pid, comm, name, region[0] ? " maps region " : "",
+			region);
+		bad++;
+	}
+	if (d)
+		closedir(d);
+	return bad;
+}
+
+/*
+ * Which VMs update saves (vm->ok): every VM of 'vm run' that runs.
+ * Before any VM stops, update refuses (--force: goes on without them)
+ * when it cannot save one that runs: its regions are not those
+ * recorded, its manifest is gone, or 'vm run' did not start it.
+ */
+static int pick_vms(struct ctx *ctx, struct vm *vms, unsigned int n)
+{
+	unsigned int bad;
+
+	pick_running(ctx, vms, n);
+	bad = unrecorded_running(vms, n) + check_regions(ctx, vms, n) + foreign_vms(ctx);
+	if (bad && !kx.force)
+		return fail(ctx, RC_FAIL, NULL, 0, "update cannot save every VM that runs: no VM was stopped, nothing loaded (--force goes on without them)");
 	return RC_OK;
+}
+
+/* update --check: what update would save. */
+static int check_vms(struct ctx *ctx, struct vm *vms, unsigned int n)
+{
+	const char *sep = ":";
+	unsigned int i, nr = 0;
+	int rc = pick_vms(ctx, vms, n);
+
+	for (i = 0; i < n; i++)
+		nr += vms[i].ok;
+	printf("update: would save %u running VM%s", nr, nr == 1 ? "" : "s");
+	for (i = 0; i < n; i++) {
+		if (!vms[i].ok)
+			continue;
+		printf("%s %s", sep, vms[i].name);
+		sep = ",";
+	}
+	putchar('\n');
+	return rc;
 }
 
 /* Save every running VM; 0 when all are saved and quit. */
@@ -369,12 +535,11 @@ static int save_all(struct ctx *ctx, struct vm *vms, unsigned int n)
 {
 	unsigned int i, nr = 0, bad = 0;
 	bool *want;
-	int rc;
+	int rc = pick_vms(ctx, vms, n);
 
-	pick_running(vms, n);
-	rc = check_regions(ctx, vms, n);
 	if (rc)
 		return rc;
+	update_time = time(NULL);
 	want = calloc(n ?: 1, sizeof(bool));
 	if (!want)
 		return fail(ctx, RC_FAIL, NULL, ENOMEM, NULL);
@@ -382,7 +547,7 @@ static int save_all(struct ctx *ctx, struct vm *vms, unsigned int n)
 		want[i] = vms[i].ok;
 		nr += want[i];
 	}
-	printf("update: saving %u running VM%s\n", nr, nr == 1 ? "" : "s");
+	report(ctx, NULL, "saving %u running VM%s", nr, nr == 1 ? "" : "s");
 	run_all(vms, n, save_one);
 	for (i = 0; i < n; i++) {
 		if (want[i] && !vms[i].ok) {
@@ -390,7 +555,7 @@ static int save_all(struct ctx *ctx, struct vm *vms, unsigned int n)
 			fail(ctx, RC_FAIL, vms[i].name, 0, vms[i].err);
 		}
 	}
-	if (bad && !param.force) {
+	if (bad && !kx.force) {
 		continue_all(vms, n);
 		rc = fail(ctx, RC_FAIL, NULL, 0, "a VM could not be saved; the VMs run on, no kexec (--force to go on)");
 	}
@@ -403,69 +568,60 @@ static int save_all(struct ctx *ctx, struct vm *vms, unsigned int n)
 	return rc;
 }
 
-/* The kexec interlock, before any VM stops: 'vmkeepctl kexec' runs it again. */
-static int precheck(struct ctx *ctx)
+/* Options that go together: the line options as kexec takes them. */
+static int check_opts(struct ctx *ctx)
 {
-	char *cmdline = param.append ? strdup(param.append) : read_text("/proc/cmdline");
-	char msg[1024];
-	int err, rc = RC_OK;
+	const char *bad = vk_cmdline_opts_error(kx.reuse, kx.line, kx.append);
 
-	if (!cmdline)
-		return fail(ctx, RC_FAIL, "/proc/cmdline", errno ?: ENOMEM, NULL);
-	cmdline[strcspn(cmdline, "\n")] = '\0';
-	err = vmkeep_pools_refresh(ctx->vk);
-	if (err >= 0)
-		err = vmkeep_regions_refresh(ctx->vk);
-	if (err < 0)
-		rc = op_fail(ctx, NULL, err);
-	else if (!vk_kexec_verdict(cmdline, ctx->vk, msg, sizeof(msg)) ||
-		 !fw_cmdline_ok(cmdline, msg, sizeof(msg)))
-		rc = fail(ctx, RC_UNSAFE, NULL, 0, msg);
-	free(cmdline);
-	return rc;
-}
-
-static int kexec_now(struct ctx *ctx)
-{
-	static const struct cmd kx = { .name = "kexec", .fn = cmd_kexec, .opts = kexec_opts };
-	char *a[12] = { "kexec", "--kernel", (char *)param.kernel };
-	int n = 3;
-
-	if (param.initrd) {
-		a[n++] = "--initrd";
-		a[n++] = (char *)param.initrd;
-	}
-	if (param.append) {
-		a[n++] = "--append";
-		a[n++] = (char *)param.append;
-	} else {
-		a[n++] = "--reuse-cmdline";
-	}
-	if (param.exec)
-		a[n++] = "--exec";
-	if (param.force)
-		a[n++] = "--force-unmapped-ok";
-	ctx->cmd = &kx;
-	return cmd_kexec(n, a, ctx);
+	if (!bad && kx.check && (kx.exec || kx.force))
+		bad = "--check stops no VM and loads nothing: it excludes --exec and --force";
+	if (!bad)
+		return -1;
+	fprintf(stderr, "vmkeepctl: %s: %s\n", ctx->cmd->name, bad);
+	return bad_usage(ctx);
 }
 
 int cmd_update(int argc, char **argv, struct ctx *ctx)
 {
+	static const struct cmd kexec_cmd = { .name = "kexec" };
 	unsigned int n = 0, i;
 	struct vm *vms = NULL;
-	int rc = parse_no_operands(ctx, argc, argv, true);
+	char *cmdline;
+	int rc = parse_no_operands(ctx, argc, argv, false);
 
 	if (rc >= 0)
 		return rc;
-	rc = precheck(ctx) ?: vm_load_all(ctx, &vms, &n) ?: save_all(ctx, vms, n);
+	rc = check_opts(ctx);
+	if (rc >= 0)
+		return rc;
+	/*
+	 * Each line as it is printed, in order with stderr, also into a
+	 * pipe; a reader that goes away must not end the update halfway.
+	 */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	cmdline = kexec_next_cmdline();
+	if (!cmdline)
+		return fail(ctx, RC_FAIL, "/proc/cmdline", errno ?: ENOMEM, NULL);
+	/* everything kexec --check checks, before any VM stops */
+	rc = dev_open(ctx) ?: kexec_check(ctx, kx.kernel, kx.initrd, kx.release, cmdline);
+	if (rc == RC_UNSAFE)
+		fprintf(stderr, "vmkeepctl: update: no VM was stopped\n");
+	if (!rc)
+		rc = vm_load_all(ctx, &vms, &n);
+	if (!rc)
+		rc = kx.check ? check_vms(ctx, vms, n) : save_all(ctx, vms, n);
 	for (i = 0; i < n; i++)
 		vm_put(&vms[i]);
 	free(vms);
-	if (rc)
-		return rc;
-	rc = kexec_now(ctx);
-	if (rc)
-		fprintf(stderr, "vmkeepctl: update: the VMs are saved; 'vmkeepctl vm resume --all' runs them again\n");
+	if (!rc && !kx.check) {
+		/* its lines and errors are kexec's */
+		ctx->cmd = &kexec_cmd;
+		rc = kexec_load_boot(ctx, cmdline);
+		if (rc)
+			fprintf(stderr, "vmkeepctl: update: the VMs are saved; 'vmkeepctl vm resume --all' runs them again\n");
+	}
+	free(cmdline);
 	return rc;
 }
 

@@ -76,8 +76,11 @@ static const struct cmd commands[] = {
 	  "'vm rm' frees its regions, 'vm list' shows them.\n"
 	  "'vmkeepctl vm COMMAND --help' for each.\n" },
 	{ .name = "update", .fn = cmd_update, .opts = update_opts,
-	  .about = "Update the host kernel with its VMs: save every running VM (all at once:\n"
-	  "stop, device state into its state region, quit), then 'vmkeepctl kexec'.\n"
+	  .about = "Update the host kernel with its VMs.  First every check of 'kexec --check',\n"
+	  "and that update can save every VM that runs (one that 'vm run' did not\n"
+	  "start is named): a failed check stops no VM.  Then save each (all at once:\n"
+	  "stop, device state into its state region, quit), freeze and load the kernel\n"
+	  "as 'vmkeepctl kexec' does; 'systemctl kexec' boots it (--exec: now).\n"
 	  "A VM that cannot be saved stops it all: every VM runs on (--force: go on).\n" },
 	{ .name = "pool", .fn = cmd_pool, .opts = pool_opts, .args = "suggest",
 	  .about = "Find room for a pool in System RAM (/proc/iomem, as root) and print the\n"

@@ -124,6 +124,9 @@ unsigned int warn_mapped(struct ctx *ctx);
 struct vk_fw_range;
 int read_fw_map(struct vk_fw_range **out);
 bool fw_cmdline_ok(const char *cmdline, char *msg, size_t len);
+void __printf(3, 4) report(struct ctx *ctx, const char *obj, const char *fmt, ...);
+void __printf(2, 3) report_warn(struct ctx *ctx, const char *fmt, ...);
+void flush_for_reboot(void);
 
 /* the commands */
 int cmd_load(int argc, char **argv, struct ctx *ctx);
@@ -148,9 +151,47 @@ extern const struct opt load_opts[], json_opts[], alloc_opts[], finish_opts[];
 extern const struct opt format_opts[], adopt_opts[], pool_opts[], exec_opts[], send_opts[];
 extern const struct opt qemu_args_opts[], kexec_opts[];
 
+/**
+ * struct kexec_param - the next kernel, as kexec and update take it
+ * @kernel: --kernel FILE
+ * @initrd: --initrd FILE, or NULL
+ * @line: --command-line: the whole line, or NULL
+ * @append: --append: added to the line; alone, the line
+ * @release: --release: the release whose vmkeep.ko is checked, or NULL
+ * @reuse: --reuse-cmdline: start from the running kernel's line
+ * @check: --check: check only, change nothing
+ * @exec: --exec: boot it at once
+ * @force: go on although regions are mapped (--force-unmapped-ok;
+ *         update's --force)
+ */
+struct kexec_param {
+	const char *kernel, *initrd, *line, *append, *release;
+	bool reuse, check, exec, force;
+};
+
+extern struct kexec_param kx;
+
+/* The next kernel and its line: the same options, the same meaning, in kexec and update. */
+#define KEXEC_KERNEL_OPTS \
+	{ "kernel", "FILE", "the kernel to boot", OPT_REQUIRED, .str = &kx.kernel }, \
+	{ "initrd", "FILE", "its initramfs", .str = &kx.initrd }, \
+	{ "reuse-cmdline", NULL, "start from the running kernel's line (without BOOT_IMAGE=)", \
+	  .flag = &kx.reuse }, \
+	{ "command-line", "CMDLINE", "the new kernel's whole line", .str = &kx.line }, \
+	{ "append", "CMDLINE", "add to that line (the whole line without the others)", \
+	  .str = &kx.append }
+
+/* kexec.c */
+char *kexec_next_cmdline(void);
+int kexec_load_boot(struct ctx *ctx, const char *cmdline);
+
 /* check.c */
 int kexec_check(struct ctx *ctx, const char *kernel, const char *initrd,
 		const char *release, const char *cmdline);
+int image_file_release(const char *kernel, char *rel, size_t len);
+
+/* vm.c: the last update, from the VMs' manifests; printed to @f, and as JSON */
+json_object *vm_last_update(struct ctx *ctx, FILE *f);
 
 /* pool.c */
 int find_pool(uint64_t size, long node, uint64_t *addr, char *whybuf,
@@ -187,6 +228,7 @@ bool vk_kexec_verdict(const char *cmdline, struct vmkeep_ctx *vk,
 bool vk_kexec_verdict_pools(const char *cmdline, const struct vk_pool_spec *pools,
 			    size_t n, char *msg, size_t len);
 char *vk_kexec_cmdline(const char *reused, const char *line, const char *append);
+const char *vk_cmdline_opts_error(bool reuse, bool line, bool append);
 int vk_image_release(const unsigned char *img, size_t n, char *rel, size_t len);
 
 /* An entry of the firmware's memory map (/sys/firmware/memmap/N). */

@@ -397,6 +397,37 @@ TEST(kexec_cmdline)
 	}
 }
 
+/*
+ * Test Case: kexec and update take the kernel line options alike, as
+ * kexec-tools does: one of them at least; --append goes with either of
+ * the others (update refused --reuse-cmdline --append before); only
+ * --command-line and --reuse-cmdline exclude each other.
+ */
+TEST(cmdline_opts)
+{
+	static const struct {
+		bool reuse, line, append, ok;
+	} t[] = {
+		{ false, false, false, false },
+		{ true, false, false, true },
+		{ false, true, false, true },
+		{ false, false, true, true },
+		{ true, false, true, true },
+		{ false, true, true, true },
+		{ true, true, false, false },
+		{ true, true, true, false },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++)
+		EXPECT_EQ(t[i].ok, !vk_cmdline_opts_error(t[i].reuse, t[i].line, t[i].append))
+			TH_LOG("reuse %d line %d append %d", t[i].reuse, t[i].line, t[i].append);
+	EXPECT_STREQ("--append, --command-line or --reuse-cmdline is required",
+		     vk_cmdline_opts_error(false, false, false));
+	EXPECT_STREQ("--command-line and --reuse-cmdline exclude each other",
+		     vk_cmdline_opts_error(true, true, true));
+}
+
 /* Test Case: the release comes from the bzImage header's version string. */
 TEST(image_release)
 {
@@ -655,6 +686,7 @@ TEST(fw_ram_suggest)
 	ASSERT_EQ(0, vk_pool_suggest(both, m, 512 * MiB, &addr));
 	EXPECT_EQ(0x120000000ULL, addr);
 	EXPECT_EQ(-ENOSPC, vk_pool_suggest(both, m, 1 * GiB, &addr));
+}
 
 /* Test Case: a pool that takes most of System RAM is warned about, with what the host keeps. */
 TEST(pool_leaves_little)

@@ -7,12 +7,15 @@
 # booted by systemd with the vmkeep packages installed.  Prints "ok N ..."
 # lines (numbered by the host) to /dev/ttyS1, then leaves with systemd:
 #   stage 1: the service loaded the module; a region is made and written;
-#            'vmkeepctl kexec' checks, freezes and loads this kernel;
-#            'systemctl kexec'
+#            'vmkeepctl kexec' loads this kernel and names 'systemctl
+#            kexec' to boot it (then kexec -u, thaw); the update flow:
+#            'vmkeepctl update' checks, saves (no VM here), freezes and
+#            loads, then 'systemctl kexec'
 #   stage 2: the service restored the region (journal), its bytes are
 #            there, the previous boot's journal has the shutdown check's
-#            line; 'systemctl poweroff' with the region still there (the
-#            host looks for the warning on the console)
+#            line and update's report (kernel log, 'journalctl -t
+#            vmkeepctl'); 'systemctl poweroff' with the region still
+#            there (the host looks for the warning on the console)
 
 out=/dev/ttyS1
 stage=1
@@ -53,9 +56,22 @@ t() {
 			--initrd "/boot/initrd.img-$krel" --reuse-cmdline --append vmkeep_test.stage=2
 		t "kexec --check without the pools fails with 3" bash -c \
 			"vmkeepctl kexec --check --kernel /boot/vmlinuz-$krel --command-line root=/dev/vda; [ \$? = 3 ]"
-		t "vmkeepctl kexec checks, freezes and loads" vmkeepctl kexec \
-			--kernel "/boot/vmlinuz-$krel" --initrd "/boot/initrd.img-$krel" \
-			--reuse-cmdline --append vmkeep_test.stage=2
+		t "vmkeepctl kexec loads, and says 'systemctl kexec' boots it" bash -c \
+			"vmkeepctl kexec --kernel /boot/vmlinuz-$krel --initrd /boot/initrd.img-$krel \
+			 --reuse-cmdline >/tmp/kexec.out 2>&1; r=\$?; cat /tmp/kexec.out; [ \$r = 0 ] &&
+			 grep -q \"^Boot it with 'systemctl kexec'; or cancel\" /tmp/kexec.out"
+		t "kexec -u, thaw" bash -c "kexec -u && vmkeepctl thaw"
+		t "update --check runs kexec's checks" bash -c \
+			"vmkeepctl update --check --kernel /boot/vmlinuz-$krel --initrd /boot/initrd.img-$krel \
+			 --reuse-cmdline --append vmkeep_test.stage=2 >/tmp/update.out 2>&1; r=\$?;
+			 cat /tmp/update.out; [ \$r = 0 ] && grep -q '^module   ok ' /tmp/update.out &&
+			 grep -q '^update: would save 0 running VMs' /tmp/update.out"
+		# The update flow: vmkeepctl update, then systemctl kexec.
+		t "vmkeepctl update checks, saves, freezes, loads; says 'systemctl kexec'" bash -c \
+			"vmkeepctl update --kernel /boot/vmlinuz-$krel --initrd /boot/initrd.img-$krel \
+			 --reuse-cmdline --append vmkeep_test.stage=2 >/tmp/update.out 2>&1; r=\$?;
+			 cat /tmp/update.out; [ \$r = 0 ] && grep -q '^update: saving 0 running VMs' /tmp/update.out &&
+			 grep -q \"^Boot it with 'systemctl kexec'\" /tmp/update.out"
 		t "vmkeep is frozen" bash -c "vmkeepctl status | grep -q '^frozen for kexec'"
 		echo "@@ stage 1 kexec uptime=$(cut -d' ' -f1 /proc/uptime)"
 		systemctl --no-block kexec
@@ -68,6 +84,10 @@ t() {
 			"vmkeepctl exec --region sd-a:fd=10 -- head -c ${#msg} /proc/self/fd/10 | grep -qx $msg"
 		t "the previous boot's journal has the kexec check's line" bash -c \
 			"journalctl -b -1 -u vmkeep -q -o cat | grep -q 'vmkeep: kexec: 1 region(s) frozen for the next kernel: sd-a'"
+		t "the previous boot's journal has update's report (journalctl -t vmkeepctl)" bash -c \
+			"journalctl -b -1 -t vmkeepctl -q -o cat >/tmp/report.txt; cat /tmp/report.txt;
+			 grep -q '^update: saving 0 running VMs$' /tmp/report.txt &&
+			 grep -q '^kexec: /boot/vmlinuz-$krel ($krel) loaded, vmkeep frozen: 1 pool with regions' /tmp/report.txt"
 		t "finish" vmkeepctl finish sd-a
 		echo "@@ stage 2 poweroff"
 		systemctl --no-block poweroff

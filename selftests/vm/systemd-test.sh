@@ -11,7 +11,7 @@
 # an ext4 image on a virtio disk; QEMU boots the root's own kernel and
 # initramfs with a memmap= pool.  vmkeep.service loads the module, and
 # vmkeep-test.service runs selftests/vm/systemd-stage.sh, which makes a
-# region, 'vmkeepctl kexec' and 'systemctl kexec'; after the kexec the
+# region, 'vmkeepctl update' and 'systemctl kexec'; after the kexec the
 # region, its bytes and the service's journal lines are checked, then
 # 'systemctl poweroff' must warn on the console that the region's memory
 # does not survive.  Prints KTAP; the run directory is kept on failure.
