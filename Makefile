@@ -117,7 +117,8 @@ PLANS ?= selftests/vm/plans/check.plan selftests/vm/plans/corrupt.plan \
 	selftests/vm/plans/interrupt.plan selftests/vm/plans/scale.plan \
 	selftests/vm/plans/e2e.plan selftests/vm/plans/lifetime.plan \
 	selftests/vm/plans/vklife.plan selftests/vm/plans/zero.plan \
-	selftests/vm/plans/e2e-1g.plan \
+	selftests/vm/plans/e2e-1g.plan selftests/vm/plans/fwram.plan \
+	selftests/vm/plans/trust.plan selftests/vm/plans/filemodel.plan \
 	selftests/vm/plans/e2e-7.2.plan selftests/vm/plans/updflow.plan
 QEMU_PLANS := selftests/vm/plans/e2e-7.2.plan selftests/vm/plans/e2e-10.0.plan \
 	selftests/vm/plans/e2e-11.1.plan selftests/vm/plans/vmflow.plan \
@@ -129,7 +130,7 @@ unit: $(KSRC)/.stamp
 # The module is copied per kernel, so a build for another KVER cannot
 # slip into this run.
 vmtest: selftests
-	$(MAKE) KDIR=$(VM_KDIR) modules
+	$(MAKE) KDIR=$(VM_KDIR) VMKEEP_FAULT_INJECT=1 modules
 	@mkdir -p $(RESULTS)
 	cp kmod/vmkeep.ko $(RESULTS)/vmkeep.ko
 	@rc=0; for p in $(PLANS); do \

@@ -256,7 +256,8 @@ static u32 check_header(const struct vmkeep_fmt_header *h,
 	if (memcmp(h->compatible, fmt_compatible, sizeof(fmt_compatible)) ||
 	    !is_zero(h->compatible + sizeof(fmt_compatible),
 		     sizeof(h->compatible) - sizeof(fmt_compatible)) ||
-	    le32_to_cpu(h->version) != VMKEEP_FMT_VERSION)
+	    (le32_to_cpu(h->version) != VMKEEP_FMT_VERSION &&
+	     le32_to_cpu(h->version) != VMKEEP_FMT_VERSION_NO_ID))
 		return VMKEEP_D_VERSION;
 	if (le64_to_cpu(h->pool_base) != p->base ||
 	    le64_to_cpu(h->pool_size) != p->size)
@@ -268,7 +269,31 @@ static u32 check_header(const struct vmkeep_fmt_header *h,
 	    !le64_to_cpu(h->generation) ||
 	    !is_zero(h->reserved, sizeof(h->reserved)))
 		return VMKEEP_D_FIELD;
+	/* Version 1 has no identity; version 2 has one. */
+	if (le32_to_cpu(h->version) == VMKEEP_FMT_VERSION_NO_ID)
+		return is_zero(h->pool_id, sizeof(h->pool_id)) &&
+		       !h->page_shift && !h->entries_crc ? VMKEEP_D_NONE :
+							   VMKEEP_D_FIELD;
+	if (is_zero(h->pool_id, sizeof(h->pool_id)))
+		return VMKEEP_D_FIELD;
+	if (le32_to_cpu(h->page_shift) != 21 && le32_to_cpu(h->page_shift) != 30)
+		return VMKEEP_D_FIELD;
+	/* Pages of another size: compound pages would span regions. */
+	if (le32_to_cpu(h->page_shift) != p->page_shift)
+		return VMKEEP_D_GEOMETRY;
 	return VMKEEP_D_NONE;
+}
+
+/* Checksum of the first @nr entries of @copy. */
+static u32 entries_crc(const void *meta, u32 copy, u32 nr)
+{
+	return vmkeep_crc32c(0, entry_at_const(meta, copy, 0),
+			     (size_t)nr * VMKEEP_FMT_ENTRY_SIZE);
+}
+
+bool vmkeep_fmt_has_id(const struct vmkeep_fmt_pool *p)
+{
+	return !is_zero(p->id, sizeof(p->id));
 }
 
 /**
@@ -295,6 +320,8 @@ void vmkeep_fmt_read(const void *meta, struct vmkeep_fmt_pool *p)
 	p->copy = 0;
 	p->flags = 0;
 	p->nr_entries = 0;
+	memset(p->id, 0, sizeof(p->id));
+	p->torn = false;
 
 	/* The module refuses such pools before it reads them. */
 	if (p->size < VMKEEP_FMT_META_SIZE + VMKEEP_FMT_UNIT ||
@@ -328,6 +355,10 @@ void vmkeep_fmt_read(const void *meta, struct vmkeep_fmt_pool *p)
 		p->next_id = le64_to_cpu(best->next_id);
 		p->flags = le32_to_cpu(best->flags);
 		p->nr_entries = le32_to_cpu(best->nr_entries);
+		memcpy(p->id, best->pool_id, sizeof(p->id));
+		p->torn = vmkeep_fmt_has_id(p) &&
+			  entries_crc(meta, p->copy, p->nr_entries) !=
+			  le32_to_cpu(best->entries_crc);
 	} else if (blank) {
 		p->state = VMKEEP_POOL_EMPTY;
 	} else {
@@ -364,6 +395,19 @@ static bool fields_ok(const struct vmkeep_fmt_entry *e,
 }
 
 /*
+ * In a pool of 1 GiB pages every extent is whole pages past the first
+ * (the metadata's): a compound page never spans two regions, so a page
+ * one region holds never holds back another's memory.
+ */
+static bool page_fits(const struct vmkeep_fmt_pool *p, u64 off, u64 len)
+{
+	const u64 gib = 1ULL << 30;
+
+	return p->page_shift != 30 ||
+	       (off >= gib && !(off & (gib - 1)) && !(len & (gib - 1)));
+}
+
+/*
  * Decodes the extents into @r.  They decide which memory stays reserved,
  * so they are checked for every entry, quarantined or not; false when
  * they cannot be trusted.
@@ -387,7 +431,7 @@ static bool decode_extents(const struct vmkeep_fmt_entry *e,
 			continue;
 		}
 		if (!len || !unit_aligned(off) || !unit_aligned(len) ||
-		    off < VMKEEP_FMT_META_SIZE ||
+		    off < VMKEEP_FMT_META_SIZE || !page_fits(p, off, len) ||
 		    check_add_overflow(off, len, &end) || end > p->size ||
 		    check_add_overflow(sum, len, &sum))
 			return false;
@@ -844,7 +888,8 @@ void vmkeep_fmt_write_header(void *meta, const struct vmkeep_fmt_pool *p,
 	wmb();
 	memset(h, 0, sizeof(*h));
 	memcpy(h->compatible, fmt_compatible, sizeof(fmt_compatible));
-	h->version = cpu_to_le32(VMKEEP_FMT_VERSION);
+	h->version = cpu_to_le32(vmkeep_fmt_has_id(p) ? VMKEEP_FMT_VERSION :
+				 VMKEEP_FMT_VERSION_NO_ID);
 	h->header_size = cpu_to_le32(VMKEEP_FMT_HEADER_SIZE);
 	h->entry_size = cpu_to_le32(VMKEEP_FMT_ENTRY_SIZE);
 	h->nr_entries = cpu_to_le32(nr);
@@ -854,6 +899,11 @@ void vmkeep_fmt_write_header(void *meta, const struct vmkeep_fmt_pool *p,
 	h->handoffs = cpu_to_le64(p->handoffs);
 	h->next_id = cpu_to_le64(p->next_id);
 	h->flags = cpu_to_le32(flags);
+	memcpy(h->pool_id, p->id, sizeof(h->pool_id));
+	if (vmkeep_fmt_has_id(p)) {
+		h->page_shift = cpu_to_le32(p->page_shift);
+		h->entries_crc = cpu_to_le32(entries_crc(meta, !p->copy, nr));
+	}
 	h->crc = cpu_to_le32(header_crc(h, magic));
 }
 
@@ -919,6 +969,7 @@ bool vmkeep_fmt_foreign(const void *hdr, u64 *base, u64 *size)
 		return false;
 	p.base = le64_to_cpu(h->pool_base);
 	p.size = le64_to_cpu(h->pool_size);
+	p.page_shift = le32_to_cpu(h->page_shift);
 	if (check_header(h, &p))
 		return false;
 	*base = p.base;
@@ -931,8 +982,9 @@ bool vmkeep_fmt_foreign(const void *hdr, u64 *base, u64 *size)
  * @meta: the first %VMKEEP_FMT_META_SIZE bytes of the pool
  * @p: @p->base and @p->size set; becomes a ready pool without regions
  *
- * Whatever the pool held is gone: copy 0 gets generation 1, copy 1 is
- * blank.
+ * Whatever the pool held is gone: copy 0 gets the next generation (1
+ * unless the pool was ready), copy 1 is blank.  The header carries @p->id
+ * and @p->page_shift, which the caller sets.
  */
 void vmkeep_fmt_format(void *meta, struct vmkeep_fmt_pool *p)
 {
@@ -946,8 +998,15 @@ void vmkeep_fmt_format(void *meta, struct vmkeep_fmt_pool *p)
 	memset(b, 0, sizeof(*b));
 
 	p->copy = 1;
-	p->generation = 0;
+	/*
+	 * A ready pool keeps its identity (the module's choice), so its
+	 * generations go on: a copy of before the format that a lost
+	 * write left valid never wins.  Any other pool starts anew.
+	 */
+	if (p->state != VMKEEP_POOL_READY)
+		p->generation = 0;
 	p->handoffs = 0;
 	p->next_id = 1;
+	p->torn = false;
 	vmkeep_fmt_commit(meta, p, 0, 0);
 }

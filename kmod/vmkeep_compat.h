@@ -40,6 +40,13 @@ static vm_fault_t name(struct vm_fault *vmf, unsigned int order)	\
 #define VMKEEP_DEVNODE_CONST	const
 #endif
 
+/* 6.3: inode operations take a struct mnt_idmap, not a user namespace. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+#define vmkeep_idmap	user_namespace
+#else
+#define vmkeep_idmap	mnt_idmap
+#endif
+
 /* 6.3: vm_flags became read-only outside the vm_flags_*() helpers. */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
 static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
@@ -49,27 +56,32 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 #endif
 
 /*
- * 6.12: the fault path offers ->huge_fault() to any file mapping that has
- * one.  Before, only to DAX mappings (vma_is_dax()), so region inodes are
- * marked S_DAX there; that also makes FOLL_LONGTERM pins (VFIO) refuse
- * them, as for fs-dax.
+ * Region mappings are DAX mappings on every kernel (vma_is_dax(): the
+ * files' f_mapping is the region's S_DAX dax inode, vmkeep_region.c), as
+ * device-dax's: before 6.12 the fault path offers ->huge_fault() only to
+ * DAX mappings, and from 6.15 on a PUD fault only to DAX or special ones.
+ * GUP refuses FOLL_LONGTERM pins of fs-dax mappings only (vma_is_fsdax(),
+ * 6.1 to 7.2: a DAX mapping of a file that is not a character file), so
+ * region files are character files, as device-dax nodes.
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
-#define VMKEEP_INODE_FLAGS	S_DAX
-#else
-#define VMKEEP_INODE_FLAGS	0
-#endif
 
 /*
  * Pools of 1 GiB pages are mapped with PUDs from 6.15 on, with PMDs
  * before.  Some paths clear a huge PUD of a DAX-like mapping as "bad"
  * without a TLB flush: mprotect() before 6.12 ("mm/mprotect: fix dax pud
- * handlings"), and mremap() to an address not 1 GiB aligned still.  Up
- * to 6.14 the PUD is a devmap pfn entry that holds no page reference, so
- * the memory could go to the next region while a stale TLB entry still
- * reaches it.  From 6.15 on the entry holds its folio, and the cleared
- * PUD leaves the folio held: the region's memory is never reused (a leak
- * the owner can cause to its own region, never an exposure).
+ * handlings"), and mremap() still (7.2): move_page_tables() looks every
+ * old PUD up with get_old_pud(), whose pud_none_or_clear_bad() takes a
+ * huge PUD for a bad table (x86's pud_bad()) and clears it, at any new
+ * address, 1 GiB aligned or not.  Up to 6.14 the PUD is a devmap pfn
+ * entry that holds no page reference, so the memory could go to the next
+ * region while a stale TLB entry still reaches it.  From 6.15 on the
+ * entry holds its folio, and the cleared PUD leaves it held ("Bad
+ * rss-counter state", "pages still held after free"): the region's
+ * memory would never come back.  So where PUDs map, an mremap() that
+ * moves a mapping of 1 GiB pages is refused (EINVAL) when it asks
+ * ->get_unmapped_area() for the new place, before any page table moves;
+ * growing one is refused everywhere (VM_DONTEXPAND).  ->mremap() (one
+ * argument, 6.1 to 7.2) cannot refuse it: it runs after the move.
  */
 #define VMKEEP_PUD_MAPS	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0))
 
@@ -82,18 +94,18 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
  * with PUDs and PTEs.  The VMA must not be VM_MIXEDMAP then, or the THP
  * code takes it for special (vma_is_special_huge()) and drops entries
  * without the folio's rmap and reference, e.g. splitting a PMD on a
- * partial munmap; so a PUD fault, which the fault path offers only to
- * special or DAX mappings, needs a DAX inode (VMKEEP_INODE_FLAGS_1G), as
- * device-dax's.  Before, the pages were inserted as devmap pfn_t
- * entries, which carry neither and need VM_MIXEDMAP for unmap and fork to
- * leave them alone; any entry size maps any compound page there.  Mapped
- * folios count in the mapper's RSS from 6.15 on.
+ * partial munmap; a PUD fault, which the fault path offers only to
+ * special or DAX mappings, needs a DAX mapping, as device-dax's, which
+ * vma_is_special_huge() does not count as special.  Before, the pages
+ * were inserted as devmap pfn_t entries, which carry neither and need
+ * VM_MIXEDMAP for unmap and fork to leave them alone; any entry size maps
+ * any compound page there.  Mapped folios count in the mapper's RSS from
+ * 6.15 on.
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
 #include <linux/pfn_t.h>
 
 #define VMKEEP_VM_FLAGS		(VM_HUGEPAGE | VM_MIXEDMAP)
-#define VMKEEP_INODE_FLAGS_1G	VMKEEP_INODE_FLAGS
 /* Whether a PMD entry can map part of a compound page of @order. */
 static inline bool vmkeep_pmd_maps(unsigned int order)
 {
@@ -122,7 +134,6 @@ static inline vm_fault_t vmkeep_insert_pte(struct vm_fault *vmf,
 }
 #else
 #define VMKEEP_VM_FLAGS		VM_HUGEPAGE
-#define VMKEEP_INODE_FLAGS_1G	S_DAX
 static inline bool vmkeep_pmd_maps(unsigned int order)
 {
 	return order == HPAGE_PMD_ORDER;

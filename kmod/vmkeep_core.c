@@ -7,8 +7,9 @@
  * DOC: vmkeep core
  *
  * /dev/vmkeep and its ioctls (include/uapi/linux/vmkeep.h), the clean
- * mark written on the way into kexec, a read-only debugfs view, and the
- * crash-injection knob of the crash tests (debugfs crash_after_write).
+ * mark written on the way into kexec, a read-only debugfs view, and, in
+ * the test build only, the crash-injection knob of the crash tests
+ * (debugfs crash_after_write).
  *
  * One mutex, vmkeep_lock, serialises every change of pools, regions and
  * metadata: changes are rare (a VM starts or stops) and each is written
@@ -50,14 +51,30 @@ static unsigned int max_regions = VMKEEP_FMT_MAX_ENTRIES;
 module_param(max_regions, uint, 0444);
 MODULE_PARM_DESC(max_regions, "regions per pool, at most 4094 (what one metadata copy holds)");
 
+#if VMKEEP_FAULT_INJECT
 module_param_named(crash_after_write, vmkeep_crash_after, uint, 0400);
-MODULE_PARM_DESC(crash_after_write, "test only: stop writing metadata after this write step (see debugfs vmkeep/crash_after_write)");
+MODULE_PARM_DESC(crash_after_write, "test build only: stop writing metadata after this write step (see debugfs vmkeep/crash_after_write)");
+#endif
 
-/* Set by FREEZE, cleared by THAW; set for good by the reboot notifier. */
+/*
+ * Frozen: ALLOC, FREE, FINISH and FORMAT refused, metadata as FREEZE
+ * wrote it.  Set by a FREEZE that completed, cleared by THAW; set for
+ * good by the reboot notifier (@vmkeep_shutdown).  A FREEZE still waiting
+ * for the zeroer freezes too, until it returns: so a killed FREEZE leaves
+ * the module frozen only while another one waits or after one completed,
+ * however they overlap.  THAW ends the waiting ones too: each FREEZE
+ * notes the THAW count when it starts.
+ */
 static bool vmkeep_frozen;
 static bool vmkeep_shutdown;
-/* Counts FREEZEs and THAWs: a killed FREEZE undoes only its own. */
-static u64 vmkeep_freeze_gen;
+static unsigned int vmkeep_nr_freezing;
+static u64 vmkeep_thaw_gen;
+
+static bool vmkeep_is_frozen(void)
+{
+	lockdep_assert_held(&vmkeep_lock);
+	return vmkeep_frozen || vmkeep_nr_freezing;
+}
 
 struct vmkeep_ucmd {
 	void __user *ubuffer;
@@ -80,20 +97,40 @@ static bool region_is_owner(const struct vmkeep_region *region,
 	       vmkeep_caller_is_admin(caller);
 }
 
-enum region_access { REGION_OWNER, REGION_OPEN };
+enum region_access { REGION_FREE, REGION_FINISH, REGION_OPEN };
+
+/*
+ * Whether the owner and mode stored for @region are believed.  Those of a
+ * region quarantined for its own entry (checksum, fields, name, extents),
+ * for memory another entry claims too, or for a name another pool's
+ * region has are not: nothing vouches for the bytes they came from.  An
+ * uncleared region's entry is sound, as its kernel wrote it.
+ */
+static bool region_owner_trusted(const struct vmkeep_region *region)
+{
+	return region->state != VMKEEP_STATE_QUARANTINED ||
+	       region->fmt.quarantine == VMKEEP_Q_UNCLEARED;
+}
 
 /**
  * region_lookup() - the live region @name, if the caller may use it
  * @name: from userspace: terminated and non-empty, or -EINVAL
- * @access: %REGION_OWNER (FREE, FINISH) or %REGION_OPEN (GET)
+ * @access: %REGION_FREE, %REGION_FINISH (owner or admin) or %REGION_OPEN
+ *          (GET: the region's mode)
+ *
+ * A quarantined region is never opened or finished, whoever asks (-EIO),
+ * and only CAP_SYS_ADMIN may free one whose owner is not believed
+ * (region_owner_trusted()): freeing it may end the pool's hold and
+ * overwrite the last copy of its entry.
  *
  * Return: the region, -ENOENT (also while its ALLOC is still running),
- * or -EACCES.
+ * -EIO or -EACCES.
  */
 static struct vmkeep_region *region_lookup(char *name, enum region_access access)
 {
 	struct vmkeep_caller caller = VMKEEP_CALLER_INIT;
 	struct vmkeep_region *region;
+	bool ok;
 
 	lockdep_assert_held(&vmkeep_lock);
 	if (!memchr(name, 0, VMKEEP_NAME_LEN) || !name[0])
@@ -101,10 +138,15 @@ static struct vmkeep_region *region_lookup(char *name, enum region_access access
 	region = vmkeep_region_find(name, false);
 	if (!region)
 		return ERR_PTR(-ENOENT);
-	if (access == REGION_OWNER ? !region_is_owner(region, &caller) :
-				     !vmkeep_region_may_open(region, &caller))
-		return ERR_PTR(-EACCES);
-	return region;
+	if (region->state == VMKEEP_STATE_QUARANTINED && access != REGION_FREE)
+		return ERR_PTR(-EIO);
+	if (!region_owner_trusted(region))
+		ok = vmkeep_caller_is_admin(&caller);
+	else if (access == REGION_OPEN)
+		ok = vmkeep_region_may_open(region, &caller);
+	else
+		ok = region_is_owner(region, &caller);
+	return ok ? region : ERR_PTR(-EACCES);
 }
 
 /*
@@ -235,7 +277,7 @@ static struct vmkeep_region *alloc_reserve(const struct vmkeep_alloc *cmd,
 	bool empty;
 
 	guard(mutex)(&vmkeep_lock);
-	if (vmkeep_frozen)
+	if (vmkeep_is_frozen())
 		return ERR_PTR(-EBUSY);
 	if (!vmkeep_nr_pools)
 		return ERR_PTR(-ENODEV);
@@ -254,7 +296,7 @@ static struct vmkeep_region *alloc_reserve(const struct vmkeep_alloc *cmd,
 static int alloc_publish(struct vmkeep_region *region)
 {
 	scoped_guard(mutex, &vmkeep_lock) {
-		if (!vmkeep_frozen) {
+		if (!vmkeep_is_frozen()) {
 			vmkeep_pool_publish_region(region);
 			return vmkeep_region_claim(region, NULL);
 		}
@@ -273,10 +315,11 @@ static int alloc_publish(struct vmkeep_region *region)
 static void alloc_undo(struct vmkeep_region *region)
 {
 	scoped_guard(mutex, &vmkeep_lock) {
-		if (region->freed || vmkeep_frozen)
+		if (region->freed || vmkeep_is_frozen())
 			return;
 		vmkeep_pool_remove_region(region);
 	}
+	vmkeep_nodes_flush();
 	vmkeep_zero_wait(region);
 	vmkeep_pools_reap();
 }
@@ -300,6 +343,7 @@ static int vmkeep_ioc_alloc(struct vmkeep_ucmd *ucmd)
 	/* The pool's reference: it stays on a list until the reaper runs. */
 	kref_get(&region->kref);
 	ret = alloc_publish(region);
+	vmkeep_nodes_flush();
 	if (!ret) {
 		ret = region_install_fd(region, ucmd, &cmd->out_fd, sizeof(*cmd));
 		if (ret)
@@ -425,14 +469,15 @@ static int vmkeep_ioc_free(struct vmkeep_ucmd *ucmd)
 	if (cmd->flags)
 		return -EOPNOTSUPP;
 	scoped_guard(mutex, &vmkeep_lock) {
-		region = region_lookup(cmd->name, REGION_OWNER);
+		region = region_lookup(cmd->name, REGION_FREE);
 		if (IS_ERR(region))
 			return PTR_ERR(region);
-		if (vmkeep_frozen)
+		if (vmkeep_is_frozen())
 			return -EBUSY;
 		vmkeep_pool_remove_region(region);
 		kref_get(&region->kref);
 	}
+	vmkeep_nodes_flush();
 	vmkeep_zero_wait(region);
 	vmkeep_region_put(region);
 	vmkeep_pools_reap();
@@ -464,18 +509,16 @@ static int vmkeep_ioc_finish(struct vmkeep_ucmd *ucmd)
 	if (cmd->flags & VMKEEP_FINISH_ALL) {
 		if (memchr_inv(cmd->name, 0, sizeof(cmd->name)))
 			return -EINVAL;
-		if (vmkeep_frozen)
+		if (vmkeep_is_frozen())
 			return -EBUSY;
 		finish_all();
 		return 0;
 	}
-	region = region_lookup(cmd->name, REGION_OWNER);
+	region = region_lookup(cmd->name, REGION_FINISH);
 	if (IS_ERR(region))
 		return PTR_ERR(region);
-	if (vmkeep_frozen)
+	if (vmkeep_is_frozen())
 		return -EBUSY;
-	if (region->state == VMKEEP_STATE_QUARANTINED)
-		return -EIO;
 	region->state = VMKEEP_STATE_ACTIVE;
 	return 0;
 }
@@ -485,7 +528,7 @@ static int vmkeep_ioc_freeze(struct vmkeep_ucmd *ucmd)
 	struct vmkeep_freeze *cmd = ucmd->cmd;
 	struct vmkeep_region *region;
 	unsigned int i;
-	bool froze;
+	int killed;
 	u64 gen;
 
 	if (cmd->flags)
@@ -495,25 +538,24 @@ static int vmkeep_ioc_freeze(struct vmkeep_ucmd *ucmd)
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	scoped_guard(mutex, &vmkeep_lock) {
-		froze = !vmkeep_frozen;
-		vmkeep_frozen = true;
-		gen = ++vmkeep_freeze_gen;
+		vmkeep_nr_freezing++;
+		gen = vmkeep_thaw_gen;
 	}
 	/* Untouched memory of new regions is cleared before the kexec. */
-	if (vmkeep_zero_drain(true)) {
-		/* Only its own freeze, if nothing came since, not in shutdown. */
-		scoped_guard(mutex, &vmkeep_lock)
-			if (froze && gen == vmkeep_freeze_gen && !vmkeep_shutdown)
-				vmkeep_frozen = false;
-		return -EINTR;
-	}
+	killed = vmkeep_zero_drain(true);
 	scoped_guard(mutex, &vmkeep_lock) {
-		/* A THAW came during the wait. */
-		if (!vmkeep_frozen)
-			return -EBUSY;
+		/* A THAW came during the wait, and ended this freeze too. */
+		if (gen != vmkeep_thaw_gen)
+			return killed ?: -EBUSY;
+		vmkeep_nr_freezing--;
+		if (killed)
+			return killed;
+		vmkeep_frozen = true;
 		cmd->out_mapped = 0;
 		for (i = 0; i < vmkeep_nr_pools; i++) {
-			vmkeep_pool_commit(vmkeep_pools[i], 0);
+			/* The reboot notifier's clean mark is the last write. */
+			if (!vmkeep_shutdown)
+				vmkeep_pool_commit(vmkeep_pools[i], 0);
 			list_for_each_entry(region, &vmkeep_pools[i]->regions, link)
 				cmd->out_mapped += !!atomic_read(&region->nr_mapped);
 		}
@@ -533,7 +575,8 @@ static int vmkeep_ioc_thaw(struct vmkeep_ucmd *ucmd)
 	if (vmkeep_shutdown)
 		return -EBUSY;
 	vmkeep_frozen = false;
-	vmkeep_freeze_gen++;
+	vmkeep_nr_freezing = 0;
+	vmkeep_thaw_gen++;
 	return 0;
 }
 
@@ -575,7 +618,7 @@ static int vmkeep_ioc_status(struct vmkeep_ucmd *ucmd)
 		return -EOPNOTSUPP;
 	vmkeep_pools_reap();
 	scoped_guard(mutex, &vmkeep_lock) {
-		cmd->out_flags = vmkeep_frozen ? VMKEEP_STATUS_FROZEN : 0;
+		cmd->out_flags = vmkeep_is_frozen() ? VMKEEP_STATUS_FROZEN : 0;
 		n = vmkeep_nr_pools;
 		if (n > cmd->num_pools)
 			break;
@@ -587,6 +630,25 @@ static int vmkeep_ioc_status(struct vmkeep_ucmd *ucmd)
 	}
 	return respond_array(ucmd, sizeof(*cmd), u64_to_user_ptr(cmd->pools),
 			     info, sizeof(*info), n, &cmd->num_pools);
+}
+
+/*
+ * The region of @pool that the zeroer clears (one at most), with a
+ * reference: FORMAT waits for it, as FREE does, and reaps it itself while
+ * it holds the module (vmkeep_zero.c).
+ */
+static struct vmkeep_region *pool_zero_busy(struct vmkeep_pool *pool)
+{
+	struct vmkeep_region *region;
+
+	lockdep_assert_held(&vmkeep_lock);
+	list_for_each_entry(region, &pool->regions, link) {
+		if (region->zero_busy) {
+			kref_get(&region->kref);
+			return region;
+		}
+	}
+	return NULL;
 }
 
 /* Whether FORMAT may drop the pool's regions: none open or in the making. */
@@ -606,6 +668,7 @@ static bool pool_busy(const struct vmkeep_pool *pool)
 static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 {
 	struct vmkeep_format *cmd = ucmd->cmd;
+	struct vmkeep_region *busy = NULL;
 	struct vmkeep_pool *pool;
 
 	if (cmd->flags & ~VMKEEP_FORMAT_FORCE)
@@ -617,24 +680,62 @@ static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 	scoped_guard(mutex, &vmkeep_lock) {
 		if (cmd->pool >= vmkeep_nr_pools)
 			return -ENOENT;
-		if (vmkeep_frozen)
+		if (vmkeep_is_frozen())
 			return -EBUSY;
 		pool = vmkeep_pools[cmd->pool];
 		if (!(cmd->flags & VMKEEP_FORMAT_FORCE) &&
-		    (pool->nr_regions || pool->fmt.state == VMKEEP_POOL_DAMAGED))
+		    (pool->nr_regions || pool->fmt.state == VMKEEP_POOL_DAMAGED ||
+		     pool->fmt.state == VMKEEP_POOL_FOREIGN))
 			return -EBUSY;
 		if (pool_busy(pool))
 			return -EBUSY;
 		/* A crash was injected: nothing is written any more. */
 		if (vmkeep_crashed)
 			return -EIO;
-		if (pool->foreign)
+		if (pool->shifted)
 			pr_warn("pool %u: forced format over the metadata of another vmkeep pool (see above): its regions in this range are gone\n",
 				pool->index);
+		busy = pool_zero_busy(pool);
 		vmkeep_pool_format(pool);
+		memcpy(cmd->out_pool_id, pool->fmt.id, sizeof(cmd->out_pool_id));
+		if (ucmd->user_size < offsetofend(struct vmkeep_format, out_pool_id))
+			pr_warn("pool %u: formatted by %s, built before pool identities: the identity is not returned, so the pool loads foreign after the next boot\n",
+				pool->index, current->comm);
+	}
+	vmkeep_nodes_flush();
+	if (busy) {
+		vmkeep_zero_wait(busy);
+		vmkeep_region_put(busy);
 	}
 	vmkeep_pools_reap();
-	return 0;
+	return vmkeep_respond(ucmd, sizeof(*cmd));
+}
+
+static int vmkeep_ioc_trust(struct vmkeep_ucmd *ucmd)
+{
+	struct vmkeep_trust *cmd = ucmd->cmd;
+	bool adopt = cmd->flags & VMKEEP_TRUST_ADOPT;
+	int ret;
+
+	if (cmd->flags & ~VMKEEP_TRUST_ADOPT)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	scoped_guard(mutex, &vmkeep_lock) {
+		if (cmd->pool >= vmkeep_nr_pools)
+			return -ENOENT;
+		if (vmkeep_is_frozen())
+			return -EBUSY;
+		ret = vmkeep_pool_trust(vmkeep_pools[cmd->pool], cmd->pool_id,
+					adopt);
+	}
+	/* The restored regions' device nodes. */
+	vmkeep_nodes_flush();
+	if (ret || !adopt)
+		return ret;
+	return vmkeep_respond(ucmd, sizeof(*cmd));
 }
 
 union vmkeep_ucmd_buffer {
@@ -647,6 +748,7 @@ union vmkeep_ucmd_buffer {
 	struct vmkeep_thaw thaw;
 	struct vmkeep_status status;
 	struct vmkeep_format format;
+	struct vmkeep_trust trust;
 };
 
 struct vmkeep_ioctl_op {
@@ -676,6 +778,7 @@ static const struct vmkeep_ioctl_op vmkeep_ops[] = {
 	IOCTL_OP(VMKEEP_IOC_THAW, vmkeep_ioc_thaw, struct vmkeep_thaw, flags),
 	IOCTL_OP(VMKEEP_IOC_STATUS, vmkeep_ioc_status, struct vmkeep_status, pools),
 	IOCTL_OP(VMKEEP_IOC_FORMAT, vmkeep_ioc_format, struct vmkeep_format, __reserved),
+	IOCTL_OP(VMKEEP_IOC_TRUST, vmkeep_ioc_trust, struct vmkeep_trust, pool_id),
 };
 
 static long vmkeep_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -826,6 +929,7 @@ static int vmkeep_debugfs_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vmkeep_debugfs);
 
+#if VMKEEP_FAULT_INJECT
 /*
  * crash_after_write: reads "N steps S crashed C"; writing N (0: off)
  * restarts the count of metadata write steps and stops every metadata
@@ -882,15 +986,34 @@ static const struct file_operations vmkeep_crash_fops = {
 	.release = single_release,
 };
 
+static void vmkeep_crash_init(void)
+{
+	if (vmkeep_crash_after)
+		vmkeep_crash_armed();
+}
+
+static void vmkeep_crash_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("crash_after_write", 0600, dir, NULL,
+			    &vmkeep_crash_fops);
+}
+#else
+static void vmkeep_crash_init(void)
+{
+}
+
+static void vmkeep_crash_debugfs(struct dentry *dir)
+{
+}
+#endif
+
 static struct dentry *vmkeep_debugfs_dir;
 
 static int __init vmkeep_init(void)
 {
 	int ret;
 
-	if (vmkeep_crash_after)
-		vmkeep_crash_armed();
-
+	vmkeep_crash_init();
 	ret = vmkeep_nodes_init();
 	if (ret)
 		return ret;
@@ -902,12 +1025,12 @@ static int __init vmkeep_init(void)
 	 * it, or a node file opened meanwhile would outlive the module.
 	 */
 	vmkeep_pools_init(pools);
+	vmkeep_nodes_flush();
 	register_reboot_notifier(&vmkeep_reboot_nb);
 	vmkeep_debugfs_dir = debugfs_create_dir("vmkeep", NULL);
 	debugfs_create_file("state", 0400, vmkeep_debugfs_dir, NULL,
 			    &vmkeep_debugfs_fops);
-	debugfs_create_file("crash_after_write", 0600, vmkeep_debugfs_dir,
-			    NULL, &vmkeep_crash_fops);
+	vmkeep_crash_debugfs(vmkeep_debugfs_dir);
 	return 0;
 
 err_nodes:

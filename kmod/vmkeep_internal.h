@@ -42,7 +42,7 @@
  * @restore_ns: time taken to validate and restore at load
  * @commit_ns: time the last metadata write took
  * @flags: VMKEEP_POOL_CLEAN_HANDOFF, VMKEEP_POOL_RESTORED, VMKEEP_POOL_HELD
- * @foreign: empty, but holds another pool's metadata: reported damaged
+ * @shifted: empty, but holds another pool's metadata: reported damaged
  *
  * Everything but @index, @base, @size, @node, @name, @page_order, @pgmap
  * and @va is protected by vmkeep_lock.
@@ -67,7 +67,7 @@ struct vmkeep_pool {
 	u64 restore_ns;
 	u64 commit_ns;
 	u32 flags;
-	bool foreign;
+	bool shifted;
 };
 
 /**
@@ -82,6 +82,8 @@ struct vmkeep_pool {
  * @state: VMKEEP_STATE_*
  * @pending: reserved by an ALLOC that has not published it yet
  * @freed: set by FREE or FORMAT: nothing may open the region again
+ * @free_written: freed, and the pool's metadata without it is written:
+ *                its memory may go back to the pool
  * @held: the reaper found a page of it still referenced
  * @held_off: the reaper found no page referenced below this offset
  * @pins_module: freed, closed and held: the module stays while the pages
@@ -100,11 +102,14 @@ struct vmkeep_pool {
  * @zeroing: bit locks of the units being zeroed, beside @zeroed
  * @zero_link: on the background zeroer's list while units are left
  * @zero_busy: the background zeroer works on it: its memory stays
+ * @dax: its dax inode, whose address space every file of the region
+ *       maps (vmkeep_region.c)
  *
  * @fmt (but for %VMKEEP_FMT_UNCLEARED in @fmt.flags, which vmkeep_lock
  * protects), @pool, @zeroed and @zeroing never change while the region
  * exists (the bits are set with atomics), so the fault and read/write
- * paths use them without a lock.  @state, @pending, @freed, @nr_open, @opener,
+ * paths use them without a lock.  @state, @pending, @freed, @free_written,
+ * @nr_open, @opener,
  * @node, @link, @zero_link and @zero_busy are protected by vmkeep_lock;
  * @reap, @held, @held_off and @pins_module by the reaper's lock.
  */
@@ -117,6 +122,7 @@ struct vmkeep_region {
 	u32 state;
 	bool pending;
 	bool freed;
+	bool free_written;
 	bool held;
 	bool pins_module;
 	u64 held_off;
@@ -131,6 +137,7 @@ struct vmkeep_region {
 	unsigned long *zeroing;
 	struct list_head zero_link;
 	bool zero_busy;
+	struct inode *dax;
 };
 
 /*
@@ -148,9 +155,20 @@ extern atomic_t vmkeep_nr_objects;
 extern atomic_t vmkeep_nr_files;
 extern struct vmkeep_pool *vmkeep_pools[VMKEEP_MAX_POOLS];
 extern unsigned int vmkeep_nr_pools;
+#if VMKEEP_FAULT_INJECT
 extern unsigned int vmkeep_crash_after;
 extern unsigned int vmkeep_crash_steps;
 extern bool vmkeep_crashed;
+#else
+#define vmkeep_crashed	false
+#endif
+
+/* vmkeep_fwmap.c */
+struct vmkeep_fwmap;
+struct vmkeep_fwmap *vmkeep_fwmap_read(void);
+void vmkeep_fwmap_free(struct vmkeep_fwmap *map);
+bool vmkeep_fwmap_is_ram(const struct vmkeep_fwmap *map, u64 base, u64 size,
+			 char *why, size_t len);
 
 /* vmkeep_pool.c */
 void vmkeep_pools_init(const char *param);
@@ -158,6 +176,7 @@ void vmkeep_pools_exit(void);
 void vmkeep_pools_reap(void);
 void vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags);
 void vmkeep_pool_format(struct vmkeep_pool *pool);
+int vmkeep_pool_trust(struct vmkeep_pool *pool, u8 *id, bool adopt);
 struct vmkeep_region *vmkeep_pool_add_region(struct vmkeep_pool *pool,
 					     const struct vmkeep_fmt_region *r);
 void vmkeep_pool_publish_region(struct vmkeep_region *region);
@@ -172,10 +191,13 @@ int vmkeep_nodes_init(void);
 void vmkeep_nodes_exit(void);
 void vmkeep_node_add(struct vmkeep_region *region);
 void vmkeep_node_remove(struct vmkeep_region *region);
+void vmkeep_nodes_flush(void);
 struct vmkeep_region *vmkeep_node_region(dev_t devt);
 
 /* vmkeep_region.c */
 extern const struct file_operations vmkeep_region_fops;
+int vmkeep_region_fs_init(void);
+void vmkeep_region_fs_exit(void);
 bool vmkeep_caller_is_admin(struct vmkeep_caller *caller);
 bool vmkeep_region_may_open(const struct vmkeep_region *region,
 			    struct vmkeep_caller *caller);

@@ -22,6 +22,15 @@
  * device has it now, also for a node kept open by O_PATH or a node made
  * by hand: every open checks the region's owner and mode, and minors are
  * handed out cyclically so that one is reused as late as possible.
+ *
+ * device_add() and device_unregister() wait for devtmpfs and send
+ * uevents, and a load or a FORMAT makes or removes thousands, so they run
+ * outside vmkeep_lock: under it a minor only changes hands in the xarray
+ * (so a node opens exactly while its region is live) and the device's
+ * add or removal is queued; vmkeep_nodes_flush() runs the queue in order
+ * after the unlock, so that a node is gone before a later node of the
+ * same name is added, and an add still queued is cancelled by its
+ * removal.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -38,8 +47,16 @@
 /* All minors: a freed region's minor is reused as late as possible. */
 #define VMKEEP_MAX_NODES	MINORMASK
 
+/*
+ * @op: on vmkeep_node_ops while its add or removal waits (vmkeep_lock)
+ * @removed: the op queued is the removal (vmkeep_lock)
+ * @added: device_add() succeeded (vmkeep_nodes_lock)
+ */
 struct vmkeep_node {
 	struct device dev;
+	struct list_head op;
+	bool removed;
+	bool added;
 	umode_t mode;
 	kuid_t uid;
 	kgid_t gid;
@@ -49,6 +66,10 @@ static dev_t vmkeep_devt;
 static struct cdev vmkeep_cdev;
 static DEFINE_XARRAY_ALLOC(vmkeep_minors);
 static u32 vmkeep_next_minor;
+/* Adds and removals to make, in order; protected by vmkeep_lock. */
+static LIST_HEAD(vmkeep_node_ops);
+/* Serialises the running of the queue: its order is the nodes' order. */
+static DEFINE_MUTEX(vmkeep_nodes_lock);
 
 static char *vmkeep_devnode(VMKEEP_DEVNODE_CONST struct device *dev,
 			    umode_t *mode, kuid_t *uid, kgid_t *gid)
@@ -84,8 +105,8 @@ static struct class vmkeep_class = {
  * vmkeep_node_add() - /dev/vmkeep-region/NAME for @region
  * @region: live, not quarantined
  *
- * A region without a node still works through fds: a failure is logged,
- * not returned.
+ * The node appears at the next vmkeep_nodes_flush().  A region without
+ * a node still works through fds: a failure is logged, not returned.
  */
 void vmkeep_node_add(struct vmkeep_region *region)
 {
@@ -99,6 +120,7 @@ void vmkeep_node_add(struct vmkeep_region *region)
 		ret = -ENOMEM;
 		goto err_log;
 	}
+	INIT_LIST_HEAD(&node->op);
 	ret = xa_alloc_cyclic(&vmkeep_minors, &minor, region,
 			      XA_LIMIT(0, VMKEEP_MAX_NODES - 1),
 			      &vmkeep_next_minor, GFP_KERNEL);
@@ -114,13 +136,12 @@ void vmkeep_node_add(struct vmkeep_region *region)
 	node->dev.type = &vmkeep_node_type;
 	node->dev.devt = MKDEV(MAJOR(vmkeep_devt), minor);
 	ret = dev_set_name(&node->dev, "vmkeep-region!%s", region->fmt.name);
-	if (!ret)
-		ret = device_add(&node->dev);
 	if (ret) {
 		xa_erase(&vmkeep_minors, minor);
 		put_device(&node->dev);
 		goto err_log;
 	}
+	list_add_tail(&node->op, &vmkeep_node_ops);
 	region->node = node;
 	return;
 
@@ -129,7 +150,10 @@ err_log:
 		ERR_PTR(ret));
 }
 
-/* The node goes with the region's FREE; open files of it stay. */
+/*
+ * The node goes with the region's FREE, at the next vmkeep_nodes_flush();
+ * no open finds the region through it from now on.  Open files of it stay.
+ */
 void vmkeep_node_remove(struct vmkeep_region *region)
 {
 	struct vmkeep_node *node = region->node;
@@ -138,8 +162,55 @@ void vmkeep_node_remove(struct vmkeep_region *region)
 	if (!node)
 		return;
 	xa_erase(&vmkeep_minors, MINOR(node->dev.devt));
-	device_unregister(&node->dev);
 	region->node = NULL;
+	if (!list_empty(&node->op)) {
+		/* Its add is still queued: never made, nothing to remove. */
+		list_del(&node->op);
+		put_device(&node->dev);
+		return;
+	}
+	node->removed = true;
+	list_add_tail(&node->op, &vmkeep_node_ops);
+}
+
+/**
+ * vmkeep_nodes_flush() - make the device nodes queued, remove those gone
+ *
+ * Called without vmkeep_lock after a change of regions (ALLOC, FREE,
+ * FORMAT, load, unload): on return the queue that change made has run,
+ * by this caller or another.
+ */
+void vmkeep_nodes_flush(void)
+{
+	struct vmkeep_node *node;
+	bool removal;
+	int ret;
+
+	guard(mutex)(&vmkeep_nodes_lock);
+	for (;;) {
+		/* Read under the lock: once popped, a removal may be queued. */
+		scoped_guard(mutex, &vmkeep_lock) {
+			node = list_first_entry_or_null(&vmkeep_node_ops,
+							struct vmkeep_node, op);
+			if (node) {
+				list_del_init(&node->op);
+				removal = node->removed;
+			}
+		}
+		if (!node)
+			return;
+		if (removal) {
+			if (node->added)
+				device_del(&node->dev);
+			put_device(&node->dev);
+			continue;
+		}
+		ret = device_add(&node->dev);
+		node->added = !ret;
+		if (ret)
+			pr_warn("%s: no device node: %pe\n", dev_name(&node->dev),
+				ERR_PTR(ret));
+	}
 }
 
 /* The region behind an opened node, or NULL once it is freed. */
@@ -149,14 +220,21 @@ struct vmkeep_region *vmkeep_node_region(dev_t devt)
 	return xa_load(&vmkeep_minors, MINOR(devt));
 }
 
+/*
+ * The first step of the module's load and the last of its unload: the
+ * regions' dax inodes (vmkeep_region.c) outlive every region and file.
+ */
 int vmkeep_nodes_init(void)
 {
 	int ret;
 
+	ret = vmkeep_region_fs_init();
+	if (ret)
+		return ret;
 	ret = alloc_chrdev_region(&vmkeep_devt, 0, VMKEEP_MAX_NODES,
 				  "vmkeep-region");
 	if (ret)
-		return ret;
+		goto err_fs;
 	ret = class_register(&vmkeep_class);
 	if (ret)
 		goto err_chrdev;
@@ -171,13 +249,17 @@ err_class:
 	class_unregister(&vmkeep_class);
 err_chrdev:
 	unregister_chrdev_region(vmkeep_devt, VMKEEP_MAX_NODES);
+err_fs:
+	vmkeep_region_fs_exit();
 	return ret;
 }
 
-/* After vmkeep_pools_exit(): no node is left. */
+/* After vmkeep_pools_exit(): the last removals are queued. */
 void vmkeep_nodes_exit(void)
 {
+	vmkeep_nodes_flush();
 	cdev_del(&vmkeep_cdev);
 	class_unregister(&vmkeep_class);
 	unregister_chrdev_region(vmkeep_devt, VMKEEP_MAX_NODES);
+	vmkeep_region_fs_exit();
 }

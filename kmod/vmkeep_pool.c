@@ -12,8 +12,9 @@
  * after boot is not safe across kexec without KHO; memory that every
  * kernel leaves alone is.
  *
- * At load each pool is checked (2 MiB aligned, reserved, no System RAM,
- * not claimed by anyone), claimed with request_mem_region(), and given
+ * At load each pool is checked (2 MiB aligned, RAM in the firmware's
+ * memory map (vmkeep_fwmap.c), reserved, no System RAM, not claimed by
+ * anyone), claimed with request_mem_region(), and given
  * struct pages with memremap_pages() as device-dax does, so that mappings
  * of its regions work with get_user_pages() (O_DIRECT, VFIO).  Then its
  * metadata is read and validated as untrusted input (vmkeep_format.c).
@@ -35,6 +36,21 @@
  * is never stored.  Every change of the region list is written to the
  * pool at once (vmkeep_pool_commit()), so the handoff is always current
  * and a kexec needs no preparation beyond the clean mark.
+ *
+ * A checksum proves that metadata is whole, not who wrote it: a range
+ * that was no pool before this boot holds whatever a tenant left there,
+ * and a forged page at its base would otherwise be restored, nodes and
+ * owners included, over another tenant's memory.  So FORMAT writes a
+ * random identity into the header, which the host keeps where only root
+ * reads it, and a pool with valid metadata loads FOREIGN: nothing is
+ * restored, mapped or written until VMKEEP_IOC_TRUST presents that
+ * identity (vmkeepctl load does), or the admin adopts the pool.
+ *
+ * Memory comes back to the pool only once a metadata write without its
+ * region has reached the pool: a FREE that could not be written (a held
+ * pool, the test build's crash knob) would otherwise hand a region's
+ * memory to a new tenant while the next kernel restores the old region
+ * over it.
  *
  * Loss-averse rules: a pool without metadata is used only after an
  * explicit FORMAT (vmkeep_pool_add_region() never formats); the memory of
@@ -62,7 +78,9 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/numa.h>
+#include <linux/random.h>
 #include <linux/slab.h>
+#include <crypto/algapi.h>
 #include <linux/string.h>
 #include <vmkeep/names.h>
 
@@ -123,7 +141,9 @@ static DEFINE_MUTEX(vmkeep_reap_lock);
  * A freed region whose pages are still held keeps the module: its
  * struct pages and its pool must outlive the holder.  The holders cannot
  * tell us when they let go, so the next reap (ALLOC, STATUS, FREE, a
- * close) looks again.
+ * close) looks again.  Every reaper holds a reference on the module (an
+ * open file, or the ioctl's), so the module is live here: the zeroer,
+ * which holds none, never reaps.
  */
 static void reap_one(struct vmkeep_region *region)
 {
@@ -148,9 +168,10 @@ static void reap_one(struct vmkeep_region *region)
 /**
  * vmkeep_pools_reap() - give back the memory of freed regions
  *
- * Of the freed regions that no file has open, those whose pages nobody
- * holds return to their pool.  Takes vmkeep_lock; the page walk runs
- * without it.  Callers hold a reference on the module (an open file).
+ * Of the freed regions that no file has open and that the pool's metadata
+ * no longer lists, those whose pages nobody holds return to their pool.
+ * Takes vmkeep_lock; the page walk runs without it.  Callers hold a
+ * reference on the module (an open file).
  */
 void vmkeep_pools_reap(void)
 {
@@ -162,7 +183,8 @@ void vmkeep_pools_reap(void)
 	scoped_guard(mutex, &vmkeep_lock)
 		for (i = 0; i < vmkeep_nr_pools; i++)
 			list_for_each_entry(region, &vmkeep_pools[i]->freed, link)
-				if (!region->nr_open && !region->zero_busy)
+				if (!region->nr_open && !region->zero_busy &&
+				    region->free_written)
 					list_add_tail(&region->reap, &check);
 	/* Freed and closed: nothing changes these regions but a reaper. */
 	list_for_each_entry(region, &check, reap)
@@ -245,12 +267,14 @@ void *vmkeep_region_va(const struct vmkeep_region *region, u64 offset,
 	return NULL;
 }
 
+#if VMKEEP_FAULT_INJECT
 /*
- * Fault injection for the crash tests (debugfs crash_after_write): after
- * write step vmkeep_crash_after of a metadata update, vmkeep writes no
- * metadata any more, as if the machine had stopped there; the test then
- * kexecs.  The steps of an update: the inactive header's invalidation,
- * each entry, the header, the magic.  Protected by vmkeep_lock.
+ * Fault injection for the crash tests, in the test build only (make
+ * VMKEEP_FAULT_INJECT=1): after write step vmkeep_crash_after of a
+ * metadata update, vmkeep writes no metadata any more, as if the machine
+ * had stopped there; the test then kexecs.  The steps of an update: the
+ * inactive header's invalidation, each entry, the header, the magic.
+ * Protected by vmkeep_lock.
  */
 unsigned int vmkeep_crash_after;
 unsigned int vmkeep_crash_steps;
@@ -266,6 +290,25 @@ static bool crash_point(const struct vmkeep_pool *pool, const char *what)
 		pool->index, vmkeep_crash_steps, what);
 	return true;
 }
+#else
+static bool crash_point(const struct vmkeep_pool *pool, const char *what)
+{
+	return false;
+}
+#endif
+
+/*
+ * The pool's metadata no longer lists the freed regions: their memory may
+ * go back to the pool once nothing holds it.
+ */
+static void pool_written(struct vmkeep_pool *pool)
+{
+	struct vmkeep_region *region;
+
+	lockdep_assert_held(&vmkeep_lock);
+	list_for_each_entry(region, &pool->freed, link)
+		region->free_written = true;
+}
 
 /**
  * vmkeep_pool_commit() - write the region list to the pool
@@ -273,7 +316,7 @@ static bool crash_point(const struct vmkeep_pool *pool, const char *what)
  * @flags: header flags (%VMKEEP_FMT_CLEAN into kexec and at unload)
  *
  * Writes the inactive metadata copy and makes it active.  Pools that are
- * empty, damaged or held are left alone.
+ * empty, damaged, foreign or held are left alone.
  */
 void vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags)
 {
@@ -297,7 +340,9 @@ void vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags)
 	if (crash_point(pool, "header"))
 		return;
 	vmkeep_fmt_write_magic(pool->va, &pool->fmt);
-	crash_point(pool, "magic");
+	if (crash_point(pool, "magic"))
+		return;
+	pool_written(pool);
 	pool->commit_ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
 }
 
@@ -395,6 +440,7 @@ void vmkeep_pool_remove_region(struct vmkeep_region *region)
 	bool written = !region->pending;
 
 	pool_unlink_region(region);
+	region->free_written = !written;
 	if (pool->flags & VMKEEP_POOL_HELD)
 		pool_release_hold(pool);
 	if (written)
@@ -412,9 +458,16 @@ void vmkeep_pool_format(struct vmkeep_pool *pool)
 	lockdep_assert_held(&vmkeep_lock);
 	list_for_each_entry_safe(region, tmp, &pool->regions, link)
 		pool_unlink_region(region);
+	/*
+	 * A ready pool's identity is proven and the host keeps it: it stays.
+	 * Any other pool's may be a forger's.
+	 */
+	if (pool->fmt.state != VMKEEP_POOL_READY || !vmkeep_fmt_has_id(&pool->fmt))
+		get_random_bytes(pool->fmt.id, sizeof(pool->fmt.id));
 	vmkeep_fmt_format(pool->va, &pool->fmt);
+	pool_written(pool);
 	pool->flags = 0;
-	pool->foreign = false;
+	pool->shifted = false;
 	pool_rebuild(pool);
 	pr_info("pool %u [mem %pa+%#llx] formatted\n", pool->index,
 		&pool->base, pool->size);
@@ -426,7 +479,7 @@ void vmkeep_pool_format(struct vmkeep_pool *pool)
  * mistyped.  It is reported damaged (geometry), so that only a forced
  * FORMAT can write over the regions the other header describes.
  */
-static bool pool_find_foreign(struct vmkeep_pool *pool)
+static bool pool_find_shifted(struct vmkeep_pool *pool)
 {
 	u64 off, fbase, fsize;
 
@@ -441,7 +494,7 @@ static bool pool_find_foreign(struct vmkeep_pool *pool)
 		       pool->index, &pool->base, pool->size, fbase, fsize, off);
 		pool->fmt.state = VMKEEP_POOL_DAMAGED;
 		pool->fmt.damage = VMKEEP_D_GEOMETRY;
-		pool->foreign = true;
+		pool->shifted = true;
 		return true;
 	}
 	return false;
@@ -487,7 +540,8 @@ struct vmkeep_region *vmkeep_region_find(const char *name, bool pending)
 static bool pool_rename_taken(struct vmkeep_pool *pool,
 			      struct vmkeep_fmt_region *r, u32 idx)
 {
-	struct vmkeep_region *other = vmkeep_region_find(r->name, false);
+	/* An ALLOC in progress holds its name too (a TRUST after load). */
+	struct vmkeep_region *other = vmkeep_region_find(r->name, true);
 	bool was_sound = !r->quarantine;
 
 	if (!other)
@@ -503,82 +557,70 @@ static bool pool_rename_taken(struct vmkeep_pool *pool,
 	return was_sound;
 }
 
-static int pool_restore(struct vmkeep_pool *pool)
+/* What the restore of a pool's regions found. */
+struct pool_restore_counts {
+	u32 quarantined;
+	u32 repaired;
+	u32 held;
+};
+
+/* Entry @idx becomes a region of @pool: incoming, or quarantined. */
+static int pool_restore_one(struct vmkeep_pool *pool,
+			    struct vmkeep_fmt_region *r, u32 idx,
+			    struct pool_restore_counts *c)
 {
-	struct vmkeep_fmt_region *r;
-	struct vmkeep_fmt_span *spans;
 	struct vmkeep_region *region;
-	u32 i, n, quarantined, repaired = 0, held = 0;
-	u64 next_id;
-	ktime_t t0 = ktime_get();
 
-	pool->fmt.base = pool->base;
-	pool->fmt.size = pool->size;
-	vmkeep_fmt_read(pool->va, &pool->fmt);
-	if (pool->fmt.state == VMKEEP_POOL_EMPTY && pool_find_foreign(pool))
-		return 0;
-	if (pool->fmt.state == VMKEEP_POOL_EMPTY) {
-		pr_info("pool %u [mem %pa+%#llx] node %d: no vmkeep metadata, unused until formatted: 'vmkeepctl format --pool %u' initialises a new pool\n",
-			pool->index, &pool->base, pool->size, pool->node,
-			pool->index);
-		return 0;
-	}
-	if (pool->fmt.state == VMKEEP_POOL_DAMAGED) {
-		pr_err("pool %u [mem %pa+%#llx]: metadata damaged (%s), left untouched until a forced format\n",
-		       pool->index, &pool->base, pool->size,
-		       vmkeep_damage_desc(pool->fmt.damage));
-		return 0;
-	}
-
-	n = pool->fmt.nr_entries;
-	r = kvcalloc(n ?: 1, sizeof(*r), GFP_KERNEL);
-	spans = kvcalloc((n ?: 1) * VMKEEP_FMT_MAX_EXTENTS, sizeof(*spans),
-			 GFP_KERNEL);
-	if (!r || !spans) {
-		kvfree(r);
-		kvfree(spans);
+	c->quarantined += pool_rename_taken(pool, r, idx);
+	region = vmkeep_region_new(pool, r, r->quarantine ?
+				   VMKEEP_STATE_QUARANTINED :
+				   VMKEEP_STATE_INCOMING);
+	if (!region)
 		return -ENOMEM;
+	list_add_tail(&region->link, &pool->regions);
+	pool->nr_regions++;
+	pool->fmt.next_id = max(pool->fmt.next_id, r->id + 1);
+	if (!r->quarantine)
+		vmkeep_node_add(region);
+	else
+		pr_warn("pool %u: region '%s' quarantined: %s\n", pool->index,
+			r->name, vmkeep_quarantine_desc(r->quarantine));
+	/* An uncleared entry is sound: nothing to keep both copies for. */
+	c->held += r->quarantine && r->quarantine != VMKEEP_Q_UNCLEARED;
+	if (r->flags & VMKEEP_FMT_REPAIRED) {
+		c->repaired++;
+		pr_warn("pool %u: region '%s' repaired from the other metadata copy\n",
+			pool->index, r->name);
 	}
-	quarantined = vmkeep_fmt_regions(pool->va, &pool->fmt, r, spans);
-	next_id = pool->fmt.next_id;
-	for (i = 0; i < n; i++) {
-		quarantined += pool_rename_taken(pool, &r[i], i);
-		region = vmkeep_region_new(pool, &r[i], r[i].quarantine ?
-					   VMKEEP_STATE_QUARANTINED :
-					   VMKEEP_STATE_INCOMING);
-		if (!region)
-			break;
-		list_add_tail(&region->link, &pool->regions);
-		pool->nr_regions++;
-		if (!r[i].quarantine)
-			vmkeep_node_add(region);
-		next_id = max(next_id, r[i].id + 1);
-		if (r[i].quarantine)
-			pr_warn("pool %u: region '%s' quarantined: %s\n",
-				pool->index, r[i].name,
-				vmkeep_quarantine_desc(r[i].quarantine));
-		/* An uncleared entry is sound: nothing to keep both copies for. */
-		held += r[i].quarantine && r[i].quarantine != VMKEEP_Q_UNCLEARED;
-		if (r[i].flags & VMKEEP_FMT_REPAIRED) {
-			repaired++;
-			pr_warn("pool %u: region '%s' repaired from the other metadata copy\n",
-				pool->index, r[i].name);
-		}
+	return 0;
+}
+
+/* Undo a restore that ran out of memory: nothing was written or opened. */
+static void pool_unrestore(struct vmkeep_pool *pool)
+{
+	struct vmkeep_region *region, *tmp;
+
+	list_for_each_entry_safe(region, tmp, &pool->regions, link) {
+		vmkeep_node_remove(region);
+		list_del(&region->link);
+		vmkeep_region_put(region);
 	}
-	kvfree(r);
-	kvfree(spans);
+	pool->nr_regions = 0;
 	pool_rebuild(pool);
-	if (i < n) {
-		/* Keep the metadata as it is: nothing may be lost. */
-		pr_err("pool %u: out of memory restoring regions\n", pool->index);
-		return -ENOMEM;
-	}
+}
 
-	pool->fmt.next_id = next_id;
+/*
+ * Flags, the hold, the load-time write and the log line of a pool whose
+ * regions are restored.
+ */
+static void pool_restored(struct vmkeep_pool *pool,
+			  const struct pool_restore_counts *c, ktime_t t0)
+{
+	pool_rebuild(pool);
 	if (pool->fmt.flags & VMKEEP_FMT_CLEAN)
 		pool->flags |= VMKEEP_POOL_CLEAN_HANDOFF;
 	pool->flags |= VMKEEP_POOL_RESTORED;
-	if (held) {
+	if (c->held) {
 		/*
 		 * Writing now would overwrite the other copy, which may hold
 		 * the last description of a quarantined region that is intact
@@ -586,8 +628,18 @@ static int pool_restore(struct vmkeep_pool *pool)
 		 */
 		pool->flags |= VMKEEP_POOL_HELD;
 		pr_warn("pool %u: %u quarantined region%s not repaired: both metadata copies kept as found, no ALLOC from the pool and no clean mark until %s freed or the pool force-formatted\n",
-			pool->index, held, held == 1 ? "" : "s",
-			held == 1 ? "it is" : "they are");
+			pool->index, c->held, c->held == 1 ? "" : "s",
+			c->held == 1 ? "it is" : "they are");
+	}
+	if (pool->fmt.torn) {
+		/*
+		 * The entries are not those the header was written with: a
+		 * bit flip, or entries of an earlier update that pass their
+		 * own checksums, and which ones is not known.
+		 */
+		pool->flags |= VMKEEP_POOL_HELD;
+		pr_warn("pool %u: the active metadata copy's entries do not match its header (an update torn by a reset): check its regions; both copies kept as found, no ALLOC from the pool and no clean mark until a region is freed or the pool force-formatted\n",
+			pool->index);
 	}
 	/*
 	 * Clear the clean mark: only an orderly shutdown writes it again.
@@ -598,31 +650,163 @@ static int pool_restore(struct vmkeep_pool *pool)
 
 	/* As vmkeepctl counts: every region found, quarantined ones too. */
 	pr_info("pool %u [mem %pa+%#llx] node %d: %u regions restored, %u repaired, %u quarantined, generation %llu, %s handoff, %llu us (struct pages %llu us)\n",
-		pool->index, &pool->base, pool->size, pool->node, n,
-		repaired, quarantined, pool->fmt.generation,
+		pool->index, &pool->base, pool->size, pool->node,
+		pool->nr_regions, c->repaired, c->quarantined,
+		pool->fmt.generation,
 		(pool->flags & VMKEEP_POOL_CLEAN_HANDOFF) ? "clean" : "unclean",
 		div_u64(pool->restore_ns, NSEC_PER_USEC),
 		div_u64(pool->memremap_ns, NSEC_PER_USEC));
+}
+
+/* The regions of a ready pool, proven to be this host's. */
+static int pool_restore(struct vmkeep_pool *pool)
+{
+	u32 i, n = pool->fmt.nr_entries;
+	struct pool_restore_counts c = {};
+	struct vmkeep_fmt_span *spans;
+	struct vmkeep_fmt_region *r;
+	ktime_t t0 = ktime_get();
+	int ret = -ENOMEM;
+
+	lockdep_assert_held(&vmkeep_lock);
+	r = kvcalloc(n ?: 1, sizeof(*r), GFP_KERNEL);
+	spans = kvcalloc((n ?: 1) * VMKEEP_FMT_MAX_EXTENTS, sizeof(*spans),
+			 GFP_KERNEL);
+	if (r && spans) {
+		c.quarantined = vmkeep_fmt_regions(pool->va, &pool->fmt, r, spans);
+		for (i = 0, ret = 0; i < n && !ret; i++)
+			ret = pool_restore_one(pool, &r[i], i, &c);
+	}
+	kvfree(r);
+	kvfree(spans);
+	if (ret) {
+		/* Keep the metadata as it is: nothing may be lost. */
+		pool_unrestore(pool);
+		pr_err("pool %u: out of memory restoring regions\n", pool->index);
+		return ret;
+	}
+	pool_restored(pool, &c, t0);
 	return 0;
 }
 
 /*
- * At unload no file, inode or freed region is left (each holds the
- * module), but a page of a live region may still be in a pipe: then the
- * struct pages, the pool and its resource stay, and the pool is refused
- * by the next load until reboot.
+ * Read the metadata at load.  Valid metadata proves nothing about who
+ * wrote it: the pool stays foreign until vmkeep_pool_trust().
  */
-static void pool_destroy(struct vmkeep_pool *pool)
+static void pool_read(struct vmkeep_pool *pool)
+{
+	pool->fmt.base = pool->base;
+	pool->fmt.size = pool->size;
+	pool->fmt.page_shift = PAGE_SHIFT + pool->page_order;
+	vmkeep_fmt_read(pool->va, &pool->fmt);
+	if (pool->fmt.state == VMKEEP_POOL_EMPTY) {
+		if (!pool_find_shifted(pool))
+			pr_info("pool %u [mem %pa+%#llx] node %d: no vmkeep metadata, unused until formatted: 'vmkeepctl format --pool %u' initialises a new pool\n",
+				pool->index, &pool->base, pool->size,
+				pool->node, pool->index);
+		return;
+	}
+	if (pool->fmt.state == VMKEEP_POOL_DAMAGED) {
+		pr_err("pool %u [mem %pa+%#llx]: metadata damaged (%s), left untouched until a forced format\n",
+		       pool->index, &pool->base, pool->size,
+		       vmkeep_damage_desc(pool->fmt.damage));
+		return;
+	}
+	pool->fmt.state = VMKEEP_POOL_FOREIGN;
+	if (vmkeep_fmt_has_id(&pool->fmt))
+		pr_info("pool %u [mem %pa+%#llx]: metadata with %u regions, foreign until the host presents the pool's identity ('vmkeepctl load')\n",
+			pool->index, &pool->base, pool->size,
+			pool->fmt.nr_entries);
+	else
+		pr_warn("pool %u [mem %pa+%#llx]: metadata with %u regions but no pool identity (written before it existed, or not by vmkeep): foreign until adopted ('vmkeepctl adopt --pool %u') or formatted\n",
+			pool->index, &pool->base, pool->size,
+			pool->fmt.nr_entries, pool->index);
+}
+
+/**
+ * vmkeep_pool_trust() - restore a foreign pool that proves to be the host's
+ * @pool: the pool
+ * @id: in: the identity the host keeps for it; out with @adopt: the new one
+ * @adopt: the admin takes the metadata as it is, whatever its identity
+ *
+ * Return: 0 when the pool is ready, -EKEYREJECTED for a wrong or missing
+ * identity, -EINVAL to adopt a pool that is not foreign, -EIO when the
+ * metadata is no longer valid, -ENOMEM.
+ */
+int vmkeep_pool_trust(struct vmkeep_pool *pool, u8 *id, bool adopt)
+{
+	u8 found[VMKEEP_ID_LEN];
+
+	lockdep_assert_held(&vmkeep_lock);
+	if (pool->fmt.state == VMKEEP_POOL_READY && !adopt)
+		return crypto_memneq(id, pool->fmt.id, VMKEEP_ID_LEN) ?
+		       -EKEYREJECTED : 0;
+	if (pool->fmt.state != VMKEEP_POOL_FOREIGN)
+		return -EINVAL;
+	/* Read again: the pool is the module's, but root may write /dev/mem. */
+	vmkeep_fmt_read(pool->va, &pool->fmt);
+	if (pool->fmt.state != VMKEEP_POOL_READY) {
+		pr_err("pool %u: metadata changed since load (%s): left untouched\n",
+		       pool->index, vmkeep_pool_state_name(pool->fmt.state));
+		pool->fmt.state = VMKEEP_POOL_FOREIGN;
+		return -EIO;
+	}
+	if (!adopt && (!vmkeep_fmt_has_id(&pool->fmt) ||
+		       crypto_memneq(id, pool->fmt.id, VMKEEP_ID_LEN))) {
+		pool->fmt.state = VMKEEP_POOL_FOREIGN;
+		pr_warn("pool %u [mem %pa+%#llx]: the identity presented is not the pool's: still foreign\n",
+			pool->index, &pool->base, pool->size);
+		return -EKEYREJECTED;
+	}
+	memcpy(found, pool->fmt.id, VMKEEP_ID_LEN);
+	if (adopt)
+		get_random_bytes(pool->fmt.id, sizeof(pool->fmt.id));
+	if (pool_restore(pool)) {
+		/* Nothing restored: the pool stays as it was, foreign. */
+		pool->fmt.state = VMKEEP_POOL_FOREIGN;
+		memcpy(pool->fmt.id, found, VMKEEP_ID_LEN);
+		return -ENOMEM;
+	}
+	if (adopt) {
+		memcpy(id, pool->fmt.id, VMKEEP_ID_LEN);
+		pr_warn("pool %u [mem %pa+%#llx]: adopted by the admin as it was found, new identity\n",
+			pool->index, &pool->base, pool->size);
+	}
+	return 0;
+}
+
+/*
+ * Drops the regions of @list at unload; whether a page of one is still
+ * held.
+ */
+static bool pool_drop(struct list_head *list)
 {
 	struct vmkeep_region *region, *tmp;
 	bool held = false;
 
-	list_for_each_entry_safe(region, tmp, &pool->regions, link) {
+	list_for_each_entry_safe(region, tmp, list, link) {
 		held = held || vmkeep_region_held(region);
 		vmkeep_node_remove(region);
 		list_del(&region->link);
 		vmkeep_region_put(region);
 	}
+	return held;
+}
+
+/*
+ * At unload no file or inode is left, nor a freed region with a held page
+ * once its FREE was written (each holds the module), but freed regions
+ * whose FREE was never written (a held pool) may be, and a page of one or
+ * of a live region may still be in a pipe: then the struct pages, the
+ * pool and its resource stay, and the pool is refused by the next load
+ * until reboot.
+ */
+static void pool_destroy(struct vmkeep_pool *pool)
+{
+	bool held;
+
+	held = pool_drop(&pool->regions);
+	held = pool_drop(&pool->freed) || held;
 	if (held) {
 		pr_err("pool %u [mem %pa+%#llx]: pages still held, pool left claimed\n",
 		       pool->index, &pool->base, pool->size);
@@ -636,9 +820,15 @@ static void pool_destroy(struct vmkeep_pool *pool)
 	kfree(pool);
 }
 
-/* Why [@base, @base + @size) cannot be a pool, or NULL if it can. */
+/*
+ * Why [@base, @base + @size) cannot be a pool, or NULL if it can.  @fw:
+ * the firmware's memory map, or NULL when it could not be read; @buf:
+ * room for a reason that names a range of it.
+ */
 static const char *pool_check_range(phys_addr_t base, u64 size,
-				    unsigned int order)
+				    unsigned int order,
+				    const struct vmkeep_fwmap *fw,
+				    char *buf, size_t len)
 {
 	if (!size || !IS_ALIGNED(base | size, VMKEEP_FMT_UNIT))
 		return "not 2 MiB aligned";
@@ -650,6 +840,12 @@ static const char *pool_check_range(phys_addr_t base, u64 size,
 		return "smaller than 4 MiB";
 	if (base + size < base)
 		return "wraps around";
+	/*
+	 * First: memmap= makes any range reserved, and a range that is not
+	 * RAM must not be told to reserve itself with memmap=.
+	 */
+	if (fw && !vmkeep_fwmap_is_ram(fw, base, size, buf, len))
+		return buf;
 	if (region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_DISJOINT)
 		return "overlaps System RAM (reserve it with memmap=SIZE$ADDR)";
@@ -713,11 +909,7 @@ static int pool_create(phys_addr_t base, u64 size, unsigned int order)
 	if (pool->node == NUMA_NO_NODE)
 		pool->node = page_to_nid(virt_to_page(va));
 
-	ret = pool_restore(pool);
-	if (ret) {
-		pool_destroy(pool);
-		return ret;
-	}
+	pool_read(pool);
 	vmkeep_pools[vmkeep_nr_pools++] = pool;
 	return 0;
 
@@ -728,17 +920,11 @@ err_free:
 	return ret;
 }
 
-/**
- * vmkeep_pools_init() - claim and restore the pools named by @param
- * @param: "SIZE@ADDR[:1G][,SIZE@ADDR[:1G]...]", sizes with K/M/G/T
- *         suffixes; ":1G" makes a pool of 1 GiB pages
- *
- * A pool that fails is refused with one log line; the others still work.
- */
-void vmkeep_pools_init(const char *param)
+static void pools_add(const char *param, const struct vmkeep_fwmap *fw)
 {
 	const char *p = param;
 	unsigned int order;
+	char buf[160];
 	const char *why;
 	phys_addr_t base;
 	char *end;
@@ -761,13 +947,32 @@ void vmkeep_pools_init(const char *param)
 			pr_err("pools=%s: expected ',' at '%s'\n", param, end);
 			return;
 		}
-		why = pool_check_range(base, size, order);
+		why = pool_check_range(base, size, order, fw, buf, sizeof(buf));
 		if (why)
 			pr_err("pool [mem %pa+%#llx] refused: %s\n", &base, size, why);
 		else
 			pool_create(base, size, order);
 		p = *end ? end + 1 : end;
 	}
+}
+
+/**
+ * vmkeep_pools_init() - claim and restore the pools named by @param
+ * @param: "SIZE@ADDR[:1G][,SIZE@ADDR[:1G]...]", sizes with K/M/G/T
+ *         suffixes; ":1G" makes a pool of 1 GiB pages
+ *
+ * A pool that fails is refused with one log line; the others still work.
+ * The firmware's map is read first, without vmkeep_lock: it is file I/O.
+ */
+void vmkeep_pools_init(const char *param)
+{
+	struct vmkeep_fwmap *fw;
+
+	if (!param || !*param)
+		return;
+	fw = vmkeep_fwmap_read();
+	pools_add(param, fw);
+	vmkeep_fwmap_free(fw);
 }
 
 void vmkeep_pools_exit(void)

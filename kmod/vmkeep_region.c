@@ -19,11 +19,37 @@
  * Every file gets its own inode on a private pseudo filesystem (like
  * secretmem's), carrying the region's owner and mode, so that reopening
  * /proc/self/fd/N - which stock QEMU does with mem-path - works and is
- * permission-checked by the VFS like any file.
+ * permission-checked by the VFS like any file.  These inodes are not
+ * S_PRIVATE, so that LSMs see the reopen, the mmap() and every read and
+ * write as they see a device-dax node's (security_inode_init_security_anon()
+ * is not exported to modules: an LSM labels them as files of the
+ * "vmkeep" filesystem).
+ *
+ * The file model is device-dax's.  Each region has one more inode, its
+ * "dax inode" on an internal mount (vmkeep_dax_mnt), a character inode
+ * with S_DAX as device-dax's dax_inode: its address space is the
+ * f_mapping of every file of the region, whichever way it was opened
+ * (ALLOC, GET, a reopen, the device node).  So every mapping of the
+ * region is in one i_mmap tree.  The mappings are DAX mappings
+ * (vma_is_dax()), which is
+ * what the fault path needs to offer huge faults before 6.12 and PUD
+ * faults from 6.15 on, while the files themselves are character files,
+ * so that FOLL_LONGTERM pins (VFIO, io_uring fixed buffers, RDMA) take
+ * them as they take a device-dax node: GUP refuses long-term pins of
+ * fs-dax files only (vma_is_fsdax(): a DAX mapping of a file that is not
+ * a character file).  Nothing is set on a device node's devtmpfs inode.
+ * The dax inode lives as long as the region's struct, and the mount as
+ * long as the module: it has no owner, so neither holds the module.
  *
  * The pages are ZONE_DEVICE pages (see vmkeep_pool.c) inserted as
  * device-dax inserts them (see vmkeep_compat.h), so get_user_pages() works
- * on mappings.
+ * on mappings.  A page the kernel marked poisoned is never mapped, read
+ * or written.  Memory failures are not delivered to the processes that
+ * map a region: the kernel's handler for device pages would follow
+ * folio->mapping to the region's dax inode without a reference, and
+ * vmkeep cannot keep that inode for as long as the pages (the kernel
+ * refuses the failure, EBUSY, and nothing is unmapped; see the admin
+ * guide).
  *
  * Lifetime: each inode holds a reference on the region, dropped when the
  * inode is evicted, and pins the filesystem with simple_pin_fs() as
@@ -51,10 +77,12 @@
 #include "vmkeep_compat.h"
 #include "vmkeep_internal.h"
 
-#define VMKEEP_FS_MAGIC	0x564d4b50	/* "VMKP" */
+#define VMKEEP_FS_MAGIC		0x564d4b50	/* "VMKP" */
+#define VMKEEP_DAX_MAGIC	0x564d4b44	/* "VMKD" */
 
 static struct vfsmount *vmkeep_mnt;
 static int vmkeep_mnt_count;
+static struct vfsmount *vmkeep_dax_mnt;
 
 /* Live region objects and files, for leak checks through debugfs. */
 atomic_t vmkeep_nr_objects = ATOMIC_INIT(0);
@@ -65,9 +93,19 @@ struct vmkeep_region *vmkeep_region_new(struct vmkeep_pool *pool,
 					u32 state)
 {
 	struct vmkeep_region *region = kzalloc(sizeof(*region), GFP_KERNEL);
+	struct inode *dax;
 
 	if (!region)
 		return NULL;
+	dax = alloc_anon_inode(vmkeep_dax_mnt->mnt_sb);
+	if (IS_ERR(dax)) {
+		kfree(region);
+		return NULL;
+	}
+	/* As device-dax's dax_inode; alloc_anon_inode() gave it no-op a_ops. */
+	dax->i_mode = S_IFCHR;
+	dax->i_flags |= S_DAX;
+	region->dax = dax;
 	atomic_inc(&vmkeep_nr_objects);
 	kref_init(&region->kref);
 	INIT_LIST_HEAD(&region->link);
@@ -79,11 +117,37 @@ struct vmkeep_region *vmkeep_region_new(struct vmkeep_pool *pool,
 	return region;
 }
 
+/*
+ * Call @fn on each folio of @region's memory, once: one per 2 MiB (or
+ * 1 GiB), also one the extent starts inside.  Stops when @fn returns true
+ * and returns the offset where it did, else the region's length.
+ */
+static u64 vmkeep_region_folios(struct vmkeep_region *region, u64 from,
+				bool (*fn)(struct vmkeep_region *region,
+					   struct folio *folio))
+{
+	const u64 step = PAGE_SIZE << region->pool->page_order;
+	phys_addr_t phys;
+	u64 off, contig, i;
+
+	for (off = from; off < region->fmt.length; off += contig) {
+		if (!vmkeep_region_va(region, off, &contig, &phys))
+			break;
+		for (i = 0; i < contig; i += step - ((phys + i) & (step - 1))) {
+			if (fn(region, pfn_folio(PHYS_PFN(phys + i))))
+				return off + i;
+			cond_resched();
+		}
+	}
+	return region->fmt.length;
+}
+
 static void vmkeep_region_release(struct kref *kref)
 {
 	struct vmkeep_region *region =
 		container_of(kref, struct vmkeep_region, kref);
 
+	iput(region->dax);
 	vmkeep_zero_free(region);
 	kfree(region);
 	atomic_dec(&vmkeep_nr_objects);
@@ -93,6 +157,11 @@ static void vmkeep_region_release(struct kref *kref)
 void vmkeep_region_put(struct vmkeep_region *region)
 {
 	kref_put(&region->kref, vmkeep_region_release);
+}
+
+static bool folio_held(struct vmkeep_region *region, struct folio *folio)
+{
+	return folio_ref_count(folio) > 1;
 }
 
 /*
@@ -108,27 +177,12 @@ void vmkeep_region_put(struct vmkeep_region *region)
  */
 bool vmkeep_region_held(struct vmkeep_region *region)
 {
-	const u64 step = PAGE_SIZE << region->pool->page_order;
-	phys_addr_t phys;
-	u64 off, contig, i;
-
 	/* Quarantined extents are not to be trusted, and were never mapped. */
 	if (region->state == VMKEEP_STATE_QUARANTINED)
 		return false;
-	for (off = region->held_off; off < region->fmt.length; off += contig) {
-		if (!vmkeep_region_va(region, off, &contig, &phys))
-			break;
-		/* Each folio the extent touches, also one it starts inside. */
-		for (i = 0; i < contig; i += step - ((phys + i) & (step - 1))) {
-			if (folio_ref_count(pfn_folio(PHYS_PFN(phys + i))) > 1) {
-				region->held_off = off + i;
-				return true;
-			}
-			cond_resched();
-		}
-	}
-	region->held_off = region->fmt.length;
-	return false;
+	region->held_off = vmkeep_region_folios(region, region->held_off,
+						folio_held);
+	return region->held_off < region->fmt.length;
 }
 
 /**
@@ -209,10 +263,17 @@ static bool vmkeep_maps_order(unsigned int order, unsigned int pool_order)
 	return !order;
 }
 
+/* Whether memory_failure() found the page at @phys poisoned. */
+static bool vmkeep_poisoned(phys_addr_t phys)
+{
+	return PageHWPoison(&pfn_folio(PHYS_PFN(phys))->page);
+}
+
 /*
  * The largest entry that maps the fault (vmkeep_maps_order()), where the
  * VMA and the memory are aligned for it.  The units under the entry are
- * cleared first if nobody touched them yet.
+ * cleared first if nobody touched them yet.  A poisoned folio is not
+ * mapped: SIGBUS, as the arch fault handler sends it for hwpoison.
  */
 static vm_fault_t vmkeep_fault_order(struct vm_fault *vmf, unsigned int order)
 {
@@ -234,6 +295,8 @@ static vm_fault_t vmkeep_fault_order(struct vm_fault *vmf, unsigned int order)
 		return VM_FAULT_SIGBUS;
 	if (order && (!IS_ALIGNED(phys, size) || contig < size))
 		return VM_FAULT_FALLBACK;
+	if (vmkeep_poisoned(phys))
+		return VM_FAULT_HWPOISON;
 	vmkeep_region_ready(region, off, size);
 
 	if (order == PUD_ORDER) {
@@ -305,23 +368,50 @@ static int vmkeep_mmap(struct file *file, struct vm_area_struct *vma)
 	if (ret)
 		return ret;
 	vma->vm_ops = &vmkeep_vm_ops;
-	vm_flags_set(vma, VMKEEP_VM_FLAGS);
 	/*
-	 * A VMA merge moves a boundary without ->may_split (mprotect,
-	 * madvise, mbind, mseal of the first or last pages next to a
-	 * compatible VMA): VM_DONTEXPAND makes the VMA unmergeable, as
-	 * hugetlbfs's, so that every move of a boundary is a split.
+	 * VM_DONTEXPAND: mremap() cannot grow the mapping, in place or
+	 * moved (EFAULT), nor keep its old range with MREMAP_DONTUNMAP
+	 * (EINVAL); a grown mapping would reach pages mmap() never
+	 * checked.  It also makes the VMA unmergeable, as hugetlbfs's: a
+	 * merge moves a boundary without ->may_split (mprotect, madvise,
+	 * mbind, mseal of the first or last pages next to a compatible
+	 * VMA), so that every move of a boundary of a 1 GiB mapping is a
+	 * split.
 	 */
-	if (region->pool->page_order == PUD_ORDER)
-		vm_flags_set(vma, VM_DONTEXPAND);
+	vm_flags_set(vma, VMKEEP_VM_FLAGS | VM_DONTEXPAND);
 	atomic_inc(&region->nr_mapped);
 	return 0;
+}
+
+/*
+ * Whether current->mm maps @file already at one of the @len bytes from
+ * @pgoff: then this is the new place of an mremap() of that mapping
+ * (or a second mmap() of the same open file over it).
+ */
+static bool vmkeep_mapped_here(struct file *file, unsigned long len,
+			       unsigned long pgoff)
+{
+	unsigned long last = pgoff + (len >> PAGE_SHIFT) - 1;
+	struct vm_area_struct *vma;
+	VMA_ITERATOR(vmi, current->mm, 0);
+
+	mmap_assert_locked(current->mm);
+	for_each_vma(vmi, vma)
+		if (vma->vm_file == file && vma->vm_pgoff <= last &&
+		    vma->vm_pgoff + vma_pages(vma) > pgoff)
+			return true;
+	return false;
 }
 
 /*
  * A region of 1 GiB pages is mapped 1 GiB aligned to its file offset, so
  * that its faults can use PUDs: look for room 1 GiB longer and align in
  * it, as device-dax does; thp_get_unmapped_area() aligns to 2 MiB only.
+ *
+ * mremap() asks here for the new place of a mapping before it moves the
+ * page tables, and nothing else of the region's is asked before: where
+ * the mapping may hold PUDs, which mainline cannot move
+ * (VMKEEP_PUD_MAPS), the move is refused here.
  */
 static unsigned long vmkeep_get_unmapped_area(struct file *file,
 					      unsigned long addr,
@@ -332,6 +422,13 @@ static unsigned long vmkeep_get_unmapped_area(struct file *file,
 	struct vmkeep_region *region = file->private_data;
 	unsigned long off = pgoff << PAGE_SHIFT, ret;
 
+	if (VMKEEP_PUD_MAPS && region->pool->page_order == PUD_ORDER &&
+	    vmkeep_mapped_here(file, len, pgoff)) {
+		pr_info_ratelimited("%s[%d]: region '%s': mremap() of a mapping of 1 GiB pages refused\n",
+				    current->comm, task_pid_nr(current),
+				    region->fmt.name);
+		return -EINVAL;
+	}
 	if (region->pool->page_order == PUD_ORDER && !addr &&
 	    !(flags & MAP_FIXED) && len >= PUD_SIZE && len + PUD_SIZE > len) {
 		ret = thp_get_unmapped_area(file, 0, len + PUD_SIZE, pgoff, flags);
@@ -341,19 +438,13 @@ static unsigned long vmkeep_get_unmapped_area(struct file *file,
 	return thp_get_unmapped_area(file, addr, len, pgoff, flags);
 }
 
-/* S_DAX where the fault path needs it to offer huge faults. */
-static unsigned int vmkeep_region_inode_flags(const struct vmkeep_region *region)
-{
-	return region->pool->page_order == PUD_ORDER ? VMKEEP_INODE_FLAGS_1G :
-						       VMKEEP_INODE_FLAGS;
-}
-
 /* Copy between @iter and the region from *@ppos, bounded by its length. */
 static ssize_t vmkeep_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 {
 	struct vmkeep_region *region = iocb->ki_filp->private_data;
 	loff_t pos = iocb->ki_pos;
 	size_t done = 0, len, n;
+	phys_addr_t phys;
 	u64 contig;
 	void *va;
 
@@ -364,10 +455,16 @@ static ssize_t vmkeep_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 		 * At most to the end of the 2 MiB page: hardened usercopy
 		 * refuses copies that cross a compound page (6.15+).
 		 */
-		va = vmkeep_region_va(region, pos, &contig, NULL);
+		va = vmkeep_region_va(region, pos, &contig, &phys);
 		contig = min_t(u64, contig, PMD_SIZE - (pos & ~PMD_MASK));
 		len = min3((u64)iov_iter_count(iter), contig,
 			   region->fmt.length - pos);
+		/* Within one folio (2 MiB at most): poisoned or not. */
+		if (vmkeep_poisoned(phys)) {
+			if (!done)
+				return -EIO;
+			break;
+		}
 		/* A unit nobody touched reads as zero; a write clears it. */
 		if (write) {
 			vmkeep_region_ready(region, pos, len);
@@ -430,12 +527,14 @@ static void region_file_init(struct file *file, struct vmkeep_region *region)
 	file->private_data = region;
 }
 
+static const struct inode_operations vmkeep_region_iops;
+
 /*
  * A device node is a GET by path: the region behind its minor, if still
  * live, checked against the region's owner and mode (the node's own mode
  * may have been changed by hand), and a new opener for the exclusive
- * rule.  Before 6.12 huge faults need a DAX inode, as device-dax marks
- * its char device inodes.
+ * rule.  The devtmpfs inode is not ours and stays as it is: the file maps
+ * through the region's dax inode (vmkeep_open()).
  */
 static int node_claim(struct inode *inode)
 {
@@ -448,7 +547,6 @@ static int node_claim(struct inode *inode)
 		return -ENOENT;
 	if (!vmkeep_region_may_open(region, &caller))
 		return -EACCES;
-	inode->i_flags |= vmkeep_region_inode_flags(region);
 	return vmkeep_region_claim(region, NULL);
 }
 
@@ -459,11 +557,18 @@ static int node_claim(struct inode *inode)
  */
 static int vmkeep_open(struct inode *inode, struct file *file)
 {
+	bool node = inode->i_op != &vmkeep_region_iops;
 	struct vmkeep_region *region;
 	int ret;
 
+	/*
+	 * A reopen cannot truncate a region (see vmkeep_setattr()); a device
+	 * node ignores O_TRUNC, as any character device does.
+	 */
+	if (!node && (file->f_flags & O_TRUNC))
+		return -EINVAL;
 	scoped_guard(mutex, &vmkeep_lock) {
-		if (S_ISCHR(inode->i_mode)) {
+		if (node) {
 			ret = node_claim(inode);
 			region = vmkeep_node_region(inode->i_rdev);
 		} else {
@@ -474,6 +579,8 @@ static int vmkeep_open(struct inode *inode, struct file *file)
 			return ret;
 		region_file_init(file, region);
 	}
+	/* A reopen has it from its inode already (vmkeep_region_file()). */
+	file->f_mapping = region->dax->i_mapping;
 	return 0;
 }
 
@@ -507,6 +614,24 @@ const struct file_operations vmkeep_region_fops = {
 };
 
 /*
+ * The size is the region's: a truncate would change what fstat() says and
+ * zap every mapping of the inode (simple_setattr()), a VMM's too.
+ * EINVAL, as for secretmem and for a device-dax node (ftruncate() of a
+ * character device).  Owner and mode may change as on any file.
+ */
+static int vmkeep_setattr(struct vmkeep_idmap *idmap, struct dentry *dentry,
+			  struct iattr *attr)
+{
+	if (attr->ia_valid & ATTR_SIZE)
+		return -EINVAL;
+	return simple_setattr(idmap, dentry, attr);
+}
+
+static const struct inode_operations vmkeep_region_iops = {
+	.setattr = vmkeep_setattr,
+};
+
+/*
  * A region inode's reference on its region and its pin go with it; the
  * filesystem's root inode has neither.
  */
@@ -532,6 +657,13 @@ static int vmkeep_init_fs_context(struct fs_context *fc)
 	if (!ctx)
 		return -ENOMEM;
 	ctx->ops = &vmkeep_sops;
+	/*
+	 * Region files are character files of our own, with no device
+	 * number behind them: a reopen through /proc/self/fd must open
+	 * them, which SB_I_NODEV would refuse (init_pseudo() sets it in 7.2, not
+	 * in 6.12).
+	 */
+	fc->s_iflags &= ~SB_I_NODEV;
 	return 0;
 }
 
@@ -541,6 +673,34 @@ static struct file_system_type vmkeep_fs_type = {
 	.init_fs_context = vmkeep_init_fs_context,
 	.kill_sb = kill_anon_super,
 };
+
+static int vmkeep_dax_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, VMKEEP_DAX_MAGIC) ? 0 : -ENOMEM;
+}
+
+/*
+ * The regions' dax inodes, as device-dax's dax filesystem: mounted from
+ * load to unload, with no owner, so that a region (which lives as long as
+ * the module, files or not) does not hold the module.  vmkeep_pools_exit()
+ * has put every region when it is unmounted.
+ */
+static struct file_system_type vmkeep_dax_fs_type = {
+	.name = "vmkeep-dax",
+	.init_fs_context = vmkeep_dax_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+int vmkeep_region_fs_init(void)
+{
+	vmkeep_dax_mnt = kern_mount(&vmkeep_dax_fs_type);
+	return PTR_ERR_OR_ZERO(vmkeep_dax_mnt);
+}
+
+void vmkeep_region_fs_exit(void)
+{
+	kern_unmount(vmkeep_dax_mnt);
+}
 
 /**
  * vmkeep_region_file() - a new file for @region
@@ -571,12 +731,19 @@ struct file *vmkeep_region_file(struct vmkeep_region *region)
 	 * kept by an fsnotify mark would then stall the sb's shutdown.
 	 */
 	inode_sb_list_add(inode);
-	inode->i_mode = S_IFREG | region->fmt.mode;
+	/*
+	 * A character file, as a device-dax node (see the DOC above), whose
+	 * mappings go to the region's dax inode; not S_PRIVATE, so that
+	 * LSMs mediate its reopen and use.
+	 */
+	inode->i_mode = S_IFCHR | region->fmt.mode;
+	inode->i_flags &= ~S_PRIVATE;
+	inode->i_mapping = region->dax->i_mapping;
 	inode->i_uid = make_kuid(&init_user_ns, region->fmt.uid);
 	inode->i_gid = make_kgid(&init_user_ns, region->fmt.gid);
-	inode->i_flags |= vmkeep_region_inode_flags(region);
 	kref_get(&region->kref);
 	inode->i_private = region;
+	inode->i_op = &vmkeep_region_iops;
 	inode->i_fop = &vmkeep_region_fops;
 	i_size_write(inode, region->fmt.length);
 
@@ -599,3 +766,4 @@ out:
 	simple_release_fs(&vmkeep_mnt, &vmkeep_mnt_count);
 	return file;
 }
+

@@ -29,11 +29,21 @@
  * flag is then dropped with a commit.  A kernel that stops before (a
  * crash) leaves the flag, and the next kernel quarantines the region: its
  * memory is kept and reported, never handed to anyone.  An orderly kexec
- * or unload waits for the worker (vmkeep_zero_drain()): FREEZE killably,
- * the reboot notifier and unload not.  Restored regions have no bitmap:
- * their memory is the VM's.  While the worker clears a freed region, its
- * memory does not go back to the pool (&vmkeep_region.zero_busy); it
- * stops at the next unit, which FREE waits for (vmkeep_zero_wait()).
+ * or unload waits for the worker (vmkeep_zero_drain()): FREEZE and unload
+ * killably, the reboot notifier not (a notifier cannot fail a kexec, and
+ * a kexec without the wait would lose the regions to quarantine; the
+ * wait is bounded by the memory of regions allocated since the last
+ * FREEZE that nobody touched, and logged every 10 s).  A killed unload
+ * stops the worker at its next unit and leaves the regions it did not
+ * finish stored uncleared: the next load quarantines them.
+ *
+ * Restored regions have no bitmap: their memory is the VM's.  While the
+ * worker clears a freed region, its memory does not go back to the pool
+ * (&vmkeep_region.zero_busy); it stops at the next unit, which FREE,
+ * FORMAT and an undone ALLOC wait for (vmkeep_zero_wait()) before they
+ * give the memory back themselves.  The worker never does: it holds no
+ * reference on the module, so a page it found held could not keep the
+ * module (and the struct pages the holder uses) from going.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -53,6 +63,8 @@
 static LIST_HEAD(vmkeep_zero_list);
 /* Regions stored with VMKEEP_FMT_UNCLEARED; protected by vmkeep_lock. */
 static unsigned int vmkeep_nr_uncleared;
+/* A killed unload: the worker takes no further unit. */
+static bool vmkeep_zero_stopped;
 
 static void vmkeep_zero_fn(struct work_struct *work);
 static DECLARE_WORK(vmkeep_zero_work, vmkeep_zero_fn);
@@ -96,6 +108,7 @@ static void unit_ready(struct vmkeep_region *region, unsigned long unit)
 {
 	unsigned long *word = &region->zeroing[BIT_WORD(unit)];
 	int bit = unit % BITS_PER_LONG;
+	phys_addr_t phys;
 	u64 contig, i;
 	void *va;
 
@@ -104,9 +117,14 @@ static void unit_ready(struct vmkeep_region *region, unsigned long unit)
 	wait_on_bit_lock(word, bit, TASK_UNINTERRUPTIBLE);
 	if (!test_bit(unit, region->zeroed)) {
 		va = vmkeep_region_va(region, (u64)unit << UNIT_SHIFT, &contig,
-				      NULL);
-		for (i = 0; i < VMKEEP_FMT_UNIT; i += PAGE_SIZE)
-			clear_page(va + i);
+				      &phys);
+		/*
+		 * A poisoned unit is never shown again (vmkeep_region.c);
+		 * clearing it would consume the poison in the kernel.
+		 */
+		if (!PageHWPoison(&pfn_folio(PHYS_PFN(phys))->page))
+			for (i = 0; i < VMKEEP_FMT_UNIT; i += PAGE_SIZE)
+				clear_page(va + i);
 		/* The zeros before the bit, for the lock-free readers. */
 		smp_mb__before_atomic();
 		set_bit(unit, region->zeroed);
@@ -175,43 +193,49 @@ static void vmkeep_zero_fn(struct work_struct *work)
 {
 	struct vmkeep_region *region;
 	unsigned long unit, n;
-	bool freed;
 
 	for (;;) {
 		scoped_guard(mutex, &vmkeep_lock) {
 			region = list_first_entry_or_null(&vmkeep_zero_list,
 							  struct vmkeep_region,
 							  zero_link);
-			if (region) {
+			if (region && !READ_ONCE(vmkeep_zero_stopped)) {
 				list_del_init(&region->zero_link);
 				region->zero_busy = true;
+			} else {
+				region = NULL;
 			}
 		}
 		if (!region)
 			return;
 		n = region->fmt.length >> UNIT_SHIFT;
-		/* A hint: FREE needs no zeroing, and waits for the next unit. */
-		for (unit = 0; unit < n && !READ_ONCE(region->freed); unit++) {
+		/*
+		 * Hints: FREE needs no zeroing, and waits for the next unit;
+		 * a killed unload waits for it too.
+		 */
+		for (unit = 0; unit < n; unit++) {
+			if (READ_ONCE(region->freed) ||
+			    READ_ONCE(vmkeep_zero_stopped))
+				break;
 			unit_ready(region, unit);
 			cond_resched();
 		}
+		/* Whoever freed the region gives its memory back, not us. */
 		scoped_guard(mutex, &vmkeep_lock) {
-			freed = region->freed;
-			if (!freed) {
+			if (unit == n && !region->freed) {
 				zero_done(region);
 				vmkeep_pool_commit(region->pool, 0);
 			}
 			WRITE_ONCE(region->zero_busy, false);
 			zero_wake(&region->zero_busy);
 		}
-		if (freed)
-			vmkeep_pools_reap();
 	}
 }
 
 /*
  * FREE gives the memory back at once: wait for the worker to stop at the
- * unit it clears.  The caller holds a reference on @region.
+ * unit it clears.  The caller holds a reference on @region, and then
+ * reaps (vmkeep_pools_reap()).
  */
 void vmkeep_zero_wait(struct vmkeep_region *region)
 {
@@ -247,9 +271,24 @@ int vmkeep_zero_drain(bool killable)
 	return 0;
 }
 
-/* Unload: no region is uncleared, and the worker must be gone too. */
+/*
+ * Unload: wait until no region is uncleared, and for the worker to be
+ * gone.  rmmod can be killed: then the worker stops at its next unit and
+ * the regions it did not finish stay stored uncleared (pools_mark_clean()
+ * writes them so), which the next load quarantines.
+ */
 void vmkeep_zero_exit(void)
 {
-	vmkeep_zero_drain(false);
+	unsigned int left = READ_ONCE(vmkeep_nr_uncleared);
+
+	if (left)
+		pr_info("unload waits until the untouched memory of %u new regions is cleared; if rmmod is killed they are quarantined (uncleared) at the next load\n",
+			left);
+	if (vmkeep_zero_drain(true))
+		WRITE_ONCE(vmkeep_zero_stopped, true);
 	flush_work(&vmkeep_zero_work);
+	left = READ_ONCE(vmkeep_nr_uncleared);
+	if (left)
+		pr_warn("rmmod killed: %u new regions left uncleared; the next load quarantines them, their memory kept\n",
+			left);
 }

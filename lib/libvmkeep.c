@@ -95,7 +95,7 @@ VMKEEP_EXPORT int vmkeep_get_fd(struct vmkeep_ctx *ctx)
 	return ctx->fd >= 0 ? ctx->fd : -errno;
 }
 
-static int dev_ioctl(struct vmkeep_ctx *ctx, unsigned long cmd, void *arg)
+int vmkeep_dev_ioctl(struct vmkeep_ctx *ctx, unsigned long cmd, void *arg)
 {
 	int fd = vmkeep_get_fd(ctx);
 
@@ -156,7 +156,7 @@ VMKEEP_EXPORT int vmkeep_alloc(struct vmkeep_ctx *ctx, const char *name,
 		a.uid = at.uid;
 		a.gid = at.gid;
 	}
-	ret = changed(ctx, dev_ioctl(ctx, VMKEEP_IOC_ALLOC, &a));
+	ret = changed(ctx, vmkeep_dev_ioctl(ctx, VMKEEP_IOC_ALLOC, &a));
 	return ret ?: a.out_fd;
 }
 
@@ -179,7 +179,7 @@ VMKEEP_EXPORT int vmkeep_get(struct vmkeep_ctx *ctx, const char *name)
 	int ret = set_region_name(g.name, name);
 
 	if (!ret)
-		ret = dev_ioctl(ctx, VMKEEP_IOC_GET, &g);
+		ret = vmkeep_dev_ioctl(ctx, VMKEEP_IOC_GET, &g);
 	return ret ?: g.out_fd;
 }
 
@@ -188,7 +188,7 @@ VMKEEP_EXPORT int vmkeep_free(struct vmkeep_ctx *ctx, const char *name)
 	struct vmkeep_free f = { .size = sizeof(f) };
 
 	return set_region_name(f.name, name) ?:
-	       changed(ctx, dev_ioctl(ctx, VMKEEP_IOC_FREE, &f));
+	       changed(ctx, vmkeep_dev_ioctl(ctx, VMKEEP_IOC_FREE, &f));
 }
 
 VMKEEP_EXPORT int vmkeep_finish(struct vmkeep_ctx *ctx, const char *name)
@@ -196,20 +196,20 @@ VMKEEP_EXPORT int vmkeep_finish(struct vmkeep_ctx *ctx, const char *name)
 	struct vmkeep_finish f = { .size = sizeof(f) };
 
 	return set_region_name(f.name, name) ?:
-	       changed(ctx, dev_ioctl(ctx, VMKEEP_IOC_FINISH, &f));
+	       changed(ctx, vmkeep_dev_ioctl(ctx, VMKEEP_IOC_FINISH, &f));
 }
 
 VMKEEP_EXPORT int vmkeep_finish_all(struct vmkeep_ctx *ctx)
 {
 	struct vmkeep_finish f = { .size = sizeof(f), .flags = VMKEEP_FINISH_ALL };
 
-	return changed(ctx, dev_ioctl(ctx, VMKEEP_IOC_FINISH, &f));
+	return changed(ctx, vmkeep_dev_ioctl(ctx, VMKEEP_IOC_FINISH, &f));
 }
 
 VMKEEP_EXPORT int vmkeep_freeze(struct vmkeep_ctx *ctx, unsigned int *nr_mapped)
 {
 	struct vmkeep_freeze f = { .size = sizeof(f) };
-	int ret = changed(ctx, dev_ioctl(ctx, VMKEEP_IOC_FREEZE, &f));
+	int ret = changed(ctx, vmkeep_dev_ioctl(ctx, VMKEEP_IOC_FREEZE, &f));
 
 	if (!ret && nr_mapped)
 		*nr_mapped = f.out_mapped;
@@ -220,7 +220,7 @@ VMKEEP_EXPORT int vmkeep_thaw(struct vmkeep_ctx *ctx)
 {
 	struct vmkeep_thaw t = { .size = sizeof(t) };
 
-	return changed(ctx, dev_ioctl(ctx, VMKEEP_IOC_THAW, &t));
+	return changed(ctx, vmkeep_dev_ioctl(ctx, VMKEEP_IOC_THAW, &t));
 }
 
 VMKEEP_EXPORT int vmkeep_format(struct vmkeep_ctx *ctx, unsigned int pool,
@@ -231,8 +231,9 @@ VMKEEP_EXPORT int vmkeep_format(struct vmkeep_ctx *ctx, unsigned int pool,
 		.flags = force ? VMKEEP_FORMAT_FORCE : 0,
 		.pool = pool,
 	};
+	int ret = changed(ctx, vmkeep_dev_ioctl(ctx, VMKEEP_IOC_FORMAT, &f));
 
-	return changed(ctx, dev_ioctl(ctx, VMKEEP_IOC_FORMAT, &f));
+	return ret ?: vmkeep_pool_keep_id(ctx, pool, f.out_pool_id);
 }
 
 /*
@@ -249,7 +250,7 @@ static int get_array(struct vmkeep_ctx *ctx, unsigned long cmd, void *arg,
 
 	for (;;) {
 		*ptr = (uintptr_t)buf;
-		ret = dev_ioctl(ctx, cmd, arg);
+		ret = vmkeep_dev_ioctl(ctx, cmd, arg);
 		if (ret != -EMSGSIZE)
 			break;
 		tmp = reallocarray(buf, *num, elem);
@@ -355,7 +356,7 @@ int vmkeep_status_noroom(struct vmkeep_ctx *ctx)
 {
 	struct vmkeep_status s = { .size = sizeof(s) };
 
-	return dev_ioctl(ctx, VMKEEP_IOC_STATUS, &s);
+	return vmkeep_dev_ioctl(ctx, VMKEEP_IOC_STATUS, &s);
 }
 
 /* As of the pool snapshot: vmkeep_pools_refresh() first for news. */
@@ -486,6 +487,12 @@ VMKEEP_EXPORT bool vmkeep_pool_is_clean_handoff(struct vmkeep_pool *pool)
 VMKEEP_EXPORT bool vmkeep_pool_is_held(struct vmkeep_pool *pool)
 {
 	return pool->info.flags & VMKEEP_POOL_HELD;
+}
+
+/* Valid metadata the host did not prove to be its own: nothing restored */
+VMKEEP_EXPORT bool vmkeep_pool_is_foreign(struct vmkeep_pool *pool)
+{
+	return pool->info.state == VMKEEP_POOL_FOREIGN;
 }
 
 /* 1 GiB for a pool of 1 GiB pages (vmkeep.pools=SIZE@ADDR:1G), else 2 MiB */

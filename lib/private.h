@@ -58,6 +58,9 @@ int vmkeep_ctx_set_snapshot(struct vmkeep_ctx *ctx,
 			    const struct vmkeep_pool_info *p, unsigned int np,
 			    __u32 status_flags);
 int vmkeep_status_noroom(struct vmkeep_ctx *ctx);
+int vmkeep_dev_ioctl(struct vmkeep_ctx *ctx, unsigned long cmd, void *arg);
+int vmkeep_pool_keep_id(struct vmkeep_ctx *ctx, unsigned int index,
+			const uint8_t *id);
 void vmkeep_ctx_close(struct vmkeep_ctx *ctx);
 
 #endif /* _LIBVMKEEP_PRIVATE_H_ */

@@ -40,6 +40,8 @@ t dkms build vmkeep/\$ver -k \$krel
 t dkms install vmkeep/\$ver -k \$krel
 ko=\$(find /lib/modules/\$krel -name 'vmkeep.ko*' | head -1)
 t test "\$(modinfo -F vermagic "\$ko" | cut -d' ' -f1)" = \$krel
+# The module a package ships has no fault injection (the test build's).
+t sh -c "modinfo -p \$ko | grep -q '^pools:' && ! modinfo -p \$ko | grep -q crash_after_write"
 cat /var/lib/dkms/vmkeep/\$ver/build/make.log >>"$work/log" 2>/dev/null || true
 t dkms remove vmkeep/\$ver --all
 exit \$rc

@@ -8,8 +8,10 @@
 # host's Debian mirror (scripts/debian-mirror.sh) into $CACHE/chroot/sid;
 # each call runs CMD in a private mount namespace where the source tree is bind-mounted at its own path and
 # /proc is mounted (objtool needs it), so paths mean the same inside and
-# out and nothing stays mounted afterwards.  CMD runs in the current
-# directory, which must be inside the tree.
+# out and nothing stays mounted afterwards.  A $CACHE/kernels that links
+# out of the tree (a git worktree sharing another's kernels) is
+# bind-mounted at its real path too.  CMD runs in the current directory,
+# which must be inside the tree.
 
 set -euo pipefail
 
@@ -33,11 +35,20 @@ case $PWD/ in
 *) echo "sid-chroot: $PWD is outside $top" >&2; exit 1 ;;
 esac
 
+kernels=$(readlink -f "$CACHE/kernels" 2>/dev/null) || kernels=
+case $kernels/ in
+/ | "$top"/*) kernels= ;;
+esac
+
 exec unshare --mount --propagation private /bin/sh -euc '
-	root=$1 top=$2 cwd=$3
-	shift 3
+	root=$1 top=$2 cwd=$3 kernels=$4
+	shift 4
 	mkdir -p "$root$top"
 	mount --bind "$top" "$root$top"
+	if [ -n "$kernels" ]; then
+		mkdir -p "$root$kernels"
+		mount --bind "$kernels" "$root$kernels"
+	fi
 	mount -t proc proc "$root/proc"
 	exec chroot "$root" /bin/sh -c "cd \"\$0\" && exec \"\$@\"" "$cwd" "$@"
-' sid-chroot "$root" "$top" "$PWD" "$@"
+' sid-chroot "$root" "$top" "$PWD" "$kernels" "$@"

@@ -79,7 +79,7 @@ handoff-setup)
 		ok $? "pool $i: $label, $count x $mib MiB"
 		i=$((i + 1))
 	done
-	rmmod vmkeep && modprobe vmkeep
+	rmmod vmkeep && vmkeepctl load >/dev/null
 	ok $? "all pools loaded"
 	for rep in $(seq "$reps"); do
 		vmkeepctl freeze >/dev/null

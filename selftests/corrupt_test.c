@@ -40,8 +40,7 @@ TEST(stage1_setup)
 	if (the_stage != 1)
 		SKIP(return, "stage 2");
 	for (i = 0; i <= 4; i++) {
-		f.pool = i;
-		ASSERT_EQ(0, vk_ioctl(dev, VMKEEP_IOC_FORMAT, &f)) TH_LOG("pool %u", i);
+		ASSERT_EQ(0, vk_format_kept(i)) TH_LOG("pool %u", i);
 		ASSERT_EQ(0, vk_pool(dev, i, &pool));
 		EXPECT_EQ(VMKEEP_POOL_READY, pool.state);
 	}

@@ -10,14 +10,36 @@
  * both (not repairable).  Stage 2: "hf-a" is back, repaired, with its
  * bytes; "hf-b" is quarantined, its memory stays reserved, the pool is
  * held (nothing written, nothing allocated from it) until "hf-b" is freed.
+ * "hf-b" belongs to uid 1000, whose claim in the damaged entry is not
+ * believed: only CAP_SYS_ADMIN may free it and so end the hold.
  * The stage comes from VMKEEP_TEST_STAGE (the VM's /init).
  */
 #include <stdio.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "vmkeep_util.h"
 
 static const char * const names[] = { "hf-a", "hf-b", "hf-c", "hf-d" };
+
+/* The owner of "hf-b": not root. */
+#define HF_B_UID	1000
+
+/* ALLOC of @name, owned by @uid when it is not 0 (root may give regions away). */
+static int alloc_owned(int dev, const char *name, uid_t uid)
+{
+	struct vmkeep_alloc a = { .size = sizeof(a), .length = 2 * MiB };
+	int ret;
+
+	if (uid) {
+		a.flags = VMKEEP_ALLOC_OWNER;
+		a.uid = uid;
+		a.gid = uid;
+	}
+	memcpy(a.name, name, strnlen(name, sizeof(a.name) - 1));
+	ret = vk_ioctl(dev, VMKEEP_IOC_ALLOC, &a);
+	return ret ?: a.out_fd;
+}
 
 static int stage(void)
 {
@@ -71,8 +93,7 @@ TEST(stage1_no_implicit_format)
 	EXPECT_EQ(VMKEEP_POOL_EMPTY, pool.state);
 	EXPECT_EQ(0U, pool.generation);
 	for (i = 0; i < 2; i++) {
-		f.pool = i;
-		ASSERT_EQ(0, vk_ioctl(dev, VMKEEP_IOC_FORMAT, &f));
+		ASSERT_EQ(0, vk_format_kept(i));
 		ASSERT_EQ(0, vk_pool(dev, i, &pool));
 		EXPECT_EQ(VMKEEP_POOL_READY, pool.state);
 	}
@@ -91,7 +112,7 @@ TEST(stage1_setup)
 	if (stage() != 1)
 		SKIP(return, "stage 2");
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		fd = vk_alloc(dev, names[i], 2 * MiB, 0);
+		fd = alloc_owned(dev, names[i], i == 1 ? HF_B_UID : 0);
 		ASSERT_LE(0, fd) TH_LOG("%s", names[i]);
 		fill(_metadata, fd, names[i]);
 		close(fd);
@@ -159,6 +180,64 @@ TEST(stage2_quarantined_held)
 	EXPECT_EQ(0, vk_free(dev, "hf-new"));
 	ASSERT_EQ(0, vk_pool(dev, 0, &pool));
 	EXPECT_EQ(pool.length - 2 * MiB - 4 * 2 * MiB, pool.free);
+	close(dev);
+}
+
+/* What @uid gets from FREE, GET and FINISH of @name: -errno each. */
+static int as_uid(int dev, uid_t uid, const char *name, int res[3])
+{
+	int p[2], status;
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		if (setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+			_exit(1);
+		res[0] = vk_free(dev, name);
+		res[1] = vk_get(dev, name);
+		res[2] = vk_finish(dev, name, 0);
+		_exit(write(p[1], res, 3 * sizeof(int)) != 3 * sizeof(int));
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], res, 3 * sizeof(int)) != 3 * sizeof(int))
+		pid = -1;
+	close(p[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+/*
+ * Test Case: issue 21, item 6 - the owner named by an entry that failed
+ * its checksum is not believed: uid 1000, "hf-b"'s owner in that entry,
+ * may neither free it (EACCES: that would end the hold and overwrite the
+ * other copy) nor get or finish it (EIO); the pool stays held, nothing
+ * is written.  Root may (stage2_free_releases).
+ */
+TEST(stage2_quarantined_owner)
+{
+	struct vmkeep_pool_info before, after;
+	struct vmkeep_region_info info = {};
+	int dev = vk_open(), res[3] = {};
+
+	ASSERT_LE(0, dev);
+	if (stage() != 2)
+		SKIP(return, "stage 1");
+	ASSERT_EQ(0, vk_find(dev, "hf-b", &info));
+	ASSERT_EQ(VMKEEP_STATE_QUARANTINED, info.state);
+	ASSERT_EQ(HF_B_UID, info.uid);
+	ASSERT_EQ(0, vk_pool(dev, 0, &before));
+	ASSERT_EQ(0, as_uid(dev, HF_B_UID, "hf-b", res));
+	EXPECT_EQ(-EACCES, res[0]) TH_LOG("FREE by the uid of a damaged entry: %s",
+					  res[0] ? strerror(-res[0]) : "freed");
+	EXPECT_EQ(-EIO, res[1]);
+	EXPECT_EQ(-EIO, res[2]);
+	ASSERT_EQ(0, vk_pool(dev, 0, &after));
+	EXPECT_TRUE(after.flags & VMKEEP_POOL_HELD);
+	EXPECT_EQ(before.generation, after.generation);
+	EXPECT_EQ(0, vk_find(dev, "hf-b", &info));
 	close(dev);
 }
 

@@ -637,6 +637,133 @@ TEST_F_TIMEOUT(lifetime, freeze_during_alloc, 120)
 	EXPECT_EQ(before.free, after.free);
 }
 
+static uint32_t status_flags(int dev)
+{
+	struct vmkeep_status s = { .size = sizeof(s) };
+
+	/* num_pools 0: EMSGSIZE, with the flags and the count. */
+	vk_ioctl(dev, VMKEEP_IOC_STATUS, &s);
+	return s.out_flags;
+}
+
+/* A FREEZE in a child, which may wait for the zeroer; its errno on exit. */
+static pid_t freeze_child(int dev)
+{
+	struct vmkeep_freeze fr = { .size = sizeof(fr) };
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit(-vk_ioctl(dev, VMKEEP_IOC_FREEZE, &fr));
+	return pid;
+}
+
+/*
+ * Test Case: two FREEZEs that overlap while the zeroer clears a new
+ * region, both killed: neither froze the module for good, so it is not
+ * frozen afterwards and ALLOC works (issue 21, item 6: the first one's
+ * undo was skipped because the second had come, and the second had not
+ * frozen it).
+ */
+TEST_F_TIMEOUT(lifetime, freeze_killed_twice, 120)
+{
+	struct vmkeep_pool_info before;
+	int fd, i, status[2];
+	pid_t pid[2];
+	uint64_t len;
+
+	ASSERT_EQ(0, vk_pool(self->dev, 0, &before));
+	len = big_len(&before);
+	fd = vk_alloc(self->dev, "lt-fz", len, 0);
+	ASSERT_LE(0, fd);
+	close(fd);
+	for (i = 0; i < 2; i++) {
+		pid[i] = freeze_child(self->dev);
+		ASSERT_LE(0, pid[i]);
+	}
+	usleep(100000);
+	for (i = 0; i < 2; i++) {
+		if (waitpid(pid[i], &status[i], WNOHANG) == pid[i])
+			SKIP(return, "a FREEZE returned within 100 ms (the zeroer was done)");
+	}
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, kill(pid[i], SIGKILL));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(pid[i], waitpid(pid[i], &status[i], 0));
+		EXPECT_TRUE(WIFSIGNALED(status[i]));
+	}
+	EXPECT_FALSE(status_flags(self->dev) & VMKEEP_STATUS_FROZEN)
+		TH_LOG("two killed FREEZEs left the module frozen");
+	fd = vk_alloc(self->dev, "lt-fz2", 2 * MiB, 0);
+	EXPECT_LE(0, fd) TH_LOG("ALLOC after two killed FREEZEs: %s", strerror(-fd));
+	if (fd >= 0)
+		close(fd);
+}
+
+struct format_thread {
+	int dev;
+	int ret;
+	double took;
+	int done;
+};
+
+static void *format_thread(void *p)
+{
+	struct vmkeep_format f = { .size = sizeof(f), .flags = VMKEEP_FORMAT_FORCE };
+	struct format_thread *t = p;
+	double t0 = now();
+
+	t->ret = vk_ioctl(t->dev, VMKEEP_IOC_FORMAT, &f);
+	t->took = now() - t0;
+	__atomic_store_n(&t->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * Test Case: a forced FORMAT of a pool of many regions, each with a
+ * device node, does not hold the global lock while it removes the
+ * nodes: STATUS from another thread during it waits a small part of the
+ * FORMAT's time (issue 21, item 6: device_unregister() per region under
+ * vmkeep_lock; load made them the same way).
+ */
+TEST_F_TIMEOUT(lifetime, format_nodes_unlocked, 300)
+{
+	struct format_thread t = { .dev = self->dev };
+	struct vmkeep_pool_info pool;
+	double t0, wait, worst = 0;
+	unsigned int i, n, calls = 0;
+	char name[VMKEEP_NAME_LEN];
+	pthread_t th;
+	int fd;
+
+	ASSERT_EQ(0, vk_pool(self->dev, 0, &pool));
+	n = (pool.free - 16 * MiB) / (2 * MiB);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "lt-n-%u", i);
+		fd = vk_alloc(self->dev, name, 2 * MiB, 0);
+		ASSERT_LE(0, fd) TH_LOG("%s", name);
+		close(fd);
+	}
+	ASSERT_EQ(0, access("/dev/vmkeep-region/lt-n-0", F_OK));
+	ASSERT_EQ(0, pthread_create(&th, NULL, format_thread, &t));
+	while (!__atomic_load_n(&t.done, __ATOMIC_SEQ_CST)) {
+		t0 = now();
+		ASSERT_EQ(0, vk_pool(self->dev, 0, &pool));
+		wait = now() - t0;
+		worst = wait > worst ? wait : worst;
+		calls++;
+	}
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_EQ(0, t.ret);
+	TH_LOG("FORMAT of %u regions with nodes took %.3f s; %u STATUS meanwhile, the slowest %.3f s",
+	       n, t.took, calls, worst);
+	EXPECT_NE(0, access("/dev/vmkeep-region/lt-n-0", F_OK));
+	ASSERT_EQ(0, vk_pool(self->dev, 0, &pool));
+	EXPECT_EQ(0U, pool.nr_regions);
+	if (t.took < 0.05)
+		SKIP(return, "FORMAT too fast to watch");
+	EXPECT_LT(worst, t.took / 2);
+}
+
 /*
  * Test Case: an inotify watch kept on a region file (through
  * /proc/self/fd/N) holds its inode past the close; dropping the watch

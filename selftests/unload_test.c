@@ -17,9 +17,23 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "kselftest_harness.h"
 #include "vmkeep_util.h"
+
+/* For TEST_F_TIMEOUT: each test loads and unloads the module itself. */
+FIXTURE(unload) {
+	int unused;
+};
+
+FIXTURE_SETUP(unload)
+{
+}
+
+FIXTURE_TEARDOWN(unload)
+{
+}
 
 /* A module still in use: delete_module(O_NONBLOCK) says EWOULDBLOCK. */
 #define REFUSED(ret)	((ret) == -EWOULDBLOCK || (ret) == -EBUSY)
@@ -41,13 +55,16 @@ static int rmmod_settled(void)
 	return ret;
 }
 
+/* Loads the module and presents the pools' identities (they load foreign). */
+#define LOAD_POOLS	"vmkeepctl load >/dev/null"
+
 /* Loaded, with a pool: the /dev/vmkeep fd, or -1. */
 static int load(void)
 {
 	struct vmkeep_pool_info pool;
 	int dev;
 
-	if (system("modprobe vmkeep"))
+	if (system(LOAD_POOLS))
 		return -1;
 	dev = vk_open();
 	if (dev >= 0 && vk_pool(dev, 0, &pool)) {
@@ -122,7 +139,7 @@ TEST(rmmod_opath)
 	close(opath);
 	if (ret)
 		EXPECT_EQ(0, rmmod_settled());
-	EXPECT_EQ(0, system("modprobe vmkeep"));
+	EXPECT_EQ(0, system(LOAD_POOLS));
 }
 
 /*
@@ -153,16 +170,201 @@ TEST(rmmod_held_freed)
 	EXPECT_EQ(0, vk_pool(dev, 0, &pool));
 	close(dev);
 	EXPECT_EQ(0, rmmod_settled());
-	EXPECT_EQ(0, system("modprobe vmkeep"));
+	EXPECT_EQ(0, system(LOAD_POOLS));
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Units of region @name the module has cleared so far (debugfs), -1 when
+ * all are (or it has no bitmap), -2 when it is not listed.
+ */
+static long zeroed_units(const char *name)
+{
+	FILE *f = fopen("/sys/kernel/debug/vmkeep/state", "r");
+	char line[1024], want[128], *z;
+	long n = -2;
+
+	if (!f)
+		return -2;
+	snprintf(want, sizeof(want), "  region %s id ", name);
+	while (fgets(line, sizeof(line), f)) {
+		z = strstr(line, " zeroed ");
+		if (!strncmp(line, want, strlen(want)) && z)
+			n = strtol(z + 8, NULL, 10);
+	}
+	fclose(f);
+	return n;
+}
+
+/* Most of the pool: ~1 GiB, which the background zeroer takes a while on. */
+static uint64_t big_len(int dev)
+{
+	struct vmkeep_pool_info pool;
+	uint64_t len;
+
+	if (vk_pool(dev, 0, &pool) || pool.free < 64 * MiB)
+		return 0;
+	len = (pool.free - 32 * MiB) & ~(VMKEEP_ALIGN - 1);
+	return len < 1024 * MiB ? len : 1024 * MiB;
+}
+
+static int force_format(int dev)
+{
+	struct vmkeep_format f = { .size = sizeof(f), .flags = VMKEEP_FORMAT_FORCE };
+
+	return vk_ioctl(dev, VMKEEP_IOC_FORMAT, &f);
+}
+
+#define FORMAT_ROUNDS	8
+
+/*
+ * Test Case: stress of rmmod racing a forced FORMAT (issue 21, item 4).
+ * Each round allocates most of the pool, so that the background zeroer
+ * is still clearing it, forces a FORMAT that drops it, closes
+ * /dev/vmkeep and unloads at once.  In even rounds a page of the region
+ * is in a pipe (vmsplice): rmmod must be refused until the pipe lets it
+ * go (the page keeps the module and its struct pages), the pipe must
+ * read the page's bytes, then rmmod works.  In odd rounds rmmod works at
+ * once.  At the end the reloaded pool is whole.
+ */
+TEST_F_TIMEOUT(unload, rmmod_format_zeroing, 300)
+{
+	struct vmkeep_pool_info pool;
+	int round, dev, fd, pfd[2], ret, busy = 0;
+	char buf[4096];
+	struct iovec iov;
+	uint64_t len;
+	long zeroed;
+	char *p;
+
+	for (round = 0; round < FORMAT_ROUNDS; round++) {
+		dev = load();
+		if (dev < 0)
+			SKIP(return, "module or pool not available");
+		len = big_len(dev);
+		ASSERT_NE(0, len);
+		fd = vk_alloc(dev, "ul-fmt", len, 0);
+		ASSERT_LE(0, fd);
+		if (!(round & 1)) {
+			p = mmap(NULL, 2 * MiB, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, fd, 0);
+			ASSERT_NE(MAP_FAILED, p);
+			memset(p, 0x5a, 4096);
+			iov = (struct iovec){ p, 4096 };
+			ASSERT_EQ(0, pipe(pfd));
+			ASSERT_EQ(4096, vmsplice(pfd[1], &iov, 1, 0));
+			munmap(p, 2 * MiB);
+		}
+		close(fd);
+		zeroed = zeroed_units("ul-fmt");
+		busy += zeroed >= 0 && (uint64_t)zeroed < len / (2 * MiB);
+		ASSERT_EQ(0, force_format(dev));
+		close(dev);
+		ret = rmmod();
+		if (round & 1) {
+			if (ret)
+				ret = rmmod_settled();
+			ASSERT_EQ(0, ret) TH_LOG("round %d: rmmod: %s", round, strerror(-ret));
+			continue;
+		}
+		EXPECT_TRUE(REFUSED(ret))
+			TH_LOG("round %d (zeroed %ld of %llu units at FORMAT): rmmod with a formatted region's page in a pipe: %s",
+			       round, zeroed, (unsigned long long)(len / (2 * MiB)),
+			       ret ? strerror(-ret) : "unloaded");
+		ASSERT_EQ(sizeof(buf), read(pfd[0], buf, sizeof(buf)));
+		EXPECT_EQ(0x5a, buf[0]);
+		close(pfd[0]);
+		close(pfd[1]);
+		if (!ret)
+			break;
+		/* STATUS reaps: the page is let go, the module may go. */
+		dev = vk_open();
+		ASSERT_LE(0, dev);
+		EXPECT_EQ(0, vk_pool(dev, 0, &pool));
+		close(dev);
+		ASSERT_EQ(0, rmmod_settled());
+	}
+	TH_LOG("%d rounds, the zeroer still clearing the region at FORMAT in %d",
+	       round, busy);
+	dev = load();
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, vk_pool(dev, 0, &pool));
+	EXPECT_EQ(0U, pool.nr_regions);
+	EXPECT_EQ(pool.length - 2 * MiB, pool.free);
+	close(dev);
+	if (!busy)
+		SKIP(return, "the zeroer was done before every FORMAT");
+}
+
+/*
+ * Test Case: rmmod waiting for the zeroer can be killed (issue 21, item
+ * 6): a region of most of the pool was just allocated and closed, rmmod
+ * waits in the module's exit to clear it; SIGKILL ends the wait, the
+ * module is gone, and after the next load the region is quarantined as
+ * uncleared (its memory kept, never handed out as zero), not restored as
+ * if it were cleared.
+ */
+TEST_F_TIMEOUT(unload, rmmod_killed_zeroing, 120)
+{
+	struct vmkeep_region_info info = {};
+	int dev = load(), fd, status;
+	double t0, t;
+	uint64_t len;
+	pid_t pid;
+
+	if (dev < 0)
+		SKIP(return, "module or pool not available");
+	len = big_len(dev);
+	ASSERT_NE(0, len);
+	fd = vk_alloc(dev, "ul-kill", len, 0);
+	ASSERT_LE(0, fd);
+	close(fd);
+	close(dev);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(syscall(__NR_delete_module, "vmkeep", 0) ? errno : 0);
+	usleep(100000);
+	if (waitpid(pid, &status, WNOHANG) == pid) {
+		dev = load();
+		if (dev >= 0)
+			vk_free(dev, "ul-kill");
+		close(dev);
+		SKIP(return, "rmmod was done within 100 ms (status %#x)", status);
+	}
+	t0 = now();
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	t = now() - t0;
+	TH_LOG("SIGKILL ended rmmod after %.3f s", t);
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_NE(0, access("/sys/module/vmkeep", F_OK));
+	dev = load();
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, vk_find(dev, "ul-kill", &info));
+	EXPECT_EQ(VMKEEP_STATE_QUARANTINED, info.state)
+		TH_LOG("region after a killed rmmod: state %u (the wait went on after the kill)",
+		       info.state);
+	EXPECT_EQ(VMKEEP_Q_UNCLEARED, info.quarantine);
+	EXPECT_EQ(0, vk_free(dev, "ul-kill"));
+	close(dev);
 }
 
 /*
  * Test Case: with a page of a live (closed, not freed) region in a pipe,
  * rmmod works and leaves the pool claimed with a log line, and reading
  * /proc/iomem afterwards does not oops on the pool's name (finding 3).
- * Leaves the pool claimed until reboot: the last test.
+ * Leaves the pool claimed until reboot: the last test (the harness runs
+ * the tests of the global fixture first, then this fixture's in order).
  */
-TEST(rmmod_held_unfreed)
+TEST_F(unload, rmmod_held_unfreed)
 {
 	static const char msg[] = "pages still held, pool left claimed";
 	int dev = load(), pfd[2], logged, status;

@@ -13,7 +13,7 @@
  *                                  "cr-name" (checksums fixed up), and
  *                                  break the inactive header's checksum
  *   vkcorrupt SIZE@ADDR both-crc   break both headers' checksums
- *   vkcorrupt SIZE@ADDR version    active header says version 2 (valid
+ *   vkcorrupt SIZE@ADDR version    active header says version 3 (valid
  *                                  checksum), the other copy is erased
  *   vkcorrupt SIZE@ADDR count      active header has 2^32-1 entries
  *                                  (valid checksum), the other erased
@@ -21,11 +21,19 @@
  *   vkcorrupt SIZE@ADDR repair     flip a bit of the length of "hf-a" in
  *                                  the active copy, of "hf-b" in both
  *                                  (checksums left wrong)
+ *   vkcorrupt SIZE@ADDR forge [legacy]
+ *                                  plant metadata no vmkeep wrote, as a
+ *                                  tenant of the previous kernel could:
+ *                                  valid checksums, an identity of its
+ *                                  own (none with "legacy"), region
+ *                                  "loot" of uid 1000 over bytes that say
+ *                                  "PREVIOUS-KERNEL-SECRET"
  *   vkcorrupt SIZE@ADDR check MODE the damage of MODE is still there
  *
  * The format code is the module's own (format/vmkeep_format.c).
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,7 +133,52 @@ static int both_flipped(void *meta)
 	return intact == 1 && damaged == 1;
 }
 
-static int check_damage(void *meta, const char *mode)
+#define SECRET "PREVIOUS-KERNEL-SECRET"
+
+/* The first bytes of the memory a forged region claims. */
+static char *forged_bytes(int fd, const struct vmkeep_fmt_pool *p)
+{
+	char *b = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		       p->base + VMKEEP_FMT_META_SIZE);
+
+	if (b == MAP_FAILED) {
+		perror("mmap /dev/mem");
+		exit(1);
+	}
+	return b;
+}
+
+static void forge(void *meta, struct vmkeep_fmt_pool *p, int fd, bool legacy)
+{
+	struct vmkeep_fmt_region r = {
+		.id = 1, .length = VMKEEP_FMT_UNIT, .uid = 1000, .gid = 1000,
+		.mode = 0600, .nr_extents = 1, .name = "loot",
+		.extents = { { VMKEEP_FMT_META_SIZE, VMKEEP_FMT_UNIT } },
+	};
+
+	if (!legacy)
+		memset(p->id, 0xa5, sizeof(p->id));
+	p->page_shift = 21;
+	vmkeep_fmt_format(meta, p);
+	p->next_id = 2;
+	vmkeep_fmt_begin(meta, p);
+	vmkeep_fmt_put(meta, p, 0, &r);
+	vmkeep_fmt_commit(meta, p, 1, VMKEEP_FMT_CLEAN);
+	strcpy(forged_bytes(fd, p), SECRET);
+}
+
+/* The forged metadata and bytes are as planted: nothing wrote over them. */
+static int forged(void *meta, struct vmkeep_fmt_pool *p, int fd)
+{
+	p->page_shift = 21;
+	vmkeep_fmt_read(meta, p);
+	return p->state == VMKEEP_POOL_READY && p->generation == 2 &&
+	       p->nr_entries == 1 && !strcmp(ENTRY(meta, p->copy, 0)->name, "loot") &&
+	       !strcmp(forged_bytes(fd, p), SECRET);
+}
+
+static int check_damage(void *meta, struct vmkeep_fmt_pool *p, int fd,
+			const char *mode)
 {
 	struct vmkeep_fmt_header *a = HDR(meta, 0), *b = HDR(meta, 1);
 	unsigned char *buf;
@@ -135,12 +188,14 @@ static int check_damage(void *meta, const char *mode)
 		ok = a->magic && b->magic && a->reserved[0] == 0x5a &&
 		     b->reserved[0] == 0x5a;
 	} else if (!strcmp(mode, "version")) {
-		ok = (a->version == 2 && !b->magic) || (b->version == 2 && !a->magic);
+		ok = (a->version == 3 && !b->magic) || (b->version == 3 && !a->magic);
 	} else if (!strcmp(mode, "count")) {
 		ok = (a->nr_entries == ~0U && !b->magic) ||
 		     (b->nr_entries == ~0U && !a->magic);
 	} else if (!strcmp(mode, "repair")) {
 		ok = both_flipped(meta);
+	} else if (!strcmp(mode, "forge")) {
+		ok = forged(meta, p, fd);
 	} else if (!strcmp(mode, "random")) {
 		buf = malloc(VMKEEP_FMT_META_SIZE);
 		random_bytes(buf, VMKEEP_FMT_META_SIZE);
@@ -169,6 +224,7 @@ int main(int argc, char **argv)
 	}
 	p.size = strtoull(argv[1], NULL, 0) << 20;
 	p.base = strtoull(at + 1, NULL, 0);
+	p.page_shift = 21;	/* pools of 2 MiB pages */
 	fd = open("/dev/mem", O_RDWR | O_SYNC);
 	if (fd < 0) {
 		perror("/dev/mem");
@@ -181,7 +237,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!strcmp(argv[2], "check"))
-		return argc == 4 ? check_damage(meta, argv[3]) : 2;
+		return argc == 4 ? check_damage(meta, &p, fd, argv[3]) : 2;
+	if (!strcmp(argv[2], "forge")) {
+		forge(meta, &p, fd, argc == 4 && !strcmp(argv[3], "legacy"));
+		return 0;
+	}
 	if (!strcmp(argv[2], "random")) {
 		random_bytes(meta, VMKEEP_FMT_META_SIZE);
 		return 0;
@@ -220,7 +280,7 @@ int main(int argc, char **argv)
 		HDR(meta, 1)->reserved[0] = 0x5a;
 		HDR(meta, 0)->magic = HDR(meta, 1)->magic = VMKEEP_FMT_MAGIC;
 	} else if (!strcmp(argv[2], "version")) {
-		HDR(meta, c)->version = 2;
+		HDR(meta, c)->version = 3;
 		fix_header(HDR(meta, c));
 		memset(HDR(meta, !c), 0, VMKEEP_FMT_HEADER_SIZE);
 	} else if (!strcmp(argv[2], "count")) {

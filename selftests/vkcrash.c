@@ -138,6 +138,7 @@ static int decode(unsigned char *m, struct vmkeep_fmt_pool *p,
 	memset(p, 0, sizeof(*p));
 	p->base = pool_base;
 	p->size = pool_size;
+	p->page_shift = 21;
 	vmkeep_fmt_read(m, p);
 	if (p->state != VMKEEP_POOL_READY || p->nr_entries > 64)
 		return -1;
@@ -378,7 +379,8 @@ static int cmd_run(bool all)
 			 "insmod /lib/modules/$(uname -r)/extra/vmkeep.ko pools=%lluM@%#llx crash_after_write=%u",
 			 (unsigned long long)(pool_size >> 20),
 			 (unsigned long long)pool_base, pt.n);
-		if (system(cmd))
+		/* The pool loads foreign: its load-time write comes with TRUST. */
+		if (system(cmd) || system("vmkeepctl load >/dev/null"))
 			die("insmod failed");
 		knob(&steps, &crashed);
 		printf("# crash point %u: %s, stop after write step %u: %s\n", k,
@@ -386,15 +388,14 @@ static int cmd_run(bool all)
 		return crashed ? 0 : 1;
 	}
 
-	if (system("modprobe vmkeep"))
+	if (system("vmkeepctl load >/dev/null"))
 		die("modprobe failed");
 	dev = vk_open();
 	if (dev < 0)
 		die("no /dev/vmkeep");
 	if (k == 1) {
-		struct vmkeep_format f = { .size = sizeof(f) };
-
-		if (vk_ioctl(dev, VMKEEP_IOC_FORMAT, &f))
+		/* vmkeepctl keeps the pool's identity for the loads to come. */
+		if (system("vmkeepctl format --pool 0 --force >/dev/null"))
 			die("FORMAT failed");
 		for (i = 0; i < NELEM(base_names); i++)
 			make(dev, base_names[i]);

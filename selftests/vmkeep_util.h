@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -28,6 +29,19 @@ static inline int vk_open(void)
 static inline int vk_ioctl(int dev, unsigned long cmd, void *arg)
 {
 	return ioctl(dev, cmd, arg) ? -errno : 0;
+}
+
+/*
+ * FORMAT as the host does it: vmkeepctl keeps the pool's identity, which
+ * the next load (vmkeepctl load) presents; a bare FORMAT of a new pool
+ * would leave it foreign after the kexec.
+ */
+static inline int vk_format_kept(unsigned int pool)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "vmkeepctl format --pool %u >/dev/null", pool);
+	return system(cmd) ? -EIO : 0;
 }
 
 /* Returns the new fd or -errno. */

@@ -164,7 +164,7 @@ t 0 "--version" -- vmkeepctl --version
 has "^vmkeepctl [0-9]"
 t 0 "status --json has the versions" -- vmkeepctl status --json
 jq_true '.module_version | test("^[0-9]")'
-jq_true '.format == "vmkeep-v1" and .format_version == 1'
+jq_true '.format == "vmkeep-v1" and .format_version == 2'
 t 0 "unload" -- vmkeepctl unload
 # libkmod reads modprobe.d before libvmkeep can silence it.
 mkdir -p /etc/modprobe.d

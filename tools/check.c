@@ -18,7 +18,9 @@
  *           which pools hold regions is unknown, so every pool of the
  *           running kernel's vmkeep.pools= counts (the pools' metadata is
  *           readable only through the module: /dev/mem is closed to it
- *           with STRICT_DEVMEM, as on Debian's kernels).
+ *           with STRICT_DEVMEM, as on Debian's kernels).  And each of its
+ *           memmap=SIZE$ADDR ranges and vmkeep.pools= entries is RAM in
+ *           the firmware's memory map, which the kexec hands on.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,7 +40,7 @@ struct check {
 	const char *name;
 	bool ok;
 	bool warn;	/* ok, but worth a look: not "ok" in the table */
-	char detail[1024];
+	char detail[2048];
 };
 
 enum { C_IMAGE, C_MODULE, C_INITRD, C_CMDLINE, NR_CHECKS };
@@ -163,7 +165,7 @@ static void check_initrd(struct check *c, const char *initrd, const char *rel)
 }
 
 /* The pools of the loaded module, else those the running kernel lists. */
-static void check_cmdline(struct ctx *ctx, struct check *c, const char *cmdline)
+static void check_pools(struct ctx *ctx, struct check *c, const char *cmdline)
 {
 	struct vk_pool_spec pools[MAX_POOLS];
 	char msg[900], *proc, val[4096];
@@ -186,6 +188,20 @@ static void check_cmdline(struct ctx *ctx, struct check *c, const char *cmdline)
 	}
 	ok = vk_kexec_verdict_pools(cmdline, pools, n, msg, sizeof(msg));
 	set(c, ok, "%s (module not loaded: every pool of /proc/cmdline counts)", msg);
+}
+
+/* The pools, then the firmware's memory map; a failure of the map first. */
+static void check_cmdline(struct ctx *ctx, struct check *c, const char *cmdline)
+{
+	char fw[900], pools[sizeof(c->detail)];
+	bool ok = fw_cmdline_ok(cmdline, fw, sizeof(fw));
+
+	check_pools(ctx, c, cmdline);
+	snprintf(pools, sizeof(pools), "%s", c->detail);
+	if (ok)
+		set(c, c->ok, "%s; %s", pools, fw);
+	else
+		set(c, false, "%s; %s", fw, pools);
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -116,6 +117,95 @@ char *read_text(const char *path)
 	}
 	fclose(f);
 	return buf;
+}
+
+/* As kmod/vmkeep_fwmap.c reads it: E820_MAX_ENTRIES is 3200 at most. */
+#define FW_MAP		"/sys/firmware/memmap"
+#define FW_MAX_ENTRIES	4096
+
+static int fw_attr(size_t i, const char *attr, char **text)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), FW_MAP "/%zu/%s", i, attr);
+	errno = 0;
+	*text = read_text(path);
+	return *text ? 0 : -(errno ?: EIO);
+}
+
+/**
+ * read_fw_map() - the firmware's memory map, as the module reads it
+ * @out: its entries, 0, 1, ... of /sys/firmware/memmap until one is
+ *       missing (kmod/vmkeep_fwmap.c); free() them
+ *
+ * Return: the number of entries, or -errno.
+ */
+int read_fw_map(struct vk_fw_range **out)
+{
+	struct vk_fw_range *fw = NULL, *t;
+	char *start = NULL, *end = NULL, *type = NULL;
+	size_t n, cap = 0;
+	int err = 0;
+
+	for (n = 0; n < FW_MAX_ENTRIES && !err; n++) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 32;
+			t = reallocarray(fw, cap, sizeof(*fw));
+			if (!t) {
+				err = -ENOMEM;
+				break;
+			}
+			fw = t;
+		}
+		err = fw_attr(n, "start", &start) ?: fw_attr(n, "end", &end) ?:
+		      fw_attr(n, "type", &type);
+		if (!err) {
+			fw[n].start = strtoull(start, NULL, 0);
+			fw[n].last = strtoull(end, NULL, 0);
+			type[strcspn(type, "\n")] = '\0';
+			snprintf(fw[n].type, sizeof(fw[n].type), "%s", type);
+			if (fw[n].last < fw[n].start)
+				err = -EINVAL;
+		}
+		free(start);
+		free(end);
+		free(type);
+		start = NULL;
+		end = NULL;
+		type = NULL;
+	}
+	/* The loop went one past the entry that failed. */
+	if (err == -ENOENT && n > 1)
+		err = 0;
+	else if (!err)
+		err = -E2BIG;
+	if (err) {
+		free(fw);
+		return err;
+	}
+	*out = fw;
+	return n - 1;
+}
+
+/*
+ * vk_fw_verdict() against this machine's map (a kexec hands the next
+ * kernel the same): also true when the map cannot be read, which @msg
+ * then says.
+ */
+bool fw_cmdline_ok(const char *cmdline, char *msg, size_t len)
+{
+	struct vk_fw_range *fw;
+	int n = read_fw_map(&fw);
+	bool ok;
+
+	if (n < 0) {
+		snprintf(msg, len, "not checked against the firmware's memory map: %s: %s",
+			 FW_MAP, strerror(-n));
+		return true;
+	}
+	ok = vk_fw_verdict(cmdline, fw, n, msg, len);
+	free(fw);
+	return ok;
 }
 
 void print_json(json_object *o)

@@ -271,10 +271,36 @@ TEST_F(fmt, format_over_garbage)
 	srand(1);
 	for (i = 0; i < META; i++)
 		self->meta[i] = rand();
+	self->wp.state = VMKEEP_POOL_DAMAGED;
 	vmkeep_fmt_format(self->meta, &self->wp);
 	ASSERT_EQ(0, LOAD());
 	ASSERT_EQ(1, self->rp.generation);
 	ASSERT_EQ(0, self->rp.nr_entries);
+}
+
+/*
+ * Test Case: a ready pool formatted again goes on from its generation: a
+ * copy of before the format that a lost write left valid never wins
+ */
+TEST_F(fmt, format_ready_generation_goes_on)
+{
+	u8 *before = malloc(META);
+
+	ASSERT_NE(NULL, before);
+	mkregions(self->in, 2);
+	store(self->meta, &self->wp, self->in, 2, 0);
+	store(self->meta, &self->wp, self->in, 2, 0);
+	memcpy(before, self->meta, META);
+	vmkeep_fmt_format(self->meta, &self->wp);
+	ASSERT_EQ(0, LOAD());
+	ASSERT_EQ(4, self->rp.generation);
+	/* The write that blanked copy B is lost: copy A still wins. */
+	memcpy(self->meta + VMKEEP_FMT_COPY_SIZE, before + VMKEEP_FMT_COPY_SIZE,
+	       VMKEEP_FMT_HEADER_SIZE);
+	ASSERT_EQ(0, LOAD());
+	ASSERT_EQ(4, self->rp.generation);
+	ASSERT_EQ(0, self->rp.nr_entries);
+	free(before);
 }
 
 /* Test Case: one region round-trips, every field, header values too */
@@ -510,7 +536,7 @@ TEST_F(fmt, damaged_version)
 	ASSERT_EQ(VMKEEP_D_VERSION, self->rp.damage);
 
 	vmkeep_fmt_format(self->meta, &self->wp);
-	h->version = htole32(2);
+	h->version = htole32(3);
 	fix_hdr(h);
 	ASSERT_EQ(-1, LOAD());
 	ASSERT_EQ(VMKEEP_D_VERSION, self->rp.damage);
@@ -576,7 +602,7 @@ TEST_F(fmt, damaged_field)
 			h->flags = htole32(1U << 1);
 			break;
 		case 4:
-			h->reserved[423] = 1;
+			h->reserved[399] = 1;
 			break;
 		case 5:
 			h->generation = 0;
@@ -1367,6 +1393,90 @@ TEST_F(fmt, bitflip_sweep)
 	EXPECT_EQ(0U, sw.lost);
 	EXPECT_EQ(0U, sw.unreserved);
 	EXPECT_EQ(0U, sw.phantom);
+}
+
+/* The module's view: its own page size, the identity FORMAT gave. */
+static void read_as_module(const u8 *meta, struct vmkeep_fmt_pool *rp,
+			   u32 page_shift)
+{
+	memset(rp, 0xa5, sizeof(*rp));
+	rp->base = POOL_BASE;
+	rp->size = POOL_SIZE;
+	rp->page_shift = page_shift;
+	vmkeep_fmt_read(meta, rp);
+}
+
+static void format_with_id(u8 *meta, struct vmkeep_fmt_pool *wp)
+{
+	memset(wp->id, 0x5a, sizeof(wp->id));
+	wp->page_shift = 21;
+	vmkeep_fmt_format(meta, wp);
+}
+
+/*
+ * Test Case: a pool formatted with an identity reads back with it; read
+ * with another page size it is damaged (geometry), never restored
+ */
+TEST_F(fmt, identity)
+{
+	format_with_id(self->meta, &self->wp);
+	mkregions(self->in, 3);
+	store(self->meta, &self->wp, self->in, 3, 0);
+	read_as_module(self->meta, &self->rp, 21);
+	ASSERT_EQ(VMKEEP_POOL_READY, self->rp.state);
+	ASSERT_TRUE(vmkeep_fmt_has_id(&self->rp));
+	ASSERT_EQ(0, memcmp(self->wp.id, self->rp.id, sizeof(self->rp.id)));
+	ASSERT_FALSE(self->rp.torn);
+	ASSERT_EQ(21, le32toh(hdr(self->meta, self->wp.copy)->page_shift));
+
+	read_as_module(self->meta, &self->rp, 30);
+	ASSERT_EQ(VMKEEP_POOL_DAMAGED, self->rp.state);
+	ASSERT_EQ(VMKEEP_D_GEOMETRY, self->rp.damage);
+}
+
+/*
+ * Test Case: a header without an identity (written before identities)
+ * reads as one, and such a header with a page size or an entries
+ * checksum is damaged (field)
+ */
+TEST_F(fmt, identity_legacy)
+{
+	struct vmkeep_fmt_header *h = hdr(self->meta, self->wp.copy);
+
+	read_as_module(self->meta, &self->rp, 21);
+	ASSERT_EQ(VMKEEP_POOL_READY, self->rp.state);
+	ASSERT_FALSE(vmkeep_fmt_has_id(&self->rp));
+	h->page_shift = htole32(21);
+	fix_hdr(h);
+	read_as_module(self->meta, &self->rp, 21);
+	ASSERT_EQ(VMKEEP_POOL_DAMAGED, self->rp.state);
+	ASSERT_EQ(VMKEEP_D_FIELD, self->rp.damage);
+}
+
+/*
+ * Test Case: an entry of an older update under the newer header (a reset
+ * that lost cache lines of the update) passes its own checksum but makes
+ * the copy torn
+ */
+TEST_F(fmt, torn_entries)
+{
+	struct vmkeep_fmt_entry old;
+
+	format_with_id(self->meta, &self->wp);
+	mkregions(self->in, 3);
+	store(self->meta, &self->wp, self->in, 3, 0);
+	memcpy(&old, ent(self->meta, self->wp.copy, 1), sizeof(old));
+	self->in[1].mode = 0640;
+	store(self->meta, &self->wp, self->in, 3, 0);
+	read_as_module(self->meta, &self->rp, 21);
+	ASSERT_FALSE(self->rp.torn);
+
+	memcpy(ent(self->meta, self->wp.copy, 1), &old, sizeof(old));
+	read_as_module(self->meta, &self->rp, 21);
+	ASSERT_EQ(VMKEEP_POOL_READY, self->rp.state);
+	ASSERT_TRUE(self->rp.torn);
+	ASSERT_EQ(0, vmkeep_fmt_regions(self->meta, &self->rp, self->out,
+					self->scratch));
 }
 
 TEST_HARNESS_MAIN

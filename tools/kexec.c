@@ -120,10 +120,14 @@ char *kexec_next_cmdline(void)
 	return s;
 }
 
-/* Refuse a command line that loses regions, or mapped regions with --exec. */
+/*
+ * Refuse a command line that loses regions or names pools that are not
+ * RAM in the firmware's memory map, or mapped regions with --exec.
+ */
 static int check_safe(struct ctx *ctx, const char *cmdline, char *msg,
 		      size_t len)
 {
+	char fw[1024];
 	int err = vmkeep_pools_refresh(ctx->vk);
 
 	if (err >= 0)
@@ -132,6 +136,11 @@ static int check_safe(struct ctx *ctx, const char *cmdline, char *msg,
 		return op_fail(ctx, NULL, err);
 	if (!vk_kexec_verdict(cmdline, ctx->vk, msg, len)) {
 		fprintf(stderr, "vmkeepctl: kexec: unsafe, regions would be lost: %s\n", msg);
+		return RC_UNSAFE;
+	}
+	if (!fw_cmdline_ok(cmdline, fw, sizeof(fw))) {
+		fprintf(stderr, "vmkeepctl: kexec: unsafe, not RAM in the firmware's memory map: %s\n",
+			fw);
 		return RC_UNSAFE;
 	}
 	if (warn_mapped(ctx) && kx.exec && !kx.force)

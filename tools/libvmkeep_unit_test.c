@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -160,6 +161,76 @@ TEST(pool_iterators)
 	ASSERT_EQ(0, vmkeep_ctx_set_snapshot(vk, NULL, 0, NULL, 0, 0));
 	EXPECT_EQ(NULL, vmkeep_region_get_first(vk));
 	EXPECT_EQ(0, errno);
+	vmkeep_unref(vk);
+}
+
+static size_t read_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	return n;
+}
+
+/*
+ * Test Case: the host keeps each pool's identity root-only, one per
+ * range (a new pool over an old range replaces it); the identities of
+ * ranges that are System RAM in this boot are forgotten
+ */
+TEST(pool_identities)
+{
+	struct vmkeep_pool_info p = { .base = 0xfff00000000ULL, .length = 1ULL << 30 };
+	char dir[] = "/tmp/vk-state-XXXXXX", sub[64], path[96], buf[1024];
+	struct vmkeep_ctx *vk;
+	uint8_t id[VMKEEP_ID_LEN];
+	struct stat st;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/state", dir);
+	snprintf(path, sizeof(path), "%s/pools", sub);
+	setenv("VMKEEP_STATE_DIR", sub, 1);
+	ASSERT_EQ(0, vmkeep_new(&vk));
+	ASSERT_EQ(0, vmkeep_set_dev_path(vk, "/dev/null"));
+	ASSERT_EQ(1, vmkeep_ctx_set_snapshot(vk, NULL, 0, &p, 1, 0));
+	memset(id, 0xab, sizeof(id));
+	ASSERT_EQ(0, vmkeep_pool_keep_id(vk, 0, id));
+	ASSERT_EQ(0, stat(sub, &st));
+	EXPECT_EQ(0700, st.st_mode & 07777);
+	ASSERT_EQ(0, stat(path, &st));
+	EXPECT_EQ(0600, st.st_mode & 07777);
+	read_file(path, buf, sizeof(buf));
+	EXPECT_NE(NULL, strstr(buf,
+			       "\n0xfff00000000 0x40000000 abababababababababababababababab\n"));
+
+	/* A pool formatted over part of the old range replaces it. */
+	p.base += 512 << 20;
+	memset(id, 0xcd, sizeof(id));
+	ASSERT_EQ(1, vmkeep_ctx_set_snapshot(vk, NULL, 0, &p, 1, 0));
+	ASSERT_EQ(0, vmkeep_pool_keep_id(vk, 0, id));
+	read_file(path, buf, sizeof(buf));
+	EXPECT_EQ(NULL, strstr(buf, "0xfff00000000 "));
+	EXPECT_NE(NULL, strstr(buf, "0xfff20000000 0x40000000 cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"));
+	EXPECT_EQ(0, vmkeep_pool_identities_prune(vk));
+
+	/* 1 MiB up is System RAM on every PC; /proc/iomem shows it to root. */
+	if (geteuid())
+		SKIP(goto out, "/proc/iomem shows addresses to root only");
+	p.base = 1 << 20;
+	p.length = 2 << 20;
+	ASSERT_EQ(1, vmkeep_ctx_set_snapshot(vk, NULL, 0, &p, 1, 0));
+	ASSERT_EQ(0, vmkeep_pool_keep_id(vk, 0, id));
+	EXPECT_EQ(1, vmkeep_pool_identities_prune(vk));
+	read_file(path, buf, sizeof(buf));
+	EXPECT_EQ(NULL, strstr(buf, "0x100000 "));
+	EXPECT_NE(NULL, strstr(buf, "0xfff20000000 "));
+out:
+	unlink(path);
+	rmdir(sub);
+	rmdir(dir);
+	unsetenv("VMKEEP_STATE_DIR");
 	vmkeep_unref(vk);
 }
 

@@ -5,12 +5,14 @@
  * vmkeepctl load, unload, status: the module and its pools.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vmkeepctl.h"
 
 #define EXAMPLE_POOL	(4ULL << 30)
+#define MAX_POOLS	64
 
 static struct {
 	const char *pools;
@@ -42,23 +44,75 @@ static int no_pool(struct ctx *ctx)
 }
 
 /*
- * How many pools libkmod's pools= names (modprobe.d, /proc/cmdline; the
- * last wins, as in the module), or --pools @param: 0 for none.
+ * The pools libkmod's pools= names (modprobe.d, /proc/cmdline; the last
+ * wins, as in the module), or --pools @param, into @r: how many, 0 for
+ * none, or -errno when malformed.
  */
-static int named_pools(struct ctx *ctx, const char *param)
+static int named_pools(struct ctx *ctx, const char *param,
+		       struct vk_pool_spec *r, size_t max)
 {
-	struct vk_pool_spec r[64];
 	char *conf = NULL, val[4096];
 	int n;
 
 	if (param)
-		return vk_parse_pools(param, r, ARRAY_SIZE(r));
+		return vk_parse_pools(param, r, max);
 	if (vmkeep_module_get_options(ctx->vk, &conf))
 		return 0;
 	n = vk_cmdline_param(conf, "pools", val, sizeof(val)) == 1 ?
-	    vk_parse_pools(val, r, ARRAY_SIZE(r)) : 0;
+	    vk_parse_pools(val, r, max) : 0;
 	free(conf);
 	return n;
+}
+
+/*
+ * The module refuses a pool that is not RAM in the firmware's memory map
+ * when it can read that map (kmod/vmkeep_fwmap.c).  Check here too,
+ * before the load, for a module that cannot: a pool that is not RAM is
+ * left out of the pools= the module gets, @opt (NULL when all are kept).
+ * @r, @n: the pools named; on return those kept.
+ */
+static int fw_filter(struct ctx *ctx, struct vk_pool_spec *r, int *n, char **opt)
+{
+	char why[200], s[32], *o = NULL, *t;
+	struct vk_fw_range *fw;
+	int i, kept = 0, nfw = read_fw_map(&fw);
+
+	*opt = NULL;
+	if (nfw < 0) {
+		fprintf(stderr, "vmkeepctl: load: warning: cannot check the pools against the firmware's memory map: /sys/firmware/memmap: %s\n",
+			strerror(-nfw));
+		return RC_OK;
+	}
+	for (i = 0; i < *n; i++) {
+		vk_short_size(r[i].end - r[i].start, s, sizeof(s));
+		/* An empty or misaligned pool is the module's to refuse. */
+		if (r[i].end > r[i].start &&
+		    vk_fw_not_ram(fw, nfw, r[i].start, r[i].end, why, sizeof(why))) {
+			fprintf(stderr, "vmkeepctl: load: pool %s@0x%" PRIx64 "%s refused: %s\n",
+				s, r[i].start, r[i].pages_1g ? ":1G" : "", why);
+			continue;
+		}
+		if (asprintf(&t, "%s%s%s@0x%" PRIx64 "%s", o ?: "", o ? "," : "", s,
+			     r[i].start, r[i].pages_1g ? ":1G" : "") < 0) {
+			free(o);
+			free(fw);
+			return fail(ctx, RC_FAIL, NULL, ENOMEM, NULL);
+		}
+		free(o);
+		o = t;
+		r[kept++] = r[i];
+	}
+	free(fw);
+	if (kept == *n) {
+		free(o);
+		return RC_OK;
+	}
+	*n = kept;
+	if (!kept)
+		return fail(ctx, RC_FAIL, NULL, 0,
+			    "no pool left that is RAM in the firmware's memory map: correct vmkeep.pools= and memmap= ('vmkeepctl pool suggest')");
+	*opt = o;
+	return RC_OK;
 }
 
 /* The module refuses a pool with one line in the kernel log only. */
@@ -98,24 +152,58 @@ static int load_module(struct ctx *ctx, const char *pools)
 	return RC_OK;
 }
 
+/*
+ * A range the kernel had as System RAM in this boot was anybody's: its
+ * identity is forgotten, first thing, whether or not the module loads
+ * (a boot without the pool's memmap= is one where it does not).
+ */
+static void prune_identities(struct ctx *ctx)
+{
+	int n = vmkeep_pool_identities_prune(ctx->vk);
+
+	if (n > 0)
+		fprintf(stderr, "vmkeepctl: load: warning: forgot %d pool identit%s: the range was System RAM in this boot, so its bytes were not vmkeep's; a pool there loads foreign\n",
+			n, n == 1 ? "y" : "ies");
+	else if (n < 0)
+		fprintf(stderr, "vmkeepctl: load: warning: pool identities: %s\n",
+			strerror(-n));
+}
+
+/* Pools load foreign: present the identities this host keeps. */
+static void prove_pools(struct ctx *ctx)
+{
+	int n = vmkeep_pools_trust(ctx->vk);
+
+	if (n < 0)
+		fprintf(stderr, "vmkeepctl: load: warning: could not present the pool identities: %s\n",
+			strerror(-n));
+}
+
 int cmd_load(int argc, char **argv, struct ctx *ctx)
 {
 	bool loaded = vmkeep_module_loaded(ctx->vk) > 0;
+	struct vk_pool_spec r[MAX_POOLS];
 	int named, rc = parse_no_operands(ctx, argc, argv, false);
+	char *kept = NULL;
 
 	if (rc >= 0)
 		return rc;
-	named = named_pools(ctx, param.pools);
+	prune_identities(ctx);
+	named = named_pools(ctx, param.pools, r, ARRAY_SIZE(r));
 	if (param.pools && named <= 0)
 		return bad_arg(ctx, "--pools", param.pools, "SIZE@ADDR[:1G][,SIZE@ADDR[:1G]...]");
 	/* A malformed pools= is the module's to refuse, in its log. */
 	if (!loaded && !named)
 		return no_pool(ctx);
-	rc = load_module(ctx, param.pools) ?: dev_open(ctx);
+	rc = !loaded && named > 0 ? fw_filter(ctx, r, &named, &kept) : RC_OK;
+	if (!rc)
+		rc = load_module(ctx, kept ?: param.pools) ?: dev_open(ctx);
+	free(kept);
 	if (rc)
 		return rc;
 	if (!loaded && named > 0)
 		warn_refused(ctx, named);
+	prove_pools(ctx);
 	return print_status(ctx, false);
 }
 

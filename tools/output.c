@@ -100,6 +100,7 @@ static json_object *pool_json(struct vmkeep_pool *p)
 	add_int(o, "nr_quarantined", vmkeep_pool_get_nr_quarantined(p));
 	add_int(o, "nr_repaired", vmkeep_pool_get_nr_repaired(p));
 	add_bool(o, "held", vmkeep_pool_is_held(p));
+	add_bool(o, "foreign", vmkeep_pool_is_foreign(p));
 	add_u64(o, "page_size", vmkeep_pool_get_page_size(p));
 	add_u64(o, "generation", vmkeep_pool_get_generation(p));
 	add_u64(o, "handoffs", vmkeep_pool_get_handoffs(p));
@@ -225,6 +226,7 @@ static void print_handoff(FILE *f, struct vmkeep_ctx *vk)
 {
 	unsigned int restored = 0, incoming = 0, quarantined = 0, repaired = 0;
 	unsigned int handoffs = 0, unclean = 0, damaged = 0, empty = 0, held = 0;
+	unsigned int foreign = 0;
 	struct vmkeep_pool *p;
 
 	vmkeep_pool_foreach(vk, p) {
@@ -239,6 +241,7 @@ static void print_handoff(FILE *f, struct vmkeep_ctx *vk)
 		damaged += vmkeep_pool_is_damaged(p);
 		empty += !strcmp(vmkeep_pool_get_state_name(p), "empty");
 		held += vmkeep_pool_is_held(p);
+		foreign += vmkeep_pool_is_foreign(p);
 	}
 	fprintf(f, "%u region%s restored, %u incoming, %u repaired, %u quarantined; ",
 		restored, restored == 1 ? "" : "s", incoming, repaired,
@@ -257,6 +260,10 @@ static void print_handoff(FILE *f, struct vmkeep_ctx *vk)
 		fprintf(f,
 			"%u pool%s held: quarantined regions were not repaired, so the metadata stays as found and nothing is allocated there until they are freed ('vmkeepctl free NAME')\n",
 			held, held == 1 ? "" : "s");
+	if (foreign)
+		fprintf(f,
+			"%u foreign pool%s: valid metadata this host holds no identity for (never formatted here, formatted before pool identities, or its range was System RAM in a boot since), so nothing is restored: 'vmkeepctl adopt --pool N' takes one as it is, 'vmkeepctl format --pool N --force' erases it\n",
+			foreign, foreign == 1 ? "" : "s");
 	if (empty)
 		fprintf(f,
 			"%u pool%s without vmkeep metadata, unused: a new pool is initialised with 'vmkeepctl format --pool N' (check that vmkeep.pools= names it right first)\n",

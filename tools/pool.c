@@ -26,6 +26,23 @@ const struct opt pool_opts[] = {
 	{}
 };
 
+const struct opt adopt_opts[] = {
+	{ "pool", "N", "the foreign pool's index in 'vmkeepctl status'", OPT_REQUIRED,
+	  .str = &param.pool },
+	{}
+};
+
+/* Whether pool @index is ready: FORMAT wrote it. */
+static bool is_ready(struct ctx *ctx, unsigned long index)
+{
+	struct vmkeep_pool *p;
+
+	vmkeep_pool_foreach(ctx->vk, p)
+		if (vmkeep_pool_get_index(p) == index)
+			return !strcmp(vmkeep_pool_get_state_name(p), "ready");
+	return false;
+}
+
 const struct opt format_opts[] = {
 	{ "pool", "N", "the pool's index in 'vmkeepctl status'", OPT_REQUIRED,
 	  .str = &param.pool },
@@ -93,13 +110,46 @@ static int node_ranges(long node, struct vk_range **out)
 }
 
 /*
+ * @n ranges of @r cut to the firmware's RAM into @out (free() it): a
+ * pool must be RAM in the firmware's memory map, not only in the running
+ * kernel's, which memmap=SIZE@ADDR or exactmap may have grown.  Return
+ * their count, or @n and @out NULL with a warning when the map cannot be
+ * read, or -ENOMEM.
+ */
+static int fw_ram_only(const struct vk_range *r, int n, struct vk_range **out)
+{
+	struct vk_range *fr;
+	struct vk_fw_range *fw;
+	int nfw = read_fw_map(&fw);
+	size_t m;
+
+	*out = NULL;
+	if (nfw < 0) {
+		fprintf(stderr, "vmkeepctl: pool: warning: cannot read the firmware's memory map: /sys/firmware/memmap: %s; the pool is only RAM of the running kernel\n",
+			strerror(-nfw));
+		return n;
+	}
+	fr = calloc((size_t)nfw + 1, sizeof(*fr));
+	*out = calloc((size_t)n * nfw + 1, sizeof(**out));
+	if (fr && *out) {
+		m = vk_fw_ram(fw, nfw, fr, nfw);
+		n = vk_intersect(r, n, fr, m, *out, (size_t)n * nfw);
+	} else {
+		n = -ENOMEM;
+	}
+	free(fw);
+	free(fr);
+	return n;
+}
+
+/*
  * Where a pool of @size could go (on @node, unless negative).  Return 0,
  * or -errno with @whybuf filled in.
  */
 int find_pool(uint64_t size, long node, uint64_t *addr, char *whybuf,
 	      size_t len)
 {
-	struct vk_range ram[MAX_RAM], *nodes = NULL, *both = NULL, *r = ram;
+	struct vk_range ram[MAX_RAM], *nodes = NULL, *both = NULL, *r = ram, *fr;
 	char *text = read_text("/proc/iomem"), hs[32];
 	int n, m, err;
 
@@ -129,11 +179,16 @@ int find_pool(uint64_t size, long node, uint64_t *addr, char *whybuf,
 		r = both;
 		free(nodes);
 	}
-	err = vk_pool_suggest(r, n, size, addr);
+	n = fw_ram_only(r, n, &fr);
+	err = n < 0 ? n : vk_pool_suggest(fr ?: r, n, size, addr);
 	free(both);
-	if (err) {
+	free(fr);
+	if (err == -ENOMEM) {
+		snprintf(whybuf, len, "out of memory");
+	} else if (err) {
 		vk_human_size(size, hs, sizeof(hs));
-		snprintf(whybuf, len, "System RAM%s has no 2 MiB aligned %s above 1 GiB",
+		snprintf(whybuf, len,
+			 "System RAM%s, also in the firmware's memory map, has no 2 MiB aligned %s above 1 GiB",
 			 node >= 0 ? " of the node" : "", hs);
 	}
 	return err;
@@ -171,6 +226,59 @@ int cmd_pool(int argc, char **argv, struct ctx *ctx)
 	return RC_OK;
 }
 
+/*
+ * The module takes no pool that is not RAM in the firmware's memory map
+ * when it can read the map (kmod/vmkeep_fwmap.c).  Refuse to format one
+ * here as well, also with --force, for a module that could not read it:
+ * the firmware's tables there would be overwritten.  Return RC_OK, or
+ * -1 when there is no such pool.
+ */
+static int fw_check_pool(struct ctx *ctx, unsigned long index, const char *obj,
+			 const struct vk_fw_range *fw, int nfw)
+{
+	char why[200], msg[320];
+	struct vmkeep_pool *p;
+	uint64_t base;
+
+	vmkeep_pool_foreach(ctx->vk, p) {
+		if (vmkeep_pool_get_index(p) != index)
+			continue;
+		base = vmkeep_pool_get_base(p);
+		if (nfw < 0 || !vk_fw_not_ram(fw, nfw, base, base + vmkeep_pool_get_size(p),
+					      why, sizeof(why)))
+			return RC_OK;
+		snprintf(msg, sizeof(msg), "%s: formatting it would overwrite what is there, also with --force; correct vmkeep.pools= and memmap=",
+			 why);
+		return fail(ctx, RC_FAIL, obj, 0, msg);
+	}
+	return -1;
+}
+
+/* The pools the module was given but refused for the firmware's map. */
+static void fw_why_missing(struct ctx *ctx, const struct vk_fw_range *fw, int nfw)
+{
+	char *param = read_text("/sys/module/vmkeep/parameters/pools"), why[200], s[32];
+	struct vk_pool_spec r[64];
+	struct vmkeep_pool *p;
+	bool have;
+	int i, n;
+
+	n = param && nfw >= 0 ? vk_parse_pools(strtok(param, "\n") ?: "", r, 64) : 0;
+	for (i = 0; i < n; i++) {
+		have = false;
+		vmkeep_pool_foreach(ctx->vk, p)
+			have |= vmkeep_pool_get_base(p) == r[i].start &&
+				vmkeep_pool_get_size(p) == r[i].end - r[i].start;
+		if (have || r[i].end == r[i].start ||
+		    !vk_fw_not_ram(fw, nfw, r[i].start, r[i].end, why, sizeof(why)))
+			continue;
+		vk_short_size(r[i].end - r[i].start, s, sizeof(s));
+		fprintf(stderr, "vmkeepctl: %s: the module refused pool %s@0x%" PRIx64 "%s of its pools=: %s\n",
+			ctx->cmd->name, s, r[i].start, r[i].pages_1g ? ":1G" : "", why);
+	}
+	free(param);
+}
+
 /* Why FORMAT failed, where the general meaning of the errno is not enough. */
 static const char *format_why(struct ctx *ctx, int err)
 {
@@ -184,6 +292,45 @@ static const char *format_why(struct ctx *ctx, int err)
 }
 
 int cmd_format(int argc, char **argv, struct ctx *ctx)
+{
+	struct vk_fw_range *fw = NULL;
+	unsigned long pool;
+	char obj[24];
+	int err, nfw, rc = parse_opts(ctx, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	if (parse_uint(param.pool, 10, UINT32_MAX, &pool))
+		return bad_arg(ctx, "--pool", param.pool, "a pool index ('vmkeepctl status')");
+	if (optind != argc)
+		return bad_operands(ctx, "no operand");
+	snprintf(obj, sizeof(obj), "pool %lu", pool);
+	rc = dev_open(ctx);
+	if (rc)
+		return rc;
+	err = vmkeep_pools_refresh(ctx->vk);
+	if (err < 0)
+		return op_fail(ctx, obj, err);
+	nfw = read_fw_map(&fw);
+	rc = fw_check_pool(ctx, pool, obj, fw, nfw);
+	if (rc < 0) {
+		rc = fail(ctx, RC_FAIL, obj, 0, format_why(ctx, ENOENT));
+		fw_why_missing(ctx, fw, nfw);
+	}
+	free(fw);
+	if (rc)
+		return rc;
+	err = vmkeep_format(ctx->vk, pool, param.force);
+	if (err < 0 && vmkeep_pools_refresh(ctx->vk) >= 0 && is_ready(ctx, pool))
+		return fail(ctx, RC_FAIL, obj, -err,
+			    "formatted, but its identity could not be kept in /var/lib/vmkeep: it loads foreign after the next boot ('vmkeepctl adopt')");
+	if (err < 0)
+		return fail(ctx, RC_FAIL, obj, -err, format_why(ctx, -err));
+	printf("pool %lu: formatted\n", pool);
+	return RC_OK;
+}
+
+int cmd_adopt(int argc, char **argv, struct ctx *ctx)
 {
 	unsigned long pool;
 	char obj[24];
@@ -199,9 +346,11 @@ int cmd_format(int argc, char **argv, struct ctx *ctx)
 	rc = dev_open(ctx);
 	if (rc)
 		return rc;
-	err = vmkeep_format(ctx->vk, pool, param.force);
+	err = vmkeep_pool_adopt(ctx->vk, pool);
+	if (err == -EINVAL || err == -ENOENT)
+		return fail(ctx, RC_FAIL, obj, -err, "no foreign pool of that index ('vmkeepctl status')");
 	if (err < 0)
-		return fail(ctx, RC_FAIL, obj, -err, format_why(ctx, -err));
-	printf("pool %lu: formatted\n", pool);
-	return RC_OK;
+		return fail(ctx, RC_FAIL, obj, -err, why(ctx, -err));
+	printf("pool %lu: adopted as it was found, new identity kept\n", pool);
+	return print_status(ctx, false);
 }

@@ -620,6 +620,196 @@ int vk_image_release(const unsigned char *img, size_t n, char *rel, size_t len)
 	return i && off + i < n && i + 1 < len ? 0 : -ENOEXEC;
 }
 
+static bool fw_ram(const struct vk_fw_range *r)
+{
+	return !strcmp(r->type, "System RAM");
+}
+
+/**
+ * vk_fw_not_ram() - whether a range is not all RAM in the firmware's map
+ * @fw: the map's entries, in any order
+ * @n: how many
+ * @start: the range [@start, @end), not empty
+ * @end: its end; 0 for the end of the address space
+ * @why: when it is not, the lowest entry of another type or hole it
+ *       meets, whole, as the module names it (kmod/vmkeep_fwmap.c)
+ * @len: room in @why
+ *
+ * An entry of another type wins over RAM where two overlap, as the
+ * kernel's e820__update_table() lets the higher type win.
+ *
+ * Return: 1 when some byte of the range is not in a "System RAM" entry
+ * or is in another one too, else 0.
+ */
+int vk_fw_not_ram(const struct vk_fw_range *fw, size_t n, uint64_t start,
+		  uint64_t end, char *why, size_t len)
+{
+	uint64_t last = end - 1, pos = start, lo = 0, hi = UINT64_MAX;
+	const struct vk_fw_range *bad = NULL;
+	bool moved, covered = false;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!fw_ram(&fw[i]) && fw[i].start <= last && fw[i].last >= start &&
+		    (!bad || fw[i].start < bad->start))
+			bad = &fw[i];
+	/* The first byte from @start on that no RAM entry holds. */
+	do {
+		moved = false;
+		for (i = 0; i < n && !covered; i++) {
+			if (!fw_ram(&fw[i]) || fw[i].start > pos || fw[i].last < pos)
+				continue;
+			covered = fw[i].last >= last;
+			pos = fw[i].last + 1;
+			moved = true;
+		}
+	} while (moved && !covered);
+
+	if (bad && (covered || bad->start <= pos)) {
+		snprintf(why, len, "the firmware's memory map has [mem 0x%016" PRIx64
+			 "-0x%016" PRIx64 "] as \"%s\", not System RAM",
+			 bad->start, bad->last, bad->type);
+		return 1;
+	}
+	if (covered)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (fw[i].last < pos && fw[i].last + 1 > lo)
+			lo = fw[i].last + 1;
+		if (fw[i].start > pos && fw[i].start - 1 < hi)
+			hi = fw[i].start - 1;
+	}
+	snprintf(why, len, "the firmware's memory map has [mem 0x%016" PRIx64
+		 "-0x%016" PRIx64 "] as a hole, not System RAM", lo, hi);
+	return 1;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct vk_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/**
+ * vk_fw_ram() - the firmware's RAM as ranges
+ * @fw: the map's entries, in any order
+ * @n: how many
+ * @out: the bytes of "System RAM" entries that no other entry has,
+ *       adjacent ones merged, by address
+ * @max: room in @out
+ *
+ * Return: the number of ranges (at most @max).
+ */
+size_t vk_fw_ram(const struct vk_fw_range *fw, size_t n, struct vk_range *out,
+		 size_t max)
+{
+	size_t i, j, m = 0;
+
+	for (i = 0; i < n && m < max; i++) {
+		if (!fw_ram(&fw[i]) || fw[i].last == UINT64_MAX)
+			continue;
+		out[m].start = fw[i].start;
+		out[m++].end = fw[i].last + 1;
+	}
+	qsort(out, m, sizeof(*out), cmp_range);
+	for (i = 0, j = 0; i < m; i++) {
+		if (j && out[i].start <= out[j - 1].end) {
+			if (out[i].end > out[j - 1].end)
+				out[j - 1].end = out[i].end;
+			continue;
+		}
+		out[j++] = out[i];
+	}
+	m = j;
+	/* Cut out what other entries have, splitting a range they fall inside. */
+	for (i = 0; i < n; i++) {
+		if (fw_ram(&fw[i]))
+			continue;
+		for (j = 0; j < m; j++) {
+			struct vk_range *r = &out[j];
+			uint64_t s = fw[i].start, e = fw[i].last + 1;
+
+			if (e <= r->start || s >= r->end || !e)
+				continue;
+			if (s > r->start && e < r->end && m < max) {
+				memmove(r + 2, r + 1, (m - j - 1) * sizeof(*r));
+				r[1].start = e;
+				r[1].end = r->end;
+				r->end = s;
+				m++;
+			} else if (s > r->start) {
+				r->end = s;
+			} else if (e < r->end) {
+				r->start = e;
+			} else {
+				r->end = r->start;	/* dropped below */
+			}
+		}
+	}
+	for (i = 0, j = 0; i < m; i++)
+		if (out[i].start < out[i].end)
+			out[j++] = out[i];
+	return j;
+}
+
+/**
+ * vk_fw_verdict() - whether a command line reserves and lists only RAM
+ * @cmdline: the command line the next kernel will boot with
+ * @fw: the firmware's memory map; a kexec hands the next kernel this one
+ * @n: its entries
+ * @msg: which memmap=SIZE$ADDR ranges and vmkeep.pools= entries are not
+ *       RAM there and why, or a summary
+ * @len: room in @msg
+ *
+ * memmap= makes any range reserved, and the module refuses a pool that
+ * is not RAM in the firmware's map: a mistyped pool would lose its
+ * regions, and a memmap= over the PCI hole keeps devices out of it.
+ *
+ * Return: true when all of them are RAM.
+ */
+bool vk_fw_verdict(const char *cmdline, const struct vk_fw_range *fw, size_t n,
+		   char *msg, size_t len)
+{
+	struct next_cmdline k = {};
+	char why[200], s[32];
+	size_t i;
+	int j;
+
+	msg[0] = '\0';
+	if (read_cmdline(cmdline, &k)) {
+		snprintf(msg, len, "out of memory");
+		return false;
+	}
+	for (i = 0; i < k.nres; i++) {
+		if (!vk_fw_not_ram(fw, n, k.res[i].start, k.res[i].end, why, sizeof(why)))
+			continue;
+		vk_short_size(k.res[i].end - k.res[i].start, s, sizeof(s));
+		append(msg, len, "memmap=%s$0x%" PRIx64 ": %s", s, k.res[i].start, why);
+	}
+	for (j = 0; j < k.nlisted; j++) {
+		const struct vk_pool_spec *p = &k.listed[j];
+
+		if (p->end == p->start ||
+		    !vk_fw_not_ram(fw, n, p->start, p->end, why, sizeof(why)))
+			continue;
+		vk_short_size(p->end - p->start, s, sizeof(s));
+		append(msg, len, "vmkeep.pools= entry %s@0x%" PRIx64 "%s: %s", s, p->start,
+		       p->pages_1g ? ":1G" : "", why);
+	}
+	free(k.buf);
+	if (msg[0])
+		return false;
+	j = k.nlisted > 0 ? k.nlisted : 0;
+	if (k.nres || j)
+		snprintf(msg, len,
+			 "%zu memmap= range%s and %d vmkeep.pools= entr%s are System RAM in the firmware's memory map",
+			 k.nres, k.nres == 1 ? "" : "s", j, j == 1 ? "y" : "ies");
+	else
+		snprintf(msg, len, "no memmap= range or vmkeep.pools= entry");
+	return true;
+}
+
 /**
  * vk_parse_iomem() - the top-level "System RAM" ranges of /proc/iomem
  * @text: the contents of /proc/iomem

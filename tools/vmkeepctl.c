@@ -44,7 +44,12 @@ static const struct cmd commands[] = {
 	{ .name = "thaw", .fn = cmd_thaw,
 	  .about = "Undo 'freeze'.\n" },
 	{ .name = "format", .fn = cmd_format, .opts = format_opts,
-	  .about = "Write empty metadata on pool N (index from 'status').\n" },
+	  .about = "Write empty metadata on pool N (index from 'status'); its identity\n"
+	  "is kept in /var/lib/vmkeep: 'load' presents it after each boot.\n" },
+	{ .name = "adopt", .fn = cmd_adopt, .opts = adopt_opts,
+	  .about = "Take the metadata of a foreign pool N as this host's: its regions are\n"
+	  "restored and the pool gets a new identity.  Only for a pool you know to be\n"
+	  "this host's (formatted before pool identities, or its identity lost).\n" },
 	{ .name = "exec", .fn = cmd_exec, .opts = exec_opts, .tail = "[--region ...] -- COMMAND [ARGS...]",
 	  .about = "Run COMMAND with each region open on fd N (N >= 3).  For QEMU:\n"
 	  "  -object memory-backend-file,id=ram0,size=SIZE,mem-path=/proc/self/fd/N,share=on\n"

@@ -120,6 +120,9 @@ void print_json(json_object *o);
 int show_region(struct ctx *ctx, const char *name, bool json);
 int print_status(struct ctx *ctx, bool json);
 unsigned int warn_mapped(struct ctx *ctx);
+struct vk_fw_range;
+int read_fw_map(struct vk_fw_range **out);
+bool fw_cmdline_ok(const char *cmdline, char *msg, size_t len);
 void __printf(3, 4) report(struct ctx *ctx, const char *obj, const char *fmt, ...);
 void __printf(2, 3) report_warn(struct ctx *ctx, const char *fmt, ...);
 void flush_for_reboot(void);
@@ -136,6 +139,7 @@ int cmd_free(int argc, char **argv, struct ctx *ctx);
 int cmd_freeze(int argc, char **argv, struct ctx *ctx);
 int cmd_thaw(int argc, char **argv, struct ctx *ctx);
 int cmd_format(int argc, char **argv, struct ctx *ctx);
+int cmd_adopt(int argc, char **argv, struct ctx *ctx);
 int cmd_pool(int argc, char **argv, struct ctx *ctx);
 int cmd_exec(int argc, char **argv, struct ctx *ctx);
 int cmd_send(int argc, char **argv, struct ctx *ctx);
@@ -143,7 +147,7 @@ int cmd_qemu_args(int argc, char **argv, struct ctx *ctx);
 int cmd_kexec(int argc, char **argv, struct ctx *ctx);
 
 extern const struct opt load_opts[], json_opts[], alloc_opts[], finish_opts[];
-extern const struct opt format_opts[], pool_opts[], exec_opts[], send_opts[];
+extern const struct opt format_opts[], adopt_opts[], pool_opts[], exec_opts[], send_opts[];
 extern const struct opt qemu_args_opts[], kexec_opts[];
 
 /**
@@ -224,6 +228,20 @@ bool vk_kexec_verdict_pools(const char *cmdline, const struct vk_pool_spec *pool
 char *vk_kexec_cmdline(const char *reused, const char *line, const char *append);
 const char *vk_cmdline_opts_error(bool reuse, bool line, bool append);
 int vk_image_release(const unsigned char *img, size_t n, char *rel, size_t len);
+
+/* An entry of the firmware's memory map (/sys/firmware/memmap/N). */
+struct vk_fw_range {
+	uint64_t start;
+	uint64_t last;		/* inclusive, as the map says it */
+	char type[32];		/* "System RAM", "Reserved", "ACPI Tables", ... */
+};
+
+int vk_fw_not_ram(const struct vk_fw_range *fw, size_t n, uint64_t start,
+		  uint64_t end, char *why, size_t len);
+size_t vk_fw_ram(const struct vk_fw_range *fw, size_t n, struct vk_range *out,
+		 size_t max);
+bool vk_fw_verdict(const char *cmdline, const struct vk_fw_range *fw, size_t n,
+		   char *msg, size_t len);
 
 int vk_parse_iomem(const char *text, struct vk_range *out, size_t max);
 size_t vk_intersect(const struct vk_range *a, size_t na,

@@ -551,6 +551,143 @@ TEST(pool_suggest)
 	EXPECT_EQ(0x120200000ULL, addr);
 }
 
+/* The firmware's map of a q35 guest with 3 GiB, as /sys/firmware/memmap has it. */
+static const struct vk_fw_range q35[] = {
+	{ 0x0, 0x9fbff, "System RAM" },
+	{ 0x9fc00, 0x9ffff, "Reserved" },
+	{ 0xf0000, 0xfffff, "Reserved" },
+	{ 0x100000, 0x7ffdffff, "System RAM" },
+	{ 0x7ffe0000, 0x7fffffff, "Reserved" },
+	{ 0xb0000000, 0xbfffffff, "Reserved" },
+	{ 0xfed1c000, 0xfed1ffff, "Reserved" },
+	{ 0xfffc0000, 0xffffffff, "Reserved" },
+	{ 0x100000000ULL, 0x13fffffffULL, "System RAM" },
+	{ 0xfd00000000ULL, 0xffffffffffULL, "Reserved" },
+};
+
+/*
+ * Test Case: a range is firmware RAM only when every byte is in a
+ * "System RAM" entry; otherwise the lowest entry of another type or hole
+ * it meets is named, whole.
+ */
+TEST(fw_not_ram)
+{
+	static const struct {
+		uint64_t start, end;
+		const char *why;
+	} t[] = {
+		{ 0x40000000, 0x60000000, NULL },
+		{ 0x100000, 0x7ffe0000, NULL },
+		{ 0x100000000ULL, 0x140000000ULL, NULL },
+		/* the ACPI tables at the top of low RAM */
+		{ 0x60000000, 0x80000000,
+		  "[mem 0x000000007ffe0000-0x000000007fffffff] as \"Reserved\"" },
+		/* the legacy area: its first non-RAM range */
+		{ 0x0, 0x400000,
+		  "[mem 0x000000000009fc00-0x000000000009ffff] as \"Reserved\"" },
+		{ 0xa0000, 0xf0000,
+		  "[mem 0x00000000000a0000-0x00000000000effff] as a hole" },
+		/* into the PCI hole from below (the ACPI tables come first) ... */
+		{ 0x7fc00000, 0x80400000,
+		  "[mem 0x000000007ffe0000-0x000000007fffffff] as \"Reserved\"" },
+		/* ... and from above, across 4 GiB */
+		{ 0xffe00000, 0x100200000ULL,
+		  "[mem 0x00000000fed20000-0x00000000fffbffff] as a hole" },
+		{ 0x80000000, 0x80200000,
+		  "[mem 0x0000000080000000-0x00000000afffffff] as a hole" },
+		/* past the end of RAM, and past the last entry */
+		{ 0x13fe00000ULL, 0x140200000ULL,
+		  "[mem 0x0000000140000000-0x000000fcffffffff] as a hole" },
+		{ 0x10000000000ULL, 0x10000200000ULL,
+		  "[mem 0x0000010000000000-0xffffffffffffffff] as a hole" },
+	};
+	/* Unsorted, and a reserved entry inside RAM: the reserved one wins. */
+	static const struct vk_fw_range odd[] = {
+		{ 0x200000000ULL, 0x2ffffffffULL, "System RAM" },
+		{ 0x100000000ULL, 0x1ffffffffULL, "System RAM" },
+		{ 0x180000000ULL, 0x1801fffffULL, "ACPI Non-volatile Storage" },
+	};
+	char why[200];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		why[0] = '\0';
+		EXPECT_EQ(!!t[i].why,
+			  vk_fw_not_ram(q35, ARRAY_SIZE(q35), t[i].start, t[i].end, why,
+					sizeof(why)))
+			TH_LOG("[%#llx, %#llx): %s", (unsigned long long)t[i].start,
+			       (unsigned long long)t[i].end, why);
+		if (t[i].why)
+			EXPECT_NE(NULL, strstr(why, t[i].why)) TH_LOG("%s", why);
+	}
+	EXPECT_EQ(0, vk_fw_not_ram(odd, 3, 0x1c0000000ULL, 0x240000000ULL, why, sizeof(why)));
+	EXPECT_EQ(1, vk_fw_not_ram(odd, 3, 0x100000000ULL, 0x300000000ULL, why, sizeof(why)));
+	EXPECT_STREQ("the firmware's memory map has [mem 0x0000000180000000-0x00000001801fffff] as \"ACPI Non-volatile Storage\", not System RAM",
+		     why);
+	EXPECT_EQ(1, vk_fw_not_ram(odd, 0, 0x100000000ULL, 0x100200000ULL, why, sizeof(why)));
+	EXPECT_STREQ("the firmware's memory map has [mem 0x0000000000000000-0xffffffffffffffff] as a hole, not System RAM",
+		     why);
+}
+
+/*
+ * Test Case: kexec --check and update refuse a next command line whose
+ * vmkeep.pools= entries or memmap=SIZE$ADDR ranges are not firmware RAM,
+ * naming each and the firmware range.
+ */
+TEST(fw_cmdline_verdict)
+{
+	char msg[1024];
+
+	EXPECT_TRUE(vk_fw_verdict("memmap=512M$0x40000000 vmkeep.pools=512M@0x40000000,1G@4G:1G",
+				  q35, ARRAY_SIZE(q35), msg, sizeof(msg)));
+	EXPECT_STREQ("1 memmap= range and 2 vmkeep.pools= entries are System RAM in the firmware's memory map",
+		     msg);
+	EXPECT_TRUE(vk_fw_verdict("quiet", q35, ARRAY_SIZE(q35), msg, sizeof(msg)));
+	EXPECT_FALSE(vk_fw_verdict("memmap=1024M$0x40000000 vmkeep.pools=512M@0x40000000,512M@0x60000000",
+				   q35, ARRAY_SIZE(q35), msg, sizeof(msg)));
+	EXPECT_STREQ("memmap=1G$0x40000000: the firmware's memory map has [mem 0x000000007ffe0000-0x000000007fffffff] as \"Reserved\", not System RAM; "
+		     "vmkeep.pools= entry 512M@0x60000000: the firmware's memory map has [mem 0x000000007ffe0000-0x000000007fffffff] as \"Reserved\", not System RAM",
+		     msg);
+	EXPECT_FALSE(vk_fw_verdict("vmkeep.pools=4M@0x0", q35, ARRAY_SIZE(q35), msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "vmkeep.pools= entry 4M@0x0: the firmware's memory map has"));
+	EXPECT_NE(NULL, strstr(msg, "[mem 0x000000000009fc00-0x000000000009ffff] as \"Reserved\""));
+	/* what the kernel would not read as a reservation is the other check's */
+	EXPECT_TRUE(vk_fw_verdict("memmap=4M\\$0xffe00000", q35, ARRAY_SIZE(q35), msg,
+				  sizeof(msg)));
+	EXPECT_FALSE(vk_fw_verdict("memmap=4M$0xffe00000 vmkeep.pools=4M@0xffe00000:1G",
+				   q35, ARRAY_SIZE(q35), msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "vmkeep.pools= entry 4M@0xffe00000:1G: the firmware's"));
+	EXPECT_NE(NULL, strstr(msg, "[mem 0x00000000fed20000-0x00000000fffbffff] as a hole"));
+	/* a reservation of another kind is not vmkeep's: memmap=SIZE@ADDR adds RAM */
+	EXPECT_TRUE(vk_fw_verdict("memmap=64M@0x80000000", q35, ARRAY_SIZE(q35), msg, sizeof(msg)));
+}
+
+/* Test Case: pool suggest keeps to what both the kernel and the firmware call RAM. */
+TEST(fw_ram_suggest)
+{
+	/* The kernel's System RAM, here with RAM added where the firmware has none. */
+	static const struct vk_range kernel[] = {
+		{ 0x100000, 0x40000000 },
+		{ 0x100200000ULL, 0x180000000ULL },
+	};
+	struct vk_range fw[16], both[16];
+	uint64_t addr;
+	size_t n, m;
+
+	n = vk_fw_ram(q35, ARRAY_SIZE(q35), fw, 16);
+	ASSERT_EQ(3, n);
+	EXPECT_EQ(0x0ULL, fw[0].start);
+	EXPECT_EQ(0x9fc00ULL, fw[0].end);
+	EXPECT_EQ(0x100000000ULL, fw[2].start);
+	EXPECT_EQ(0x140000000ULL, fw[2].end);
+	m = vk_intersect(kernel, 2, fw, n, both, 16);
+	ASSERT_EQ(0, vk_pool_suggest(kernel, 2, 1 * GiB, &addr));
+	EXPECT_EQ(0x140000000ULL, addr);	/* the kernel alone: past the firmware's RAM */
+	ASSERT_EQ(0, vk_pool_suggest(both, m, 512 * MiB, &addr));
+	EXPECT_EQ(0x120000000ULL, addr);
+	EXPECT_EQ(-ENOSPC, vk_pool_suggest(both, m, 1 * GiB, &addr));
+}
+
 /* Test Case: System RAM restricted to a NUMA node's ranges keeps only the overlap. */
 TEST(intersect)
 {
@@ -699,6 +836,7 @@ TEST(status_json)
 		{ "nr_regions", json_type_int }, { "nr_incoming", json_type_int },
 		{ "nr_quarantined", json_type_int },
 		{ "nr_repaired", json_type_int }, { "held", json_type_boolean },
+		{ "foreign", json_type_boolean },
 		{ "page_size", json_type_int }, { "generation", json_type_int },
 		{ "handoffs", json_type_int },
 		{ "restore_ns", json_type_int }, { "meta_bytes", json_type_int },
@@ -721,7 +859,7 @@ TEST(status_json)
 	EXPECT_STREQ(VMKEEP_VERSION, json_object_get_string(key(o, "version", json_type_string)));
 	EXPECT_STREQ("0.1", json_object_get_string(key(o, "module_version", json_type_string)));
 	EXPECT_STREQ("vmkeep-v1", json_object_get_string(key(o, "format", json_type_string)));
-	EXPECT_EQ(1, json_object_get_int(key(o, "format_version", json_type_int)));
+	EXPECT_EQ(2, json_object_get_int(key(o, "format_version", json_type_int)));
 	arr = key(o, "pools", json_type_array);
 	ASSERT_NE(NULL, arr);
 	ASSERT_EQ(2, json_object_array_length(arr));

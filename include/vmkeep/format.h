@@ -23,7 +23,17 @@
  * kexec - a reader finds the old or the new state, never a mix.
  *
  * Each entry has its own checksum: a damaged entry is quarantined on its
- * own while the other regions come back.
+ * own while the other regions come back.  The header's checksum covers
+ * the entries too (@entries_crc), so that a copy whose entries mix two
+ * generations - a reset that lost some of the cache lines of an update -
+ * is told from a sound one.
+ *
+ * A pool proves where it comes from with a random identity that FORMAT
+ * writes into the header and the host keeps in root-only state: a CRC is
+ * no authentication, and a range that was not a pool before this boot may
+ * hold any bytes a tenant left there.  Headers without an identity were
+ * written before it existed; they carry neither @page_shift nor
+ * @entries_crc.
  */
 #ifndef _VMKEEP_FORMAT_H
 #define _VMKEEP_FORMAT_H
@@ -33,7 +43,9 @@
 
 #define VMKEEP_FMT_MAGIC	0x3150454b4d56ULL	/* "VMKEP1" */
 #define VMKEEP_FMT_COMPATIBLE	"vmkeep-v1"
-#define VMKEEP_FMT_VERSION	1
+/* 2: headers with @pool_id; 1: written before identities, still read */
+#define VMKEEP_FMT_VERSION	2
+#define VMKEEP_FMT_VERSION_NO_ID	1
 #define VMKEEP_FMT_UNIT		(2ULL << 20)
 #define VMKEEP_FMT_COPY_SIZE	(1ULL << 20)
 #define VMKEEP_FMT_META_SIZE	(2 * VMKEEP_FMT_COPY_SIZE)
@@ -43,6 +55,7 @@
 	((VMKEEP_FMT_COPY_SIZE - VMKEEP_FMT_HEADER_SIZE) / VMKEEP_FMT_ENTRY_SIZE)
 #define VMKEEP_FMT_MAX_EXTENTS	8
 #define VMKEEP_FMT_NAME_LEN	64
+#define VMKEEP_FMT_ID_LEN	16
 
 /* vmkeep_fmt_header.flags */
 #define VMKEEP_FMT_CLEAN	(1U << 0)	/* written on the way into kexec */
@@ -76,7 +89,9 @@
  * struct vmkeep_fmt_header - one metadata copy's header (512 bytes)
  * @magic: %VMKEEP_FMT_MAGIC; 0 while the copy is being rewritten
  * @compatible: "vmkeep-v1", NUL-padded
- * @version: %VMKEEP_FMT_VERSION
+ * @version: %VMKEEP_FMT_VERSION, or %VMKEEP_FMT_VERSION_NO_ID for a header
+ *           without @pool_id (an older vmkeep refuses a version 2 pool as
+ *           written by an incompatible version, and keeps it)
  * @header_size: %VMKEEP_FMT_HEADER_SIZE
  * @entry_size: %VMKEEP_FMT_ENTRY_SIZE
  * @nr_entries: entries that follow the header, at most
@@ -88,6 +103,11 @@
  * @next_id: the next region id to hand out
  * @flags: %VMKEEP_FMT_CLEAN
  * @crc: crc32c of the 512 bytes with @crc zero
+ * @pool_id: random identity written by FORMAT, not all zero (version 2);
+ *           all zero in version 1
+ * @page_shift: log2 of the pool's page size, 21 or 30 (0 in version 1)
+ * @entries_crc: crc32c of the @nr_entries entries that follow (0 in
+ *               version 1)
  * @reserved: zero
  */
 struct vmkeep_fmt_header {
@@ -104,7 +124,10 @@ struct vmkeep_fmt_header {
 	__le64 next_id;
 	__le32 flags;
 	__le32 crc;
-	u8 reserved[424];
+	u8 pool_id[VMKEEP_FMT_ID_LEN];
+	__le32 page_shift;
+	__le32 entries_crc;
+	u8 reserved[400];
 };
 
 /**
@@ -198,6 +221,10 @@ struct vmkeep_fmt_region {
  * @copy: index of the active copy, 0 or 1
  * @flags: header flags of the active copy
  * @nr_entries: entries in the active copy
+ * @page_shift: the pool's page size, log2 (input to the reader and writer)
+ * @id: the pool's identity (read; written by the writer); all zero for a
+ *      header written before identities existed
+ * @torn: the active copy's entries do not match its @entries_crc
  */
 struct vmkeep_fmt_pool {
 	u64 base;
@@ -210,6 +237,9 @@ struct vmkeep_fmt_pool {
 	u32 copy;
 	u32 flags;
 	u32 nr_entries;
+	u32 page_shift;
+	u8 id[VMKEEP_FMT_ID_LEN];
+	bool torn;
 };
 
 /* CRC-32C (Castagnoli); vmkeep_crc32c(0, "123456789", 9) == 0xe3069283 */
@@ -258,5 +288,7 @@ void vmkeep_fmt_write_magic(void *meta, struct vmkeep_fmt_pool *p);
 /* A valid vmkeep header at @hdr for any pool: its base and size, or false. */
 bool vmkeep_fmt_foreign(const void *hdr, u64 *base, u64 *size);
 void vmkeep_fmt_format(void *meta, struct vmkeep_fmt_pool *p);
+/* Whether @p->id is set: the header was written with an identity. */
+bool vmkeep_fmt_has_id(const struct vmkeep_fmt_pool *p);
 
 #endif /* _VMKEEP_FORMAT_H */

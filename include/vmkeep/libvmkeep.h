@@ -85,6 +85,21 @@ int vmkeep_finish_all(struct vmkeep_ctx *ctx);
 int vmkeep_freeze(struct vmkeep_ctx *ctx, unsigned int *nr_mapped);
 int vmkeep_thaw(struct vmkeep_ctx *ctx);
 int vmkeep_format(struct vmkeep_ctx *ctx, unsigned int pool, bool force);
+/*
+ * Pool identities (the host's, root-only: $VMKEEP_STATE_DIR/pools or
+ * /var/lib/vmkeep/pools).  vmkeep_format() keeps the new pool's; a
+ * -errno after the format means the pool is formatted but its identity
+ * was not kept, so it loads foreign.  vmkeep_pools_trust() presents the
+ * kept identity of each foreign pool, which restores its regions, and
+ * returns how many proved theirs; vmkeep_pool_identities_prune() forgets
+ * the identities of ranges that are System RAM in this boot (their
+ * bytes were the kernel's to hand out) and returns how many;
+ * vmkeep_pool_adopt() takes a foreign pool's metadata as it is and keeps
+ * its new identity.
+ */
+int vmkeep_pools_trust(struct vmkeep_ctx *ctx);
+int vmkeep_pool_identities_prune(struct vmkeep_ctx *ctx);
+int vmkeep_pool_adopt(struct vmkeep_ctx *ctx, unsigned int pool);
 int vmkeep_is_frozen(struct vmkeep_ctx *ctx);
 
 /* Regions: a snapshot of VMKEEP_IOC_LIST */
@@ -140,6 +155,7 @@ const char *vmkeep_pool_get_damage_name(struct vmkeep_pool *pool);
 bool vmkeep_pool_is_restored(struct vmkeep_pool *pool);
 bool vmkeep_pool_is_clean_handoff(struct vmkeep_pool *pool);
 bool vmkeep_pool_is_held(struct vmkeep_pool *pool);
+bool vmkeep_pool_is_foreign(struct vmkeep_pool *pool);
 unsigned int vmkeep_pool_get_nr_regions(struct vmkeep_pool *pool);
 unsigned int vmkeep_pool_get_nr_incoming(struct vmkeep_pool *pool);
 unsigned int vmkeep_pool_get_nr_quarantined(struct vmkeep_pool *pool);

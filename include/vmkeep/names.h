@@ -41,13 +41,14 @@ static inline const char *vmkeep_region_state_name(__u32 state)
 	return vmkeep_enum_str(names, ARRAY_SIZE(names), state);
 }
 
-/* VMKEEP_POOL_*: "ready", "empty", "damaged" */
+/* VMKEEP_POOL_*: "ready", "empty", "damaged", "foreign" */
 static inline const char *vmkeep_pool_state_name(__u32 state)
 {
 	static const char * const names[] = {
 		[VMKEEP_POOL_READY] = "ready",
 		[VMKEEP_POOL_EMPTY] = "empty",
 		[VMKEEP_POOL_DAMAGED] = "damaged",
+		[VMKEEP_POOL_FOREIGN] = "foreign",
 	};
 
 	return vmkeep_enum_str(names, ARRAY_SIZE(names), state);

@@ -3,7 +3,8 @@
 # results.awk - turn the guest's results log into one KTAP stream
 #
 # Input: the guest's ttyS1 log (see init).  Variables: plan (the plan
-# file), console (the console log), qemu_rc, timeout, build, wall.
+# file), console (the console log), qemu_rc, timeout, build, wall, and
+# watched (vmtest.sh's verdict on the plan's "# watch:" ranges, if any).
 # Every step of the plan yields at least one result line, so a step that
 # never ran fails instead of vanishing.
 
@@ -110,6 +111,16 @@ END {
 		}
 	}
 	result(n == 0, "console:clean", n ? " # " n " bad line(s)" : "")
+	if (watched != "") {
+		v = "no verdict"
+		while ((getline line < watched) > 0) {
+			if (line ~ /^#/)
+				print line
+			else
+				v = line
+		}
+		result(v == "ok", "watch:unchanged", v == "ok" ? "" : " # " v)
+	}
 	result(qemu_rc == 0, "vm:exit", qemu_rc == 124 ? " # timeout after " timeout " s" : (qemu_rc ? " # qemu exit " qemu_rc : ""))
 
 	printf "# vm: build %.1f s, wall %.1f s", build, wall

@@ -24,6 +24,14 @@
 # Environment: VMKEEP_KO (the module; kmod/vmkeep.ko), VM_MEM (MiB; default 2048 or the plan's "# mem: N"), VM_POOL
 # (SIZE@ADDR; default 512M@0x40000000 or the plan's "# pool: SIZE@ADDR"),
 # VM_TIMEOUT (seconds per boot, 300), VM_ACCEL (tcg|kvm|auto, auto).
+# A plan's "# machine: TYPE" picks QEMU's machine (default: QEMU's, pc).
+# "# watch: START-END[,START-END...]" backs guest RAM with a file that the
+# host reads: the bytes of these guest-physical ranges (below the top of
+# low RAM, where the file offset is the address) when stage 1 starts and
+# when QEMU has exited must be the same (one more result, "watch").  The
+# plan's first step must leave them alone for a few seconds (sleep): the
+# first copy is taken while the guest runs, and is void if that step has
+# ended by then.
 
 set -euo pipefail
 
@@ -60,6 +68,8 @@ mem=${VM_MEM:-$(sed -n 's/^# mem: *\([0-9]*\).*/\1/p' "$plan" | head -1)}
 mem=${mem:-2048}
 pool=${VM_POOL:-$(sed -n 's/^# pool: *\([^ ]*\).*/\1/p' "$plan" | head -1)}
 pool=${pool:-512M@0x40000000}
+machine=$(sed -n 's/^# machine: *\([^ ]*\).*/\1/p' "$plan" | head -1)
+watch=$(sed -n 's/^# watch: *\([^ ]*\).*/\1/p' "$plan" | head -1)
 tmo=${VM_TIMEOUT:-300}
 # "# needs: qemu" takes the host's QEMU (Debian 12: 7.2), "# needs: qemu
 # VER" Debian's QEMU VER from a root made by scripts/qemu-root.sh.
@@ -171,6 +181,44 @@ build_initramfs() {
 	rm -rf "$dir/self" "$dir/self.cpio" "$dir/payload.img"
 }
 
+# The bytes of the watched ranges, one file per range: $dir/watch.$1.N
+watch_copy() {
+	local r n=0
+	for r in ${watch//,/ }; do
+		n=$((n + 1))
+		dd if="$dir/ram" of="$dir/watch.$1.$n" iflag=skip_bytes,count_bytes \
+			skip=$((${r%-*})) count=$((${r#*-} - ${r%-*})) status=none || return 1
+	done
+}
+
+# After the run, for results.awk: a comment line per range, then "ok"
+# or why not.
+watch_verdict() {
+	local r n=0 bad=0 d at
+	if [ ! -e "$dir/watch.before.1" ]; then
+		echo "no copy taken when stage 1 started"
+		return
+	fi
+	if [ -e "$dir/watch.late" ]; then
+		echo "the first copy was taken after the plan's first step ended"
+		return
+	fi
+	watch_copy after || { echo "cannot read $dir/ram"; return; }
+	for r in ${watch//,/ }; do
+		n=$((n + 1))
+		d=$(cmp -l "$dir/watch.before.$n" "$dir/watch.after.$n" | wc -l) || true
+		if [ "$d" = 0 ]; then
+			echo "# watch: [$r] unchanged, $(stat -c %s "$dir/watch.before.$n") bytes"
+			continue
+		fi
+		bad=$((bad + 1))
+		at=$(cmp "$dir/watch.before.$n" "$dir/watch.after.$n" |
+			sed 's/.* byte \([0-9]*\).*/\1/') || true
+		printf '# watch: [%s] %d bytes changed, the first at %#x\n' "$r" "$d" $((${r%-*} + at - 1))
+	done
+	[ $bad = 0 ] && echo ok || echo "$bad of $n ranges written"
+}
+
 pick_accel() {
 	local a=${VM_ACCEL:-auto} probe=$CACHE/kvm-probe.$KREL
 	if [ "$a" = auto ]; then
@@ -225,7 +273,13 @@ cpu=max
 # just live-patched (an int3 Oops in the first boot, seen with 6.12):
 # one TCG thread for both vCPUs keeps code modification coherent.
 [ "$accel" = tcg ] && accel=tcg,thread=single
-log "kernel $KREL, $accel, ${mem} MiB, pool $pool, $stages stage(s), initramfs $(du -h "$dir/initrd.img" | cut -f1)"
+mach=${machine:+type=$machine}
+ram=()
+if [ -n "$watch" ]; then
+	ram=(-object "memory-backend-file,id=ram0,size=${mem}M,mem-path=$dir/ram,share=on")
+	mach=${mach:+$mach,}memory-backend=ram0
+fi
+log "kernel $KREL, $accel, ${machine:-pc}, ${mem} MiB, pool $pool, $stages stage(s), initramfs $(du -h "$dir/initrd.img" | cut -f1)"
 printf 'KREL=%s\nACCEL=%s\nMEM=%s\nPOOL=%s\n' "$KREL" "$accel" "$mem" "$pool" >"$dir/vm.env"
 
 : >"$dir/results.log"
@@ -235,15 +289,38 @@ if [ $verbose = 1 ]; then
 	tailer=$!
 fi
 t2=$(date +%s.%N)
+if [ -n "$watch" ]; then
+	# The first copy once the guest's /init runs: the firmware has
+	# written its tables by then, and the plan's first step waits.
+	(
+		until grep -q '^@@ stage 1 start' "$dir/results.log" 2>/dev/null; do
+			[ -e "$dir/qemu.done" ] && exit 0
+			sleep 0.1
+		done
+		watch_copy before
+		if grep -q '^@@ end 1 1 ' "$dir/results.log"; then
+			touch "$dir/watch.late"
+		fi
+	) &
+	watcher=$!
+fi
 rc=0
 timeout $((tmo * stages)) qemu-system-x86_64 \
-	-accel "$accel" -cpu $cpu -smp 2 -m "$mem" \
+	-accel "$accel" -cpu $cpu -smp 2 -m "$mem" ${mach:+-machine "$mach"} "${ram[@]}" \
 	-nodefaults -no-reboot -display none \
 	-serial file:"$dir/console.log" -serial file:"$dir/results.log" \
 	-kernel "$VMLINUZ" -initrd "$dir/initrd.img" \
 	-append "console=ttyS0 panic=-1 ${memmap}vmkeep.pools=$pool" \
 	>"$dir/qemu.log" 2>&1 || rc=$?
 t3=$(date +%s.%N)
+watched=
+if [ -n "$watch" ]; then
+	touch "$dir/qemu.done"
+	wait "$watcher" || true
+	watch_verdict >"$dir/watch.txt"
+	watched=$dir/watch.txt
+	rm -f "$dir/ram"
+fi
 if [ $verbose = 1 ]; then
 	sleep 0.5
 	kill "$tailer" 2>/dev/null || true
@@ -252,7 +329,8 @@ fi
 tr -d '\r' <"$dir/results.log" >"$dir/results.txt"
 awk -v plan="$plan" -v qemu_rc=$rc -v timeout=$((tmo * stages)) \
     -v console="$dir/console.log" -v build="$(echo "$t1 - $t0" | bc)" \
-    -v wall="$(echo "$t3 - $t2" | bc)" -f "$top/selftests/vm/results.awk" \
+    -v wall="$(echo "$t3 - $t2" | bc)" -v watched="$watched" \
+    -f "$top/selftests/vm/results.awk" \
     "$dir/results.txt" | tee "$dir/ktap.txt"
 if grep -q '^not ok' "$dir/ktap.txt"; then
 	echo "# vmtest: FAILED; logs kept in $dir" >&2

@@ -47,6 +47,8 @@
  *  - ENOMEDIUM: ALLOC found no ready pool but one that was never
  *    formatted (%VMKEEP_POOL_EMPTY): a new pool is used only after an
  *    explicit VMKEEP_IOC_FORMAT, never formatted implicitly.
+ *  - EKEYREJECTED: VMKEEP_IOC_TRUST: the identity given is not the
+ *    pool's, or the pool has none (written before identities existed).
  *
  * A region file reopened through /proc/PID/fd/N (stock QEMU's mem-path)
  * is checked again: ENOENT once the region is freed or its pool
@@ -71,7 +73,11 @@ enum {
 	VMKEEP_CMD_THAW = 0x06,
 	VMKEEP_CMD_STATUS = 0x07,
 	VMKEEP_CMD_FORMAT = 0x08,
+	VMKEEP_CMD_TRUST = 0x09,
 };
+
+/* Length of a pool's identity (&struct vmkeep_format, &struct vmkeep_trust). */
+#define VMKEEP_ID_LEN		16
 
 /* Region flags, in &struct vmkeep_alloc and &struct vmkeep_region_info. */
 #define VMKEEP_REGION_EXCLUSIVE	(1U << 0)
@@ -138,7 +144,8 @@ struct vmkeep_alloc {
  *
  * Opens an existing region, ``incoming`` or ``active``.  Allowed when the
  * region's mode grants read and write to the caller (owner, group, other,
- * as for a file) or the caller has CAP_SYS_ADMIN.
+ * as for a file) or the caller has CAP_SYS_ADMIN.  A quarantined region
+ * is never opened: EIO, whoever asks.
  */
 struct vmkeep_get {
 	__u32 size;
@@ -231,7 +238,12 @@ struct vmkeep_list {
  * pool when its last file and mapping are gone and no page of it is held
  * (a pin, a pipe buffer); the name is free at once, and no file of the
  * region can be opened again.
- * Allowed for the owner and for CAP_SYS_ADMIN.
+ * Allowed for the owner and for CAP_SYS_ADMIN.  A quarantined region
+ * (but for %VMKEEP_Q_UNCLEARED, whose entry is sound) only for
+ * CAP_SYS_ADMIN, else EACCES: its owner comes from metadata nothing
+ * vouches for, and its FREE may end its pool's hold
+ * (%VMKEEP_POOL_HELD), after which the metadata is written again over
+ * the last copy of its entry.
  */
 struct vmkeep_free {
 	__u32 size;
@@ -250,8 +262,9 @@ struct vmkeep_free {
  * @name: Input; the region's name
  *
  * Marks an incoming region as claimed by this kernel (active).  Finishing
- * an active region succeeds and changes nothing.  Allowed for the owner
- * and for CAP_SYS_ADMIN.
+ * an active region succeeds and changes nothing; a quarantined one is
+ * refused (EIO, whoever asks).  Allowed for the owner and for
+ * CAP_SYS_ADMIN.
  */
 struct vmkeep_finish {
 	__u32 size;
@@ -272,10 +285,13 @@ struct vmkeep_finish {
  * working; their count tells the caller which VMMs still run.  Needs
  * CAP_SYS_ADMIN.  First it waits until the memory of new regions is
  * cleared where nobody touched it, which takes as long as clearing that
- * memory (a region is cleared in the background from its ALLOC on); a
- * fatal signal ends the wait: EINTR, and the freeze this call made is
- * undone unless another FREEZE or a THAW came since; EBUSY when a THAW
- * came during the wait.
+ * memory (a region is cleared in the background from its ALLOC on).
+ * While it waits the module is frozen too.  A fatal signal ends the
+ * wait: EINTR, and the module stays frozen only if another FREEZE still
+ * waits or has completed; EBUSY when a THAW came during the wait.
+ * After the reboot notifier began a kexec the module is frozen for good
+ * and its clean mark is the last metadata write: FREEZE then writes
+ * nothing and succeeds.
  */
 struct vmkeep_freeze {
 	__u32 size;
@@ -302,6 +318,12 @@ struct vmkeep_thaw {
 #define VMKEEP_POOL_READY	0	/* metadata valid, in use */
 #define VMKEEP_POOL_EMPTY	1	/* no vmkeep metadata: unused until FORMAT */
 #define VMKEEP_POOL_DAMAGED	2	/* invalid metadata: untouched until a forced FORMAT */
+/*
+ * Valid metadata that did not prove to be this host's (VMKEEP_IOC_TRUST):
+ * nothing restored, mapped or written until it does, is adopted, or is
+ * force-formatted.
+ */
+#define VMKEEP_POOL_FOREIGN	3
 
 /* Why a pool is damaged: &struct vmkeep_pool_info.damage */
 #define VMKEEP_D_NONE		0
@@ -333,7 +355,8 @@ struct vmkeep_thaw {
  * @restore_ns: time the module took to validate and restore it at load
  * @meta_bytes: bytes of metadata in use (one copy)
  * @node: NUMA node
- * @state: %VMKEEP_POOL_READY, %VMKEEP_POOL_EMPTY or %VMKEEP_POOL_DAMAGED
+ * @state: %VMKEEP_POOL_READY, %VMKEEP_POOL_EMPTY, %VMKEEP_POOL_DAMAGED or
+ *         %VMKEEP_POOL_FOREIGN
  * @damage: %VMKEEP_D_NONE or why the pool is damaged
  * @flags: %VMKEEP_POOL_CLEAN_HANDOFF, %VMKEEP_POOL_RESTORED,
  *         %VMKEEP_POOL_HELD, %VMKEEP_POOL_PAGES_1G
@@ -391,20 +414,61 @@ struct vmkeep_status {
  *         names it), or one that still holds regions (they are lost)
  * @pool: Input; index of the pool, as in VMKEEP_IOC_STATUS
  * @__reserved: must be 0
+ * @out_pool_id: Output; the pool's identity: random and new unless the
+ *               pool was ready (its identity proven), which keeps its
+ *               own.  The host keeps it where only root reads it and
+ *               presents it with VMKEEP_IOC_TRUST after the next load
+ *               or kexec.
  *
  * Writes empty metadata.  A pool that never held vmkeep metadata
  * (%VMKEEP_POOL_EMPTY) is used only after this.  Without
  * %VMKEEP_FORMAT_FORCE only an empty pool or one without regions is
- * formatted; otherwise EBUSY.  Regions of the
- * pool that are still open return EBUSY even with the flag.  Needs
- * CAP_SYS_ADMIN.
+ * formatted; otherwise EBUSY (also for a damaged or a foreign pool).
+ * Regions of the pool that are still open return EBUSY even with the
+ * flag.  Needs CAP_SYS_ADMIN.
  */
 struct vmkeep_format {
 	__u32 size;
 	__u32 flags;
 	__u32 pool;
 	__u32 __reserved;
+	__u8 out_pool_id[VMKEEP_ID_LEN];
 };
 #define VMKEEP_IOC_FORMAT	_IO(VMKEEP_TYPE, VMKEEP_CMD_FORMAT)
+
+#define VMKEEP_TRUST_ADOPT	(1U << 0)
+
+/**
+ * struct vmkeep_trust - ioctl(VMKEEP_IOC_TRUST)
+ * @size: sizeof(struct vmkeep_trust)
+ * @flags: Input; %VMKEEP_TRUST_ADOPT: take the pool's metadata as it is,
+ *         whatever its identity, and give the pool a new one
+ * @pool: Input; index of the pool, as in VMKEEP_IOC_STATUS
+ * @__reserved: must be 0
+ * @pool_id: Input; the identity VMKEEP_IOC_FORMAT returned.  Output with
+ *           %VMKEEP_TRUST_ADOPT: the pool's new identity.
+ *
+ * Checksums prove that metadata is whole, not who wrote it: a range that
+ * was no pool before this boot may hold any bytes a tenant left there.
+ * So a pool whose metadata is valid loads %VMKEEP_POOL_FOREIGN, and its
+ * regions are restored, as at load, only once its identity is presented
+ * here.  The identity is compared in constant time; a wrong one, or a
+ * pool without one, is EKEYREJECTED and the pool stays foreign.
+ * Presenting a ready pool's own identity succeeds and changes nothing.
+ *
+ * %VMKEEP_TRUST_ADOPT is the admin's word that the metadata is the
+ * host's (a pool formatted before identities existed, or whose identity
+ * was lost): its regions are restored and the new identity is written
+ * with the next metadata update; EINVAL for a pool that is not foreign.
+ * Needs CAP_SYS_ADMIN.
+ */
+struct vmkeep_trust {
+	__u32 size;
+	__u32 flags;
+	__u32 pool;
+	__u32 __reserved;
+	__u8 pool_id[VMKEEP_ID_LEN];
+};
+#define VMKEEP_IOC_TRUST	_IO(VMKEEP_TYPE, VMKEEP_CMD_TRUST)
 
 #endif /* _UAPI_LINUX_VMKEEP_H */
