@@ -665,6 +665,17 @@ static bool pool_busy(const struct vmkeep_pool *pool)
 	return false;
 }
 
+/* The pool an admin ioctl names, while vmkeep is not frozen for kexec. */
+static struct vmkeep_pool *pool_lookup(u32 index)
+{
+	lockdep_assert_held(&vmkeep_lock);
+	if (index >= vmkeep_nr_pools)
+		return ERR_PTR(-ENOENT);
+	if (vmkeep_is_frozen())
+		return ERR_PTR(-EBUSY);
+	return vmkeep_pools[index];
+}
+
 static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 {
 	struct vmkeep_format *cmd = ucmd->cmd;
@@ -678,11 +689,9 @@ static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	scoped_guard(mutex, &vmkeep_lock) {
-		if (cmd->pool >= vmkeep_nr_pools)
-			return -ENOENT;
-		if (vmkeep_is_frozen())
-			return -EBUSY;
-		pool = vmkeep_pools[cmd->pool];
+		pool = pool_lookup(cmd->pool);
+		if (IS_ERR(pool))
+			return PTR_ERR(pool);
 		if (!(cmd->flags & VMKEEP_FORMAT_FORCE) &&
 		    (pool->nr_regions || pool->fmt.state == VMKEEP_POOL_DAMAGED ||
 		     pool->fmt.state == VMKEEP_POOL_FOREIGN))
@@ -715,6 +724,7 @@ static int vmkeep_ioc_trust(struct vmkeep_ucmd *ucmd)
 {
 	struct vmkeep_trust *cmd = ucmd->cmd;
 	bool adopt = cmd->flags & VMKEEP_TRUST_ADOPT;
+	struct vmkeep_pool *pool;
 	int ret;
 
 	if (cmd->flags & ~VMKEEP_TRUST_ADOPT)
@@ -724,12 +734,10 @@ static int vmkeep_ioc_trust(struct vmkeep_ucmd *ucmd)
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	scoped_guard(mutex, &vmkeep_lock) {
-		if (cmd->pool >= vmkeep_nr_pools)
-			return -ENOENT;
-		if (vmkeep_is_frozen())
-			return -EBUSY;
-		ret = vmkeep_pool_trust(vmkeep_pools[cmd->pool], cmd->pool_id,
-					adopt);
+		pool = pool_lookup(cmd->pool);
+		if (IS_ERR(pool))
+			return PTR_ERR(pool);
+		ret = vmkeep_pool_trust(pool, cmd->pool_id, adopt);
 	}
 	/* The restored regions' device nodes. */
 	vmkeep_nodes_flush();

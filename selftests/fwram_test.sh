@@ -22,8 +22,7 @@
 # module refuse the same pools with the same lines.
 
 set -u
-n=0
-fail=0
+. "${0%/*}/ktap.sh"
 out=/tmp/fwram_test.out
 ko=/lib/modules/$(uname -r)/extra/vmkeep.ko
 GOOD=512M@0x40000000
@@ -70,17 +69,6 @@ has() {
 	fi
 }
 
-# check STATUS DESCRIPTION
-check() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		fail=1
-	fi
-}
-
 # The module's pools, as "INDEX@BASE" words.
 pools() { vmkeepctl status --json | jq -r '.pools[] | "\(.pool)@\(.base)"'; }
 
@@ -108,7 +96,7 @@ has "pool \[mem 0x0*60000000+0x20000000\] refused: the firmware's memory map has
 has "pool \[mem 0x0*+0x400000\] refused: the firmware's memory map has $LEGACY_FW, not System RAM"
 has "pool \[mem 0x0*ffe00000+0x400000\] refused: the firmware's memory map has $PCIHOLE_FW, not System RAM"
 [ "$(pools)" = 0@1073741824 ]
-check $? "the module took the good pool alone: $(pools | tr '\n' ' ')"
+ok $? "the module took the good pool alone: $(pools | tr '\n' ' ')"
 
 if [ "${1:-}" = kexec ]; then
 	rmmod vmkeep
@@ -133,7 +121,7 @@ for j in $(seq 1 $i); do
 	vkpattern check /dev/vmkeep-region/fill-$j $j >/dev/null || bad=$((bad + 1))
 	vmkeepctl free fill-$j >/dev/null 2>&1 || bad=$((bad + 1))
 done
-check $bad "$i region(s) of all free memory written, read back and freed"
+ok $bad "$i region(s) of all free memory written, read back and freed"
 
 # 3. pool suggest proposes firmware RAM.
 t 0 "pool suggest --size 64M" -- vmkeepctl pool suggest --size 64M
@@ -141,7 +129,7 @@ t 0 "pool suggest --size 64M" -- vmkeepctl pool suggest --size 64M
 grep -m1 'memmap=64M' $out | sed 's/^/# /'
 addr=$(sed -n 's/.*memmap=64M\$\(0x[0-9a-f]*\).*/\1/p' $out | head -1)
 in_fw_ram "${addr:-0}" $((64 << 20))
-check $? "the suggested pool at ${addr:-none} is System RAM in the firmware's map"
+ok $? "the suggested pool at ${addr:-none} is System RAM in the firmware's map"
 
 # 4. kexec --check and update refuse a next command line whose pools or
 # memmap= ranges are not firmware RAM, and say which range.
@@ -165,7 +153,7 @@ for bad in "$ACPI $ACPI_FW" "$LEGACY $LEGACY_FW" "$PCIHOLE $PCIHOLE_FW"; do
 		--append "memmap=1024M\$0x40000000 vmkeep.pools=$GOOD,$pool"
 	has "vmkeep.pools= entry $pool: the firmware's memory map has ${bad#* }, not System RAM"
 	if [ "$(vmkeepctl status --json | jq .frozen)" != false ]; then
-		check 1 "update left vmkeep frozen; thawed, kexec -u"
+		ok 1 "update left vmkeep frozen; thawed, kexec -u"
 		vmkeepctl thaw >/dev/null 2>&1
 		kexec -u
 	fi
@@ -183,12 +171,12 @@ t 0 "vmkeepctl load, pools from /proc/cmdline" -- vmkeepctl load
 has "load: pool $ACPI refused: the firmware's memory map has $ACPI_FW, not System RAM"
 has "load: pool $PCIHOLE refused: the firmware's memory map has $PCIHOLE_FW, not System RAM"
 [ "$(cat /sys/module/vmkeep/parameters/pools)" = $GOOD ]
-check $? "the module was given pools=$(cat /sys/module/vmkeep/parameters/pools)"
+ok $? "the module was given pools=$(cat /sys/module/vmkeep/parameters/pools)"
 rmmod vmkeep
 t 0 "vmkeepctl load --pools $LEGACY,$GOOD" -- vmkeepctl load --pools $LEGACY,$GOOD
 has "load: pool $LEGACY refused: the firmware's memory map has $LEGACY_FW, not System RAM"
 [ "$(pools)" = 0@1073741824 ]
-check $? "the module took the good pool alone"
+ok $? "the module took the good pool alone"
 rmmod vmkeep
 t 1 "vmkeepctl load --pools $ACPI: no pool left" -- vmkeepctl load --pools $ACPI
 has "load: pool $ACPI refused"
@@ -209,7 +197,7 @@ umount /sys/firmware
 t 0 "format --pool 0" -- vmkeepctl format --pool 0 --force
 t 0 "alloc on the good pool" -- vmkeepctl alloc --name fw-good --size 64M
 vkpattern fill /dev/vmkeep-region/fw-good 7 && vkpattern check /dev/vmkeep-region/fw-good 7
-check $? "its region is written and read back"
+ok $? "its region is written and read back"
 t 0 "free" -- vmkeepctl free fw-good
 rmmod vmkeep
 

@@ -317,22 +317,33 @@ static const char *format_why(struct ctx *ctx, int err)
 	       "the pool holds regions or is damaged; --force erases them";
 }
 
+/*
+ * format and adopt: --pool N, no operand, the device open; -1 to go on,
+ * else the exit code.  @obj names the pool in messages.
+ */
+static int pool_cmd_start(struct ctx *ctx, int argc, char **argv,
+			  unsigned long *pool, char *obj, size_t len)
+{
+	int rc = parse_opts(ctx, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	if (parse_uint(param.pool, 10, UINT32_MAX, pool))
+		return bad_arg(ctx, "--pool", param.pool, "a pool index ('vmkeepctl status')");
+	if (optind != argc)
+		return bad_operands(ctx, "no operand");
+	snprintf(obj, len, "pool %lu", *pool);
+	return dev_open(ctx) ?: -1;
+}
+
 int cmd_format(int argc, char **argv, struct ctx *ctx)
 {
 	struct vk_fw_range *fw = NULL;
 	unsigned long pool;
 	char obj[24];
-	int err, nfw, rc = parse_opts(ctx, argc, argv);
+	int err, nfw, rc = pool_cmd_start(ctx, argc, argv, &pool, obj, sizeof(obj));
 
 	if (rc >= 0)
-		return rc;
-	if (parse_uint(param.pool, 10, UINT32_MAX, &pool))
-		return bad_arg(ctx, "--pool", param.pool, "a pool index ('vmkeepctl status')");
-	if (optind != argc)
-		return bad_operands(ctx, "no operand");
-	snprintf(obj, sizeof(obj), "pool %lu", pool);
-	rc = dev_open(ctx);
-	if (rc)
 		return rc;
 	err = vmkeep_pools_refresh(ctx->vk);
 	if (err < 0)
@@ -360,17 +371,9 @@ int cmd_adopt(int argc, char **argv, struct ctx *ctx)
 {
 	unsigned long pool;
 	char obj[24];
-	int err, rc = parse_opts(ctx, argc, argv);
+	int err, rc = pool_cmd_start(ctx, argc, argv, &pool, obj, sizeof(obj));
 
 	if (rc >= 0)
-		return rc;
-	if (parse_uint(param.pool, 10, UINT32_MAX, &pool))
-		return bad_arg(ctx, "--pool", param.pool, "a pool index ('vmkeepctl status')");
-	if (optind != argc)
-		return bad_operands(ctx, "no operand");
-	snprintf(obj, sizeof(obj), "pool %lu", pool);
-	rc = dev_open(ctx);
-	if (rc)
 		return rc;
 	err = vmkeep_pool_adopt(ctx->vk, pool);
 	if (err == -EINVAL || err == -ENOENT)
