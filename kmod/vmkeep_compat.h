@@ -8,8 +8,11 @@
 #ifndef _VMKEEP_COMPAT_H
 #define _VMKEEP_COMPAT_H
 
+#include <linux/completion.h>
 #include <linux/mm.h>
 #include <linux/huge_mm.h>
+#include <linux/memremap.h>
+#include <linux/percpu-refcount.h>
 #include <linux/version.h>
 
 /* 6.4: PUD_ORDER. */
@@ -157,5 +160,32 @@ static inline vm_fault_t vmkeep_insert_pte(struct vm_fault *vmf,
 	return vmf_insert_page_mkwrite(vmf, pfn_to_page(pfn), write);
 }
 #endif
+
+/*
+ * A pool left claimed at unload (a page of it still held, in a pipe)
+ * keeps its struct pages, but its pgmap's ->memory_failure op is module
+ * code: memory_failure() must never find the pgmap again.  This is the
+ * first half of memunmap_pages(), identical on 6.1, 6.12 and 7.2 for a
+ * MEMORY_DEVICE_GENERIC pgmap without altmap: kill pgmap->ref, put the
+ * references memremap_pages() took for the range (pfn_len(): one per
+ * compound page, pages >> vmemmap_shift; device private and coherent
+ * pgmaps take none, ours is neither), and wait until the last transient
+ * one is gone (get_dev_pagemap(): memory_failure() around the op, GUP of
+ * a devmap entry before 6.15).  From then on get_dev_pagemap() fails for
+ * the range, so memory_failure() says "memory outside kernel control"
+ * and calls nothing; the struct pages, the pgmap and its xarray entry
+ * stay for the page's holder (put_page() reads page->pgmap->type).
+ * GENERIC pages hold no pgmap reference of their own on any of them
+ * (free_zone_device_page()/_folio() resets their count to 1, and needs
+ * no ->page_free for this type when the count never drops to 0).
+ */
+static inline void vmkeep_pgmap_kill(struct dev_pagemap *pgmap)
+{
+	percpu_ref_kill(&pgmap->ref);
+	percpu_ref_put_many(&pgmap->ref,
+			    PHYS_PFN(range_len(&pgmap->range)) >> pgmap->vmemmap_shift);
+	wait_for_completion(&pgmap->done);
+	WRITE_ONCE(pgmap->ops, NULL);
+}
 
 #endif /* _VMKEEP_COMPAT_H */

@@ -397,6 +397,7 @@ static void region_info(const struct vmkeep_region *region,
 	info->nr_extents = region->fmt.nr_extents;
 	info->nr_open = region->nr_open;
 	info->nr_mapped = atomic_read(&region->nr_mapped);
+	info->nr_bad_pages = vmkeep_region_bad_pages(region);
 }
 
 /* Live regions; pending ones are not there yet, freed ones no more. */
@@ -599,7 +600,8 @@ static void pool_info(const struct vmkeep_pool *pool,
 	info->state = pool->fmt.state;
 	info->damage = pool->fmt.damage;
 	info->flags = pool->flags |
-		      (pool->page_order == PUD_ORDER ? VMKEEP_POOL_PAGES_1G : 0);
+		      (pool->page_order == PUD_ORDER ? VMKEEP_POOL_PAGES_1G : 0) |
+		      (xa_empty(&pool->bad) ? 0 : VMKEEP_POOL_BAD_PAGES);
 	info->nr_regions = pool->nr_regions;
 	list_for_each_entry(region, &pool->regions, link) {
 		info->nr_incoming += region->state == VMKEEP_STATE_INCOMING;

@@ -10,6 +10,7 @@
 #include <linux/memremap.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 #include <linux/vmkeep.h>
 #include <vmkeep/format.h>
 
@@ -43,9 +44,13 @@
  * @commit_ns: time the last metadata write took
  * @flags: VMKEEP_POOL_CLEAN_HANDOFF, VMKEEP_POOL_RESTORED, VMKEEP_POOL_HELD
  * @shifted: empty, but holds another pool's metadata: reported damaged
+ * @bad: the pages of 4 KiB that a memory failure hit since load, indexed
+ *       by page from @base: never mapped, zeroed, read, written or handed
+ *       to a new region again (vmkeep_pool_page_failed()).  Entries are
+ *       only added, under vmkeep_lock; readers need no lock (RCU).
  *
- * Everything but @index, @base, @size, @node, @name, @page_order, @pgmap
- * and @va is protected by vmkeep_lock.
+ * Everything but @index, @base, @size, @node, @name, @page_order, @pgmap,
+ * @va and @bad is protected by vmkeep_lock.
  */
 struct vmkeep_pool {
 	unsigned int index;
@@ -68,6 +73,7 @@ struct vmkeep_pool {
 	u64 commit_ns;
 	u32 flags;
 	bool shifted;
+	struct xarray bad;
 };
 
 /**
@@ -185,6 +191,9 @@ struct vmkeep_region *vmkeep_region_find(const char *name, bool pending);
 u64 vmkeep_pool_free_bytes(const struct vmkeep_pool *pool);
 void *vmkeep_region_va(const struct vmkeep_region *region, u64 offset,
 		       u64 *contig, phys_addr_t *phys);
+bool vmkeep_pool_bad(struct vmkeep_pool *pool, phys_addr_t phys, u64 len,
+		     phys_addr_t *first);
+u32 vmkeep_region_bad_pages(const struct vmkeep_region *region);
 
 /* vmkeep_node.c */
 int vmkeep_nodes_init(void);
@@ -206,6 +215,7 @@ struct vmkeep_region *vmkeep_region_new(struct vmkeep_pool *pool,
 					u32 state);
 void vmkeep_region_put(struct vmkeep_region *region);
 bool vmkeep_region_held(struct vmkeep_region *region);
+void vmkeep_region_unmap_bad(struct vmkeep_region *region, u64 off);
 
 /* vmkeep_zero.c */
 int vmkeep_zero_alloc(struct vmkeep_region *region);

@@ -68,6 +68,22 @@
  * used as long as it is on any of them.  Checking for referenced pages
  * walks struct pages, so it runs outside vmkeep_lock, in
  * vmkeep_pools_reap().
+ *
+ * Memory failures (a machine check, or injection) reach the pool through
+ * its pgmap's ->memory_failure op (vmkeep_memory_failure()), which the
+ * kernel calls for ZONE_DEVICE pages instead of its generic device-dax
+ * handler.  No page of a pool names a mapping (folio->mapping): that
+ * handler would follow it to a region's inode without a reference.  The
+ * op records the page in the pool (@bad), keeps its unit out of the
+ * allocator, and zaps every mapping of it; faults then refuse the page
+ * (SIGBUS BUS_MCEERR_AR on access, as x86's kill_me_maybe() expects when
+ * memory_failure() returns 0), and the module never reads, writes or
+ * clears it.  The record lasts as long as the load: it is not stored in
+ * the pool (see the admin guide).  memory_failure() holds a reference on
+ * the pgmap around the op, and the op takes vmkeep_lock: so the pgmap
+ * is torn down (memunmap_pages(), vmkeep_pgmap_kill()) without that
+ * lock, and a pool left claimed at unload is made unreachable first,
+ * never left with an op into a module that is gone.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -115,6 +131,18 @@ static void pool_mark(struct vmkeep_pool *pool,
 			   r->extents[i].length >> UNIT_SHIFT);
 }
 
+/* Units with a bad page never go to a new region, nor 1 GiB pages with one. */
+static void pool_mark_bad(struct vmkeep_pool *pool)
+{
+	const u64 page = PAGE_SIZE << pool->page_order;
+	unsigned long idx;
+	void *entry;
+
+	xa_for_each(&pool->bad, idx, entry)
+		bitmap_set(pool->used, ALIGN_DOWN(PFN_PHYS(idx), page) >> UNIT_SHIFT,
+			   page >> UNIT_SHIFT);
+}
+
 /*
  * Quarantined regions may claim the same memory, so releasing one clears
  * nothing by itself: the map is rebuilt from the regions that remain.
@@ -132,6 +160,7 @@ static void pool_rebuild(struct vmkeep_pool *pool)
 		pool_mark(pool, &region->fmt);
 	list_for_each_entry(region, &pool->freed, link)
 		pool_mark(pool, &region->fmt);
+	pool_mark_bad(pool);
 }
 
 /* Serialises reapers: a region on one's private list is its alone. */
@@ -265,6 +294,46 @@ void *vmkeep_region_va(const struct vmkeep_region *region, u64 offset,
 		offset -= r->extents[i].length;
 	}
 	return NULL;
+}
+
+/**
+ * vmkeep_pool_bad() - whether a memory failure hit [@phys, @phys + @len)
+ * @pool: the pool of the range
+ * @phys: start, page aligned
+ * @len: bytes, a multiple of PAGE_SIZE, not 0
+ * @first: if not NULL, set to the first bad page's address
+ *
+ * Without a lock (RCU inside xa_find()): the fault, read, write and
+ * zeroing paths ask it for every range they touch.
+ */
+bool vmkeep_pool_bad(struct vmkeep_pool *pool, phys_addr_t phys, u64 len,
+		     phys_addr_t *first)
+{
+	unsigned long idx = PHYS_PFN(phys - pool->base);
+
+	if (xa_empty(&pool->bad) ||
+	    !xa_find(&pool->bad, &idx, idx + PHYS_PFN(len) - 1, XA_PRESENT))
+		return false;
+	if (first)
+		*first = pool->base + PFN_PHYS(idx);
+	return true;
+}
+
+/* Bad pages in @region's memory, as LIST reports them. */
+u32 vmkeep_region_bad_pages(const struct vmkeep_region *region)
+{
+	const struct vmkeep_fmt_region *r = &region->fmt;
+	unsigned long idx, first;
+	void *entry;
+	u32 i, n = 0;
+
+	for (i = 0; i < r->nr_extents; i++) {
+		first = PHYS_PFN(r->extents[i].offset);
+		xa_for_each_range(&region->pool->bad, idx, entry, first,
+				  first + PHYS_PFN(r->extents[i].length) - 1)
+			n++;
+	}
+	return n;
 }
 
 #if VMKEEP_FAULT_INJECT
@@ -793,31 +862,152 @@ static bool pool_drop(struct list_head *list)
 	return held;
 }
 
+/* Where @phys lies in @region, if it does. */
+static bool region_offset_of(const struct vmkeep_region *region,
+			     phys_addr_t phys, u64 *off)
+{
+	const struct vmkeep_fmt_region *r = &region->fmt;
+	phys_addr_t base;
+	u64 start = 0;
+	u32 i;
+
+	for (i = 0; i < r->nr_extents; start += r->extents[i++].length) {
+		base = region->pool->base + r->extents[i].offset;
+		if (phys >= base && phys - base < r->extents[i].length) {
+			*off = start + (phys - base);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The region whose memory @phys is, and where: a sound one before a
+ * quarantined one that claims the same memory (only a sound one maps).
+ */
+static struct vmkeep_region *pool_region_at(struct vmkeep_pool *pool,
+					    phys_addr_t phys, u64 *off)
+{
+	struct list_head *lists[] = { &pool->regions, &pool->pending,
+				      &pool->freed };
+	struct vmkeep_region *region, *found = NULL;
+	unsigned int i;
+	u64 o;
+
+	lockdep_assert_held(&vmkeep_lock);
+	for (i = 0; i < ARRAY_SIZE(lists); i++) {
+		list_for_each_entry(region, lists[i], link) {
+			if (!region_offset_of(region, phys, &o))
+				continue;
+			if (!found || found->state == VMKEEP_STATE_QUARANTINED) {
+				found = region;
+				*off = o;
+			}
+		}
+	}
+	return found;
+}
+
+/*
+ * A memory failure hit the page at @phys: record it, keep its unit out of
+ * the allocator, and take every mapping of it away.  Return: 0, or
+ * -ENOMEM when it could not be recorded (then memory_failure() says it
+ * was not recovered, and x86 kills the process that consumed it).
+ */
+static int pool_page_failed(struct vmkeep_pool *pool, phys_addr_t phys)
+{
+	const u64 page = PAGE_SIZE << pool->page_order;
+	u64 poff = phys - pool->base, off = 0;
+	struct vmkeep_region *region;
+	int ret;
+
+	scoped_guard(mutex, &vmkeep_lock) {
+		ret = xa_insert(&pool->bad, PHYS_PFN(poff), xa_mk_value(0),
+				GFP_KERNEL);
+		if (ret == -ENOMEM) {
+			pr_err("pool %u: memory failure at offset %#llx (pfn %#lx): no memory to record it\n",
+			       pool->index, poff, PHYS_PFN(phys));
+			return ret;
+		}
+		bitmap_set(pool->used, ALIGN_DOWN(poff, page) >> UNIT_SHIFT,
+			   page >> UNIT_SHIFT);
+		region = pool_region_at(pool, phys, &off);
+		if (region)
+			kref_get(&region->kref);
+		/* -EBUSY: known already; its mappings are taken again. */
+		if (ret != -EBUSY && region)
+			pr_err("region '%s': memory failure at offset %#llx (pfn %#lx): unmapped, SIGBUS to any process that touches it; its memory is not reused until the module is unloaded\n",
+			       region->fmt.name, off, PHYS_PFN(phys));
+		else if (ret != -EBUSY)
+			pr_err("pool %u: memory failure at offset %#llx (pfn %#lx), %s: not reused until the module is unloaded\n",
+			       pool->index, poff, PHYS_PFN(phys),
+			       poff < (pool_meta_units(pool) << UNIT_SHIFT) ?
+			       "in the pool's metadata" : "in no region");
+	}
+	if (region) {
+		vmkeep_region_unmap_bad(region, off);
+		vmkeep_region_put(region);
+	}
+	return 0;
+}
+
+/*
+ * memory_failure() of pages of a pool: a machine check, or injection
+ * (madvise(MADV_HWPOISON), hwpoison's corrupt-pfn).  Called in process
+ * context with memory_failure()'s mutex and a reference on @pgmap, which
+ * keeps the pool and the module (pool_destroy()).  Never -EOPNOTSUPP:
+ * the generic handler behind it would follow folio->mapping.
+ */
+static int vmkeep_memory_failure(struct dev_pagemap *pgmap, unsigned long pfn,
+				 unsigned long nr_pages, int mf_flags)
+{
+	struct vmkeep_pool *pool = container_of(pgmap, struct vmkeep_pool, pgmap);
+	unsigned long i;
+	int ret = 0;
+
+	for (i = 0; i < nr_pages && !ret; i++)
+		ret = pool_page_failed(pool, PFN_PHYS(pfn + i));
+	return ret;
+}
+
+static const struct dev_pagemap_ops vmkeep_pgmap_ops = {
+	.memory_failure = vmkeep_memory_failure,
+};
+
+/* Give the range back: its struct pages are gone, or were never made. */
+static void pool_release(struct vmkeep_pool *pool)
+{
+	release_mem_region(pool->base, pool->size);
+	xa_destroy(&pool->bad);
+	bitmap_free(pool->used);
+	kfree(pool->name);
+	kfree(pool);
+}
+
 /*
  * At unload no file or inode is left, nor a freed region with a held page
  * once its FREE was written (each holds the module), but freed regions
  * whose FREE was never written (a held pool) may be, and a page of one or
  * of a live region may still be in a pipe: then the struct pages, the
  * pool and its resource stay, and the pool is refused by the next load
- * until reboot.
+ * until reboot.  Such a pool is made unreachable first: its pgmap's
+ * ->memory_failure op is the module's code (vmkeep_pgmap_kill()).
+ *
+ * Never under vmkeep_lock: both memunmap_pages() and vmkeep_pgmap_kill()
+ * wait for every reference on the pgmap, and memory_failure() holds one
+ * while vmkeep_memory_failure() waits for vmkeep_lock.
  */
-static void pool_destroy(struct vmkeep_pool *pool)
+static void pool_destroy(struct vmkeep_pool *pool, bool held)
 {
-	bool held;
-
-	held = pool_drop(&pool->regions);
-	held = pool_drop(&pool->freed) || held;
+	lockdep_assert_not_held(&vmkeep_lock);
 	if (held) {
-		pr_err("pool %u [mem %pa+%#llx]: pages still held, pool left claimed\n",
+		vmkeep_pgmap_kill(&pool->pgmap);
+		pr_err("pool %u [mem %pa+%#llx]: pages still held, pool left claimed until reboot, its memory failures no longer reported\n",
 		       pool->index, &pool->base, pool->size);
 		return;
 	}
-	if (pool->va)
-		memunmap_pages(&pool->pgmap);
-	release_mem_region(pool->base, pool->size);
-	bitmap_free(pool->used);
-	kfree(pool->name);
-	kfree(pool);
+	memunmap_pages(&pool->pgmap);
+	pool_release(pool);
 }
 
 /*
@@ -889,6 +1079,7 @@ static int pool_create(phys_addr_t base, u64 size, unsigned int order)
 	INIT_LIST_HEAD(&pool->regions);
 	INIT_LIST_HEAD(&pool->pending);
 	INIT_LIST_HEAD(&pool->freed);
+	xa_init(&pool->bad);
 	bitmap_set(pool->used, 0, pool_meta_units(pool));
 
 	pool->pgmap.type = MEMORY_DEVICE_GENERIC;
@@ -902,10 +1093,17 @@ static int pool_create(phys_addr_t base, u64 size, unsigned int order)
 	if (IS_ERR(va)) {
 		pr_err("pool [mem %pa+%#llx] refused: no struct pages: %pe\n",
 		       &base, size, va);
-		pool_destroy(pool);
+		pool_release(pool);
 		return PTR_ERR(va);
 	}
 	pool->va = va;
+	/*
+	 * Only now: memremap_pages() tears a pgmap down on failure, waiting
+	 * for its references, under vmkeep_lock here, which the op takes.
+	 * Until the store memory_failure() finds no op, and its generic
+	 * handler refuses a page that names no mapping (EBUSY).
+	 */
+	WRITE_ONCE(pool->pgmap.ops, &vmkeep_pgmap_ops);
 	if (pool->node == NUMA_NO_NODE)
 		pool->node = page_to_nid(virt_to_page(va));
 
@@ -975,9 +1173,25 @@ void vmkeep_pools_init(const char *param)
 	vmkeep_fwmap_free(fw);
 }
 
+/*
+ * Unload: the regions go under vmkeep_lock, the struct pages after it
+ * (pool_destroy()).
+ */
 void vmkeep_pools_exit(void)
 {
-	guard(mutex)(&vmkeep_lock);
-	while (vmkeep_nr_pools)
-		pool_destroy(vmkeep_pools[--vmkeep_nr_pools]);
+	struct vmkeep_pool *pools[VMKEEP_MAX_POOLS];
+	bool held[VMKEEP_MAX_POOLS];
+	unsigned int i, n;
+
+	scoped_guard(mutex, &vmkeep_lock) {
+		n = vmkeep_nr_pools;
+		for (i = 0; i < n; i++) {
+			pools[i] = vmkeep_pools[i];
+			held[i] = pool_drop(&pools[i]->regions);
+			held[i] = pool_drop(&pools[i]->freed) || held[i];
+		}
+		vmkeep_nr_pools = 0;
+	}
+	while (n--)
+		pool_destroy(pools[n], held[n]);
 }

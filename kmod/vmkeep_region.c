@@ -43,13 +43,19 @@
  *
  * The pages are ZONE_DEVICE pages (see vmkeep_pool.c) inserted as
  * device-dax inserts them (see vmkeep_compat.h), so get_user_pages() works
- * on mappings.  A page the kernel marked poisoned is never mapped, read
- * or written.  Memory failures are not delivered to the processes that
- * map a region: the kernel's handler for device pages would follow
- * folio->mapping to the region's dax inode without a reference, and
- * vmkeep cannot keep that inode for as long as the pages (the kernel
- * refuses the failure, EBUSY, and nothing is unmapped; see the admin
- * guide).
+ * on mappings.  Unlike device-dax's, they never name the region
+ * (folio->mapping): the kernel's generic handler of memory failures in
+ * device pages would follow that pointer to the region's dax inode
+ * without a reference, and the inode goes with the region while the
+ * pages stay with the pool.  The pool's own ->memory_failure op finds
+ * the region instead (vmkeep_pool.c) and zaps the mappings of the page
+ * here (vmkeep_region_unmap_bad()); a fault never maps a bad page
+ * (SIGBUS BUS_MCEERR_AR for the access) nor an entry that covers one
+ * (the other pages map with smaller entries), and read and write stop
+ * before it (EIO).  Every fault holds the dax inode's invalidate_lock
+ * shared from its look at the bad pages to its entry, as a filesystem's
+ * fault holds it against a hole punch, so that no fault that looked
+ * before a page went bad maps it after its mappings were zapped.
  *
  * Lifetime: each inode holds a reference on the region, dropped when the
  * inode is evicted, and pins the filesystem with simple_pin_fs() as
@@ -263,19 +269,37 @@ static bool vmkeep_maps_order(unsigned int order, unsigned int pool_order)
 	return !order;
 }
 
-/* Whether memory_failure() found the page at @phys poisoned. */
-static bool vmkeep_poisoned(phys_addr_t phys)
+/**
+ * vmkeep_region_unmap_bad() - no mapping may reach a page gone bad
+ * @region: the region, held by the caller
+ * @off: offset of the bad page in the region
+ *
+ * The page is recorded in its pool already.  Every mapping of its 2 MiB
+ * or 1 GiB page goes, so an entry that covers it goes whole: zapped, never
+ * split (splitting a PUD needs the mapper's mmap_lock).  The next access
+ * to any of it faults: the bad page gets SIGBUS, the others map again.
+ * The exclusive invalidate_lock waits for faults that looked at the bad
+ * pages before this one was recorded (see the DOC above).
+ */
+void vmkeep_region_unmap_bad(struct vmkeep_region *region, u64 off)
 {
-	return PageHWPoison(&pfn_folio(PHYS_PFN(phys))->page);
+	struct address_space *mapping = region->dax->i_mapping;
+	u64 size = PAGE_SIZE << region->pool->page_order;
+
+	filemap_invalidate_lock(mapping);
+	unmap_mapping_range(mapping, ALIGN_DOWN(off, size), size, 0);
+	filemap_invalidate_unlock(mapping);
 }
 
 /*
  * The largest entry that maps the fault (vmkeep_maps_order()), where the
- * VMA and the memory are aligned for it.  The units under the entry are
- * cleared first if nobody touched them yet.  A poisoned folio is not
- * mapped: SIGBUS, as the arch fault handler sends it for hwpoison.
+ * VMA and the memory are aligned for it and no page under it went bad.
+ * The units under the entry are cleared first if nobody touched them yet.
+ * A bad page is not mapped: SIGBUS BUS_MCEERR_AR at the address, as the
+ * arch fault handler sends it for hwpoison.  Called with the dax inode's
+ * invalidate_lock shared (vmkeep_fault_locked()).
  */
-static vm_fault_t vmkeep_fault_order(struct vm_fault *vmf, unsigned int order)
+static vm_fault_t vmkeep_fault_locked(struct vm_fault *vmf, unsigned int order)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct vmkeep_region *region = vma->vm_file->private_data;
@@ -295,8 +319,8 @@ static vm_fault_t vmkeep_fault_order(struct vm_fault *vmf, unsigned int order)
 		return VM_FAULT_SIGBUS;
 	if (order && (!IS_ALIGNED(phys, size) || contig < size))
 		return VM_FAULT_FALLBACK;
-	if (vmkeep_poisoned(phys))
-		return VM_FAULT_HWPOISON;
+	if (vmkeep_pool_bad(region->pool, phys, size, NULL))
+		return order ? VM_FAULT_FALLBACK : VM_FAULT_HWPOISON;
 	vmkeep_region_ready(region, off, size);
 
 	if (order == PUD_ORDER) {
@@ -312,6 +336,17 @@ static vm_fault_t vmkeep_fault_order(struct vm_fault *vmf, unsigned int order)
 		if (!(ret & VM_FAULT_ERROR))
 			atomic64_inc(&region->pte_faults);
 	}
+	return ret;
+}
+
+static vm_fault_t vmkeep_fault_order(struct vm_fault *vmf, unsigned int order)
+{
+	struct address_space *mapping = vmf->vma->vm_file->f_mapping;
+	vm_fault_t ret;
+
+	filemap_invalidate_lock_shared(mapping);
+	ret = vmkeep_fault_locked(vmf, order);
+	filemap_invalidate_unlock_shared(mapping);
 	return ret;
 }
 
@@ -444,7 +479,7 @@ static ssize_t vmkeep_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 	struct vmkeep_region *region = iocb->ki_filp->private_data;
 	loff_t pos = iocb->ki_pos;
 	size_t done = 0, len, n;
-	phys_addr_t phys;
+	phys_addr_t phys, bad;
 	u64 contig;
 	void *va;
 
@@ -459,18 +494,27 @@ static ssize_t vmkeep_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 		contig = min_t(u64, contig, PMD_SIZE - (pos & ~PMD_MASK));
 		len = min3((u64)iov_iter_count(iter), contig,
 			   region->fmt.length - pos);
-		/* Within one folio (2 MiB at most): poisoned or not. */
-		if (vmkeep_poisoned(phys)) {
-			if (!done)
-				return -EIO;
-			break;
+		/*
+		 * A bad page is neither read (a machine check in the kernel)
+		 * nor written: stop before it.  A page that goes bad during
+		 * the copy ends a read short (_copy_mc_to_iter()).
+		 */
+		if (vmkeep_pool_bad(region->pool, ALIGN_DOWN(phys, PAGE_SIZE),
+				    ALIGN(len + offset_in_page(phys), PAGE_SIZE),
+				    &bad)) {
+			len = bad > phys ? bad - phys : 0;
+			if (!len) {
+				if (!done)
+					return -EIO;
+				break;
+			}
 		}
 		/* A unit nobody touched reads as zero; a write clears it. */
 		if (write) {
 			vmkeep_region_ready(region, pos, len);
 			n = copy_from_iter(va, len, iter);
 		} else if (vmkeep_region_unit_ready(region, pos)) {
-			n = copy_to_iter(va, len, iter);
+			n = _copy_mc_to_iter(va, len, iter);
 		} else {
 			n = iov_iter_zero(len, iter);
 		}

@@ -110,6 +110,7 @@ static void unit_ready(struct vmkeep_region *region, unsigned long unit)
 	int bit = unit % BITS_PER_LONG;
 	phys_addr_t phys;
 	u64 contig, i;
+	bool bad;
 	void *va;
 
 	if (test_bit_acquire(unit, region->zeroed))
@@ -119,11 +120,13 @@ static void unit_ready(struct vmkeep_region *region, unsigned long unit)
 		va = vmkeep_region_va(region, (u64)unit << UNIT_SHIFT, &contig,
 				      &phys);
 		/*
-		 * A poisoned unit is never shown again (vmkeep_region.c);
-		 * clearing it would consume the poison in the kernel.
+		 * A bad page is never shown (vmkeep_region.c); clearing it
+		 * could consume its poison in the kernel, a machine check.
 		 */
-		if (!PageHWPoison(&pfn_folio(PHYS_PFN(phys))->page))
-			for (i = 0; i < VMKEEP_FMT_UNIT; i += PAGE_SIZE)
+		bad = vmkeep_pool_bad(region->pool, phys, VMKEEP_FMT_UNIT, NULL);
+		for (i = 0; i < VMKEEP_FMT_UNIT; i += PAGE_SIZE)
+			if (!bad || !vmkeep_pool_bad(region->pool, phys + i,
+						     PAGE_SIZE, NULL))
 				clear_page(va + i);
 		/* The zeros before the bit, for the lock-free readers. */
 		smp_mb__before_atomic();

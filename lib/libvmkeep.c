@@ -489,6 +489,15 @@ VMKEEP_EXPORT bool vmkeep_pool_is_held(struct vmkeep_pool *pool)
 	return pool->info.flags & VMKEEP_POOL_HELD;
 }
 
+/*
+ * A memory failure hit pages of the pool since the module was loaded
+ * (vmkeep_region_get_nr_bad_pages() says which regions hold them)
+ */
+VMKEEP_EXPORT bool vmkeep_pool_has_bad_pages(struct vmkeep_pool *pool)
+{
+	return pool->info.flags & VMKEEP_POOL_BAD_PAGES;
+}
+
 /* Valid metadata the host did not prove to be its own: nothing restored */
 VMKEEP_EXPORT bool vmkeep_pool_is_foreign(struct vmkeep_pool *pool)
 {
@@ -521,6 +530,7 @@ ACCESSOR(region, unsigned int, pool, o->info.pool)
 ACCESSOR(region, unsigned int, nr_extents, o->info.nr_extents)
 ACCESSOR(region, unsigned int, nr_open, o->info.nr_open)
 ACCESSOR(region, unsigned int, nr_mapped, o->info.nr_mapped)
+ACCESSOR(region, unsigned int, nr_bad_pages, o->info.nr_bad_pages)
 
 ACCESSOR(pool, struct vmkeep_ctx *, ctx, o->ctx)
 ACCESSOR(pool, unsigned int, index, o->index)

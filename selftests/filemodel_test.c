@@ -8,7 +8,8 @@
  * the region); truncate is refused and never zaps a mapping; opening a
  * device node leaves no flag on the devtmpfs inode; long-term pins
  * (io_uring fixed buffers, AF_XDP umem) accept every kind of region file;
- * a memory failure reaches the processes that map the page.
+ * a memory failure reaches every process that maps the page, when it
+ * touches it.
  *
  * The 1 GiB cases need a pool of 1 GiB pages with 1 GiB free
  * (vmkeep.pools=SIZE@ADDR:1G), and SKIP without one.  Regions made here
@@ -158,8 +159,7 @@ FIXTURE_TEARDOWN(fm)
 
 	r = vk_list(self->dev, &n);
 	for (i = 0; r && i < n; i++)
-		if (!strncmp(r[i].name, "fm-", 3) &&
-		    strncmp(r[i].name, "fm-poison", 9))
+		if (!strncmp(r[i].name, "fm-", 3))
 			vk_free(self->dev, r[i].name);
 	free(r);
 	close(self->dev);
@@ -542,70 +542,255 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 	siglongjmp(bus_jmp, 1);
 }
 
-/*
- * Inject a memory failure at @off of a new region @name of @len bytes
- * (ALLOC @flags): the kernel must refuse it, and nothing may change.
- */
-static void poison(struct __test_metadata *_metadata, int dev,
-		   const char *name, uint64_t len, uint32_t flags, uint64_t off)
+/* Whether the kernel log holds a line containing @what. */
+static int klog_has(const char *what)
 {
-	int pages_1g = !!(flags & VMKEEP_ALLOC_ALIGN_1G);
-	uint64_t free0 = pool_free(dev, pages_1g);
-	int fd = vk_alloc(dev, name, len, flags), ret;
-	struct sigaction sa = { .sa_sigaction = on_sigbus,
-				.sa_flags = SA_SIGINFO };
-	volatile char *p;
-	char buf[16];
+	char line[1024];
+	int found = 0;
+	FILE *f = popen("dmesg", "r");
 
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	p[off] = 7;
-	memset((void *)&bus_info, 0, sizeof(bus_info));
-	if (!sigsetjmp(bus_jmp, 1)) {
-		ret = madvise((void *)(p + off), 4096, MADV_HWPOISON);
-		/* EINVAL: a kernel without CONFIG_MEMORY_FAILURE. */
-		if (ret && errno == EINVAL) {
-			munmap((void *)p, len);
-			close(fd);
-			vk_free(dev, name);
-			SKIP(return, "no memory failure injection in this kernel");
-		}
-		EXPECT_EQ(-1, ret);
-		EXPECT_EQ(EBUSY, errno);
-	}
-	EXPECT_EQ(0, bus_info.si_signo);
-	/* Nothing unmapped, poisoned or lost. */
-	memset((void *)&bus_info, 0, sizeof(bus_info));
-	if (!sigsetjmp(bus_jmp, 1))
-		EXPECT_EQ(7, p[off]);
-	EXPECT_EQ(0, bus_info.si_signo);
-	EXPECT_EQ(16, pread(fd, buf, 16, off));
-	EXPECT_EQ(7, buf[0]);
-	munmap((void *)p, len);
-	close(fd);
-	EXPECT_EQ(0, vk_free(dev, name));
-	usleep(500000);
-	EXPECT_EQ(free0, pool_free(dev, pages_1g));
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		found |= !!strstr(line, what);
+	pclose(f);
+	return found;
+}
+
+/* Whether a pool of the kind reports pages a memory failure hit. */
+static int pool_bad(int dev, int pages_1g)
+{
+	struct vmkeep_pool_info p;
+	unsigned int i;
+	int bad = 0;
+
+	for (i = 0; !vk_pool(dev, i, &p); i++)
+		if (!!(p.flags & VMKEEP_POOL_PAGES_1G) == pages_1g)
+			bad |= !!(p.flags & VMKEEP_POOL_BAD_PAGES);
+	return bad;
 }
 
 /*
- * Test Case: a memory failure injected in a region (madvise(MADV_HWPOISON),
- * as memory_failure() sees a machine check) is refused by the kernel
- * (EBUSY) and changes nothing: no page of a region names its mapping, so
- * the kernel's handler for device pages, which would follow it without a
- * reference, stops before it.  The region maps and reads as before and
- * its memory goes back to the pool at FREE.  Then the same in a region
- * of 1 GiB pages.
+ * Read the byte at @p: the si_code of the SIGBUS it raised (0 if none),
+ * with its si_addr in *@addr.
  */
-TEST_F_TIMEOUT(fm, hwpoison_refused, 120)
+static int touch(volatile char *p, void **addr)
 {
-	poison(_metadata, self->dev, "fm-poison", 4 * MiB, 0, 2 * MiB + 8192);
+	volatile char c;
+
+	memset((void *)&bus_info, 0, sizeof(bus_info));
+	if (!sigsetjmp(bus_jmp, 1))
+		c = *p;
+	(void)c;
+	*addr = bus_info.si_addr;
+	return bus_info.si_signo == SIGBUS ? bus_info.si_code : 0;
+}
+
+/* madvise(MADV_HWPOISON) of the page at @p, catching a SIGBUS. */
+static int inject(volatile char *p)
+{
+	volatile int ret = -1;
+
+	memset((void *)&bus_info, 0, sizeof(bus_info));
+	errno = 0;
+	if (!sigsetjmp(bus_jmp, 1))
+		ret = madvise((void *)p, 4096, MADV_HWPOISON);
+	return ret;
+}
+
+/* The ways to a region's file: its ALLOC fd, its node, a reopen. */
+enum { VIA_ALLOC, VIA_NODE, VIA_REOPEN, VIA_N };
+
+/*
+ * A second process that maps region @name through its node, and once
+ * told (@go), touches the page at @off: it must get SIGBUS
+ * BUS_MCEERR_AR at that address, and read the pages beside it.
+ */
+static void second_mapper(const char *name, uint64_t len, uint64_t off,
+			  int ready, int go)
+{
+	int node = open_node(name, O_RDWR);
+	volatile char *q;
+	void *addr;
+	char c;
+
+	if (node < 0)
+		_exit(2);
+	q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, node, 0);
+	if (q == MAP_FAILED)
+		_exit(3);
+	if (q[off] != 7)
+		_exit(4);
+	if (write(ready, "r", 1) != 1 || read(go, &c, 1) != 1)
+		_exit(5);
+	if (touch(q + off, &addr) != BUS_MCEERR_AR)
+		_exit(6);
+	if (addr != (void *)(q + off))
+		_exit(7);
+	_exit(q[off - 4096] == 'a' && q[off + 4096] == 'b' ? 0 : 8);
+}
+
+/*
+ * Poison the page at @off of a new region @name of @len bytes (ALLOC
+ * @flags) through its mapping @via, while it is mapped in three ways
+ * and by a second process; see the test case below.  Sets no_injection
+ * when the kernel has no memory failure injection.
+ */
+static int no_injection;
+
+static void mf_check(struct __test_metadata *_metadata, int dev,
+		     const char *name, uint64_t len, uint32_t flags,
+		     uint64_t off, int via)
+{
+	int pages_1g = !!(flags & VMKEEP_ALLOC_ALIGN_1G);
+	uint64_t page = pages_1g ? GiB : 2 * MiB, free0 = pool_free(dev, pages_1g);
+	struct sigaction sa = { .sa_sigaction = on_sigbus,
+				.sa_flags = SA_SIGINFO };
+	int fds[VIA_N], ready[2], go[2], status, ret, i;
+	struct vmkeep_region_info info;
+	volatile char *m[VIA_N];
+	static char big[1 << 20];
+	char c, buf[128];
+	void *addr;
+	uint64_t o;
+	pid_t child;
+
+	fds[VIA_ALLOC] = vk_alloc(dev, name, len, flags);
+	ASSERT_LE(0, fds[VIA_ALLOC]);
+	fds[VIA_NODE] = open_node(name, O_RDWR);
+	fds[VIA_REOPEN] = reopen(fds[VIA_ALLOC], O_RDWR);
+	ASSERT_LE(0, fds[VIA_NODE]);
+	ASSERT_LE(0, fds[VIA_REOPEN]);
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
+	for (i = 0; i < VIA_N; i++) {
+		m[i] = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			    fds[i], 0);
+		ASSERT_NE(MAP_FAILED, m[i]);
+	}
+	m[VIA_ALLOC][0] = 'z';
+	m[VIA_ALLOC][off - 4096] = 'a';
+	m[VIA_ALLOC][off] = 7;
+	m[VIA_ALLOC][off + 4096] = 'b';
+	for (i = 0; i < VIA_N; i++)
+		ASSERT_EQ(7, m[i][off]);
+
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child)
+		second_mapper(name, len, off, ready[1], go[0]);
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+
+	ret = inject(m[via] + off);
+	/* EINVAL: a kernel without CONFIG_MEMORY_FAILURE. */
+	if (ret && errno == EINVAL) {
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+		no_injection = 1;
+		return;
+	}
+	EXPECT_EQ(0, ret) {
+		TH_LOG("MADV_HWPOISON: %s", strerror(errno));
+	}
+	/* The page is unmapped, not yet touched: no signal yet. */
+	EXPECT_EQ(0, bus_info.si_signo);
+
+	/* Each mapping: SIGBUS at the poisoned page, its neighbours kept. */
+	for (i = 0; i < VIA_N; i++) {
+		EXPECT_EQ(BUS_MCEERR_AR, touch(m[i] + off, &addr)) {
+			TH_LOG("mapping %d: si_code %d", i, bus_info.si_code);
+		}
+		EXPECT_EQ((void *)(m[i] + off), addr);
+		EXPECT_EQ('a', m[i][off - 4096]);
+		EXPECT_EQ('b', m[i][off + 4096]);
+		EXPECT_EQ('z', m[i][0]);
+	}
+	/* And the second process, which maps it through the node. */
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) {
+		TH_LOG("second mapper: status %#x", status);
+	}
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+
+	/* read and write: EIO at the page, and a read stops before it. */
+	EXPECT_EQ(-1, pread(fds[VIA_ALLOC], buf, 16, off));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(-1, pwrite(fds[VIA_ALLOC], "x", 1, off));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(4096, pread(fds[VIA_ALLOC], big, 8192, off - 4096));
+	EXPECT_EQ('a', big[0]);
+	EXPECT_EQ(16, pread(fds[VIA_ALLOC], buf, 16, off + 4096));
+	EXPECT_EQ('b', buf[0]);
+
+	/* The region and the pool report it; the log names region and offset. */
+	ASSERT_EQ(0, vk_find(dev, name, &info));
+	EXPECT_EQ(1, info.nr_bad_pages);
+	EXPECT_TRUE(pool_bad(dev, pages_1g));
+	snprintf(buf, sizeof(buf), "region '%s': memory failure at offset %#llx",
+		 name, (unsigned long long)off);
+	EXPECT_TRUE(klog_has(buf)) {
+		TH_LOG("no kernel log line \"%s\"", buf);
+	}
+
+	for (i = 0; i < VIA_N; i++) {
+		munmap((void *)m[i], len);
+		close(fds[i]);
+	}
+	/* Freed, the page's unit (its 1 GiB page) stays out of the pool. */
+	EXPECT_EQ(0, vk_free(dev, name));
+	EXPECT_EQ(free0 - page, wait_free(dev, pages_1g, free0 - page));
+
+	/* The next ALLOC of that size gets no bad page: it reads whole. */
+	fds[0] = vk_alloc(dev, "fm-poison-next", len, flags);
+	ASSERT_LE(0, fds[0]);
+	ASSERT_EQ(0, vk_find(dev, "fm-poison-next", &info));
+	EXPECT_EQ(0, info.nr_bad_pages);
+	for (o = 0; o < len; o += sizeof(big))
+		ASSERT_EQ((ssize_t)sizeof(big),
+			  pread(fds[0], big, sizeof(big), o));
+	close(fds[0]);
+	EXPECT_EQ(0, vk_free(dev, "fm-poison-next"));
+	EXPECT_EQ(free0 - page, wait_free(dev, pages_1g, free0 - page));
+}
+
+/*
+ * Test Case: a memory failure in a region (injected with
+ * madvise(MADV_HWPOISON), as memory_failure() sees a machine check)
+ * reaches every process that maps the page, whichever way it opened the
+ * region: the kernel unmaps it (a 2 MiB or 1 GiB entry that covers it
+ * goes whole), and each mapping that touches it again - of the ALLOC fd,
+ * the device node and a /proc/self/fd reopen, and a second process's -
+ * gets SIGBUS BUS_MCEERR_AR at that address, as x86 delivers a machine
+ * check in user memory.  The pages beside it keep their bytes; read and
+ * write give EIO at it; the region reports 1 bad page, the pool says it
+ * has bad pages, and the kernel log names the region and the offset.
+ * After FREE the page's unit (the 1 GiB page of a pool of 1 GiB pages)
+ * stays out of the pool and the next ALLOC gets none of it.  Poisoned
+ * through each of the three mappings in a 2 MiB pool, then through the
+ * ALLOC fd in a pool of 1 GiB pages, which loses the GiB.
+ */
+TEST_F_TIMEOUT(fm, hwpoison, 240)
+{
+	static const char *const names[VIA_N] = {
+		"fm-poison-alloc", "fm-poison-node", "fm-poison-reopen"
+	};
+	int via;
+
+	for (via = 0; via < VIA_N; via++) {
+		mf_check(_metadata, self->dev, names[via], 4 * MiB, 0,
+			 2 * MiB + 8192, via);
+		if (no_injection)
+			SKIP(return, "no memory failure injection in this kernel");
+	}
 	if (pool_free(self->dev, 1) < 2 * GiB)
 		SKIP(return, "no pool of 1 GiB pages with 2 GiB free");
-	poison(_metadata, self->dev, "fm-poison1g", 2 * GiB,
-	       VMKEEP_ALLOC_ALIGN_1G, GiB + 2 * MiB + 8192);
+	mf_check(_metadata, self->dev, "fm-poison-1g", GiB,
+		 VMKEEP_ALLOC_ALIGN_1G, 512 * MiB + 2 * MiB + 8192, VIA_ALLOC);
 }
 
 TEST_HARNESS_MAIN

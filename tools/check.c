@@ -164,6 +164,27 @@ static void check_initrd(struct check *c, const char *initrd, const char *rel)
 	}
 }
 
+/*
+ * Memory failures are known to this load only (not stored in the pool):
+ * the next kernel maps the bad pages of a region again, and hands their
+ * memory out once it is freed.  A warning, not a failure.
+ */
+static void check_bad_pages(struct ctx *ctx, struct check *c)
+{
+	struct vmkeep_pool *p;
+	size_t len;
+
+	vmkeep_pool_foreach(ctx->vk, p) {
+		if (!vmkeep_pool_has_bad_pages(p))
+			continue;
+		len = strlen(c->detail);
+		snprintf(c->detail + len, sizeof(c->detail) - len,
+			 "; pool %u has bad pages (memory failures, 'vmkeepctl list'): the next kernel does not know them",
+			 vmkeep_pool_get_index(p));
+		c->warn = true;
+	}
+}
+
 /* The pools of the loaded module, else those the running kernel lists. */
 static void check_kept_pools(struct ctx *ctx, struct check *c, const char *cmdline)
 {
@@ -175,6 +196,7 @@ static void check_kept_pools(struct ctx *ctx, struct check *c, const char *cmdli
 	if (vmkeep_get_fd(ctx->vk) >= 0 && vmkeep_pools_refresh(ctx->vk) >= 0) {
 		ok = vk_kexec_verdict(cmdline, ctx->vk, msg, sizeof(msg));
 		set(c, ok, "%s (pools of the loaded module)", msg);
+		check_bad_pages(ctx, c);
 		return;
 	}
 	proc = read_text("/proc/cmdline");

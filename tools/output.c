@@ -54,6 +54,7 @@ static json_object *region_json(struct vmkeep_region *r)
 	add_int(o, "nr_extents", vmkeep_region_get_nr_extents(r));
 	add_int(o, "nr_open", vmkeep_region_get_nr_open(r));
 	add_int(o, "nr_mapped", vmkeep_region_get_nr_mapped(r));
+	add_int(o, "nr_bad_pages", vmkeep_region_get_nr_bad_pages(r));
 	return o;
 }
 
@@ -101,6 +102,7 @@ static json_object *pool_json(struct vmkeep_pool *p)
 	add_int(o, "nr_repaired", vmkeep_pool_get_nr_repaired(p));
 	add_bool(o, "held", vmkeep_pool_is_held(p));
 	add_bool(o, "foreign", vmkeep_pool_is_foreign(p));
+	add_bool(o, "bad_pages", vmkeep_pool_has_bad_pages(p));
 	add_u64(o, "page_size", vmkeep_pool_get_page_size(p));
 	add_u64(o, "generation", vmkeep_pool_get_generation(p));
 	add_u64(o, "handoffs", vmkeep_pool_get_handoffs(p));
@@ -198,6 +200,11 @@ void vk_print_regions(FILE *f, struct vmkeep_ctx *vk, struct vmkeep_region *only
 			vmkeep_region_is_exclusive(r) ? "exclusive" : "-",
 			vmkeep_region_get_nr_open(r), vmkeep_region_get_nr_mapped(r));
 	}
+	for_each_shown(vk, only, r)
+		if (vmkeep_region_get_nr_bad_pages(r))
+			fprintf(f, "%s: %u bad page%s (memory failure; the kernel log has the offsets): SIGBUS on access, EIO to read or write\n",
+				vmkeep_region_get_name(r), vmkeep_region_get_nr_bad_pages(r),
+				vmkeep_region_get_nr_bad_pages(r) == 1 ? "" : "s");
 }
 
 static void print_pool(FILE *f, struct vmkeep_pool *p)
@@ -226,7 +233,7 @@ static void print_handoff(FILE *f, struct vmkeep_ctx *vk)
 {
 	unsigned int restored = 0, incoming = 0, quarantined = 0, repaired = 0;
 	unsigned int handoffs = 0, unclean = 0, damaged = 0, empty = 0, held = 0;
-	unsigned int foreign = 0;
+	unsigned int foreign = 0, bad = 0;
 	struct vmkeep_pool *p;
 
 	vmkeep_pool_foreach(vk, p) {
@@ -242,6 +249,7 @@ static void print_handoff(FILE *f, struct vmkeep_ctx *vk)
 		empty += !strcmp(vmkeep_pool_get_state_name(p), "empty");
 		held += vmkeep_pool_is_held(p);
 		foreign += vmkeep_pool_is_foreign(p);
+		bad += vmkeep_pool_has_bad_pages(p);
 	}
 	fprintf(f, "%u region%s restored, %u incoming, %u repaired, %u quarantined; ",
 		restored, restored == 1 ? "" : "s", incoming, repaired,
@@ -264,6 +272,10 @@ static void print_handoff(FILE *f, struct vmkeep_ctx *vk)
 		fprintf(f,
 			"%u foreign pool%s: valid metadata this host holds no identity for (never formatted here, formatted before pool identities, or its range was System RAM in a boot since), so nothing is restored: 'vmkeepctl adopt --pool N' takes one as it is, 'vmkeepctl format --pool N --force' erases it\n",
 			foreign, foreign == 1 ? "" : "s");
+	if (bad)
+		fprintf(f,
+			"%u pool%s with bad pages (memory failures since the module was loaded, 'vmkeepctl list' says in which regions): known to this load only, not stored in the pool: after an unload or a kexec their memory is handed out again once its region is freed\n",
+			bad, bad == 1 ? "" : "s");
 	if (empty)
 		fprintf(f,
 			"%u pool%s without vmkeep metadata, unused: a new pool is initialised with 'vmkeepctl format --pool N' (check that vmkeep.pools= names it right first)\n",

@@ -760,6 +760,7 @@ static void fill_regions(struct vmkeep_region_info *r)
 	r[0].nr_extents = 1;
 	r[0].nr_open = 1;
 	r[0].nr_mapped = 2;
+	r[0].nr_bad_pages = 3;
 	memset(r[1].name, 'q', VMKEEP_NAME_LEN);	/* not terminated */
 	r[1].length = 256 * MiB;
 	r[1].mode = 0600;
@@ -828,6 +829,7 @@ TEST(list_json)
 		{ "pool", json_type_int }, { "exclusive", json_type_boolean },
 		{ "nr_extents", json_type_int }, { "nr_open", json_type_int },
 		{ "nr_mapped", json_type_int }, { "repaired", json_type_boolean },
+		{ "nr_bad_pages", json_type_int },
 		{ "quarantine", json_type_null },
 	};
 	struct vmkeep_region_info r[2];
@@ -850,6 +852,7 @@ TEST(list_json)
 	EXPECT_EQ(107, json_object_get_int(key(e, "uid", json_type_int)));
 	EXPECT_TRUE(json_object_get_boolean(key(e, "exclusive", json_type_boolean)));
 	EXPECT_EQ(2, json_object_get_int(key(e, "nr_mapped", json_type_int)));
+	EXPECT_EQ(3, json_object_get_int(key(e, "nr_bad_pages", json_type_int)));
 	e = json_object_array_get_idx(arr, 1);
 	/* libvmkeep cuts a name the module failed to terminate */
 	EXPECT_EQ(VMKEEP_NAME_LEN - 1,
@@ -879,7 +882,7 @@ TEST(status_json)
 		{ "nr_regions", json_type_int }, { "nr_incoming", json_type_int },
 		{ "nr_quarantined", json_type_int },
 		{ "nr_repaired", json_type_int }, { "held", json_type_boolean },
-		{ "foreign", json_type_boolean },
+		{ "foreign", json_type_boolean }, { "bad_pages", json_type_boolean },
 		{ "page_size", json_type_int }, { "generation", json_type_int },
 		{ "handoffs", json_type_int },
 		{ "restore_ns", json_type_int }, { "meta_bytes", json_type_int },
@@ -934,7 +937,8 @@ TEST(tables)
 		{ .base = 0x40000000, .length = 512 * MiB, .free = 256 * MiB,
 		  .nr_regions = 3, .nr_incoming = 2, .nr_quarantined = 1,
 		  .nr_repaired = 1,
-		  .flags = VMKEEP_POOL_RESTORED | VMKEEP_POOL_HELD },
+		  .flags = VMKEEP_POOL_RESTORED | VMKEEP_POOL_HELD |
+			   VMKEEP_POOL_BAD_PAGES },
 		{ .base = 0x60000000, .length = 64 * MiB, .free = 62 * MiB,
 		  .state = VMKEEP_POOL_EMPTY },
 	};
@@ -967,6 +971,8 @@ TEST(tables)
 	EXPECT_NE(NULL, strstr(buf, "0x40000000"));
 	EXPECT_NE(NULL, strstr(buf, "unclean"));
 	EXPECT_NE(NULL, strstr(buf, summary));
+	EXPECT_NE(NULL, strstr(buf, "vm1-ram: 3 bad pages (memory failure"));
+	EXPECT_NE(NULL, strstr(buf, "1 pool with bad pages (memory failures since"));
 	free(buf);
 }
 

@@ -131,6 +131,8 @@ bool vmkeep_region_is_repaired(struct vmkeep_region *region);
 unsigned int vmkeep_region_get_nr_extents(struct vmkeep_region *region);
 unsigned int vmkeep_region_get_nr_open(struct vmkeep_region *region);
 unsigned int vmkeep_region_get_nr_mapped(struct vmkeep_region *region);
+/* Pages of 4 KiB a memory failure hit since the module was loaded */
+unsigned int vmkeep_region_get_nr_bad_pages(struct vmkeep_region *region);
 int vmkeep_region_open(struct vmkeep_region *region);
 
 /* Pools: a snapshot of VMKEEP_IOC_STATUS */
@@ -156,6 +158,7 @@ bool vmkeep_pool_is_restored(struct vmkeep_pool *pool);
 bool vmkeep_pool_is_clean_handoff(struct vmkeep_pool *pool);
 bool vmkeep_pool_is_held(struct vmkeep_pool *pool);
 bool vmkeep_pool_is_foreign(struct vmkeep_pool *pool);
+bool vmkeep_pool_has_bad_pages(struct vmkeep_pool *pool);
 unsigned int vmkeep_pool_get_nr_regions(struct vmkeep_pool *pool);
 unsigned int vmkeep_pool_get_nr_incoming(struct vmkeep_pool *pool);
 unsigned int vmkeep_pool_get_nr_quarantined(struct vmkeep_pool *pool);

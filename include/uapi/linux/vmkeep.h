@@ -187,7 +187,13 @@ struct vmkeep_get {
  * @nr_extents: number of physically contiguous pieces
  * @nr_open: open files of the region
  * @nr_mapped: live mappings of the region
- * @__reserved: 0
+ * @nr_bad_pages: pages of 4 KiB of the region that a memory failure hit
+ *                since the module was loaded (the kernel log names each
+ *                offset); 0 from kernels before it.  They map no more
+ *                (SIGBUS %BUS_MCEERR_AR on access), read and write EIO,
+ *                and after FREE their memory is not reused while the
+ *                module stays loaded.  Not stored in the pool: an unload
+ *                or a kexec forgets them.
  */
 struct vmkeep_region_info {
 	char name[VMKEEP_NAME_LEN];
@@ -204,7 +210,7 @@ struct vmkeep_region_info {
 	__u32 nr_extents;
 	__u32 nr_open;
 	__u32 nr_mapped;
-	__u32 __reserved;
+	__u32 nr_bad_pages;
 };
 
 /**
@@ -344,6 +350,12 @@ struct vmkeep_thaw {
  */
 #define VMKEEP_POOL_HELD	(1U << 2)
 #define VMKEEP_POOL_PAGES_1G	(1U << 3)	/* 1 GiB pages: VMKEEP_ALLOC_ALIGN_1G regions */
+/*
+ * A memory failure hit pages of the pool since the module was loaded:
+ * their memory is never handed out again until the module is unloaded,
+ * which forgets them, as a kexec does (not stored in the pool).
+ */
+#define VMKEEP_POOL_BAD_PAGES	(1U << 4)
 
 /**
  * struct vmkeep_pool_info - one pool, as VMKEEP_IOC_STATUS reports it
@@ -359,7 +371,7 @@ struct vmkeep_thaw {
  *         %VMKEEP_POOL_FOREIGN
  * @damage: %VMKEEP_D_NONE or why the pool is damaged
  * @flags: %VMKEEP_POOL_CLEAN_HANDOFF, %VMKEEP_POOL_RESTORED,
- *         %VMKEEP_POOL_HELD, %VMKEEP_POOL_PAGES_1G
+ *         %VMKEEP_POOL_HELD, %VMKEEP_POOL_PAGES_1G, %VMKEEP_POOL_BAD_PAGES
  * @nr_regions: regions in the pool, quarantined ones included
  * @nr_incoming: regions not finished since the last kexec
  * @nr_quarantined: regions that failed validation
