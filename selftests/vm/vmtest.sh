@@ -28,7 +28,8 @@
 # VM_TIMEOUT (seconds per boot, 300), VM_ACCEL (tcg|kvm|auto, auto),
 # VM_STALLS (warn|fail, warn: whether a stall without a vmkeep frame
 # fails), VM_APPEND (more kernel parameters).
-# A plan's "# machine: TYPE" picks QEMU's machine (default: QEMU's, pc).
+# A plan's "# machine: TYPE" picks QEMU's machine (default: QEMU's, pc);
+# "# modules: NAME..." adds those modules of the kernel (hwpoison-inject).
 # "# watch: START-END[,START-END...]" backs guest RAM with a file that the
 # host reads: the bytes of these guest-physical ranges (below the top of
 # low RAM, where the file offset is the address) when stage 1 starts and
@@ -152,6 +153,16 @@ build_initramfs() {
 	mkdir -p "$m/extra"
 	install -m 0644 "$ko" "$m/extra/vmkeep.ko"
 	cp "$MODDIR"/modules.{order,builtin,builtin.modinfo} "$m/"
+	# "# modules: NAME..." adds the kernel's own modules, uncompressed
+	# (busybox's modprobe), where the fetched kernel has them.
+	for d in $(sed -n 's/^# modules: *//p' "$plan"); do
+		d=$(find "$MODDIR/kernel" -name "$d.ko*" 2>/dev/null | head -1)
+		[ -n "$d" ] || continue
+		case $d in
+		*.xz) xz -dc "$d" >"$m/extra/$(basename "$d" .xz)" ;;
+		*) install -m 0644 "$d" "$m/extra/" ;;
+		esac
+	done
 	depmod -b "$root" "$KREL"
 
 	[ -x "$top/tools/vmkeepctl" ] && add_bin "$top/tools/vmkeepctl" /usr/sbin/vmkeepctl
