@@ -328,6 +328,9 @@ u32 vmkeep_region_bad_pages(const struct vmkeep_region *region)
 	u32 i, n = 0;
 
 	for (i = 0; i < r->nr_extents; i++) {
+		/* A quarantined entry's extents may be anything in the pool. */
+		if (r->extents[i].length < PAGE_SIZE)
+			continue;
 		first = PHYS_PFN(r->extents[i].offset);
 		xa_for_each_range(&region->pool->bad, idx, entry, first,
 				  first + PHYS_PFN(r->extents[i].length) - 1)
