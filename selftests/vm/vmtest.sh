@@ -156,7 +156,7 @@ build_initramfs() {
 	# "# modules: NAME..." adds the kernel's own modules, uncompressed
 	# (busybox's modprobe), where the fetched kernel has them.
 	for d in $(sed -n 's/^# modules: *//p' "$plan"); do
-		d=$(find "$MODDIR/kernel" -name "$d.ko*" 2>/dev/null | head -1)
+		d=$(find "$MODDIR/kernel" -name "$d.ko*" 2>/dev/null | head -1) || true
 		[ -n "$d" ] || continue
 		case $d in
 		*.xz) xz -dc "$d" >"$m/extra/$(basename "$d" .xz)" ;;
