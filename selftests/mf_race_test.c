@@ -46,13 +46,16 @@ static int rmmod(void)
 	return syscall(__NR_delete_module, "vmkeep", O_NONBLOCK) ? -errno : 0;
 }
 
-/* Loaded, with its pools' identities presented: /dev/vmkeep, or -1. */
+/* Loads the module and presents the pools' identities (they load foreign). */
+#define LOAD_POOLS	"vmkeepctl load >/dev/null"
+
+/* Loaded, with a pool: the /dev/vmkeep fd, or -1. */
 static int load(void)
 {
 	struct vmkeep_pool_info pool;
 	int dev;
 
-	if (system("vmkeepctl load >/dev/null"))
+	if (system(LOAD_POOLS))
 		return -1;
 	dev = vk_open();
 	if (dev >= 0 && vk_pool(dev, 0, &pool)) {
