@@ -20,13 +20,13 @@ setup)
 	i=0; while [ "$(vmkeepctl status --json | jq '.pools[0].free')" != "$free" ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done
 	# z-new over the same memory; corrupt-pfn at its last page before
 	# the zeroer gets to the last unit.
-	vmkeepctl alloc --name z-new --size $free >/dev/null && echo 0x5ffff >$CP
-	ok $? "z-new allocated, corrupt-pfn 0x5ffff"
+	vmkeepctl alloc --name z-new --size $free >/dev/null && echo 0x5ffff000 >/sys/devices/system/memory/hard_offline_page
+	ok $? "z-new allocated, hard_offline_page 0x5ffff000 (built-in injection)"
 	dmesg | grep "memory failure at offset" | tail -2
 	dmesg | grep -q "region 'z-new': memory failure at offset $(printf '%#x' $((free - 4096)))"
 	ok $? "the op found z-new's last page"
 	dd if=/dev/vmkeep-region/z-new bs=4096 skip=$((free / 4096 - 1)) count=1 of=/dev/null 2>/tmp/e
-	grep -q 'I/O error' /tmp/e
+	grep -q 'Input/output error' /tmp/e
 	ok $? "read of the bad page: EIO while loaded ($(cat /tmp/e | head -1))"
 	sleep 5
 	rmmod vmkeep && vmkeepctl load >/dev/null
