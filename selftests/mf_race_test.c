@@ -285,11 +285,11 @@ TEST_F_TIMEOUT(mf, left_claimed_unreachable, 120)
 	ASSERT_EQ(0, rmmod());
 	EXPECT_LT(0, klog_count("pool left claimed"));
 
-	inj = open(CORRUPT_PFN, O_WRONLY);
+	inj = open("/sys/devices/system/memory/hard_offline_page", O_WRONLY);
 	if (inj < 0) {
-		TH_LOG("no %s (CONFIG_HWPOISON_INJECT): not injected", CORRUPT_PFN);
+		TH_LOG("no hard_offline_page: not injected");
 	} else {
-		snprintf(pfnbuf, sizeof(pfnbuf), "%#llx\n", (unsigned long long)pfn);
+		snprintf(pfnbuf, sizeof(pfnbuf), "%#llx\n", (unsigned long long)pfn << 12);
 		ret = write(inj, pfnbuf, strlen(pfnbuf));
 		EXPECT_EQ(-1, ret);
 		EXPECT_EQ(ENXIO, errno);
