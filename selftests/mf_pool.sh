@@ -1,23 +1,31 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# mf_uncleared.sh STEP - a page that a memory failure hit before the
-# zeroer reached it is never cleared (clearing could consume its poison),
+# mf_pool.sh STEP - memory failures in a pool (issue 21).  Prints KTAP.
+# Pool 0 is 512M@0x40000000 (its last page 0x5ffff000), formatted and
+# empty; the plan runs uncleared-setup, uncleared-check, then meta.
+#
+# A page that a memory failure hit before the zeroer reached it is never
+# cleared (clearing could consume its poison),
 # so it still holds the earlier tenant's bytes.  The record of the bad
 # page lasts only as long as the load: the region must stay stored
 # uncleared, so that the next load or kernel quarantines it instead of
-# showing those bytes.  Prints KTAP.  Pool 0 is 512M@0x40000000 (its last
-# page 0x5ffff000), formatted and empty; the plan runs setup, then check.
+# showing those bytes.
 #
-#   setup   write 0xa5 into the pool's last page through z-dirty, FREE it,
+#   uncleared-setup   write 0xa5 into the pool's last page through z-dirty, FREE it,
 #           ALLOC z-new over all of the pool, inject a memory failure at
 #           its last page (hard_offline_page, built into every kernel
 #           with CONFIG_MEMORY_FAILURE), read it (EIO), unload, load.
-#   check   z-new is quarantined "uncleared" (no node, GET refused), the
-#           admin frees it, and a new region there reads zero.
+#   uncleared-check   z-new is quarantined "uncleared" (no node, GET
+#           refused), the admin frees it, and a new region there reads zero.
+#   meta    a memory failure in the pool's metadata (its first page): the
+#           op says it was not recovered (EBUSY), so that x86 keeps the
+#           page in the kernel's mapping; the pool is held (no commit,
+#           clean mark, FORMAT or ALLOC) for the rest of the load, and
+#           comes back from a reload as it was.
 
 set -u
-step=${1:?usage: mf_uncleared.sh setup|check}
+step=${1:?usage: mf_pool.sh uncleared-setup|uncleared-check|meta}
 inj=/sys/devices/system/memory/hard_offline_page
 last=0x5ffff000
 
@@ -29,12 +37,12 @@ region() {
 	vmkeepctl list --json | jq -r --arg n "$1" ".regions[] | select(.name == \$n) | .$2"
 }
 
+if [ ! -w $inj ]; then
+	echo "1..0 # SKIP no $inj (no CONFIG_MEMORY_FAILURE)"
+	exit 0
+fi
 case $step in
-setup)
-	if [ ! -w $inj ]; then
-		echo "1..0 # SKIP no $inj (no CONFIG_MEMORY_FAILURE)"
-		exit 0
-	fi
+uncleared-setup)
 	echo "1..5"
 	free=$(pool_free)
 	echo "# pool 0: $free bytes free"
@@ -62,11 +70,7 @@ setup)
 	ok $? "unloaded (after the zeroer) and loaded again"
 	dmesg | grep "z-new" | tail -2
 	;;
-check)
-	if [ ! -w $inj ]; then
-		echo "1..0 # SKIP no $inj (no CONFIG_MEMORY_FAILURE)"
-		exit 0
-	fi
+uncleared-check)
 	echo "1..5"
 	vmkeepctl list
 	[ "$(region z-new state)" = quarantined ] &&
@@ -91,6 +95,26 @@ check)
 			tr -d '\0' | wc -c) && [ "$nz" = 0 ] &&
 		vmkeepctl free z-after
 	ok $? "a new region there reads zero (${nz:-?} bytes of its last page not zero)"
+	;;
+meta)
+	echo "1..6"
+	echo 0x40000000 >$inj 2>/tmp/mf-e
+	cat /tmp/mf-e
+	grep -q 'Device or resource busy' /tmp/mf-e
+	ok $? "memory failure in the metadata: not recovered (EBUSY), the page stays mapped"
+	dmesg | grep 'metadata'
+	dmesg | grep -q "pool 0: memory failure in the pool's metadata at offset 0x0: pool held"
+	ok $? "the kernel log says the pool is held"
+	[ "$(vmkeepctl status --json | jq '.pools[0].held and .pools[0].bad_pages')" = true ]
+	ok $? "status: pool 0 held, with bad pages"
+	! vmkeepctl format --pool 0 2>/tmp/mf-e && grep -q 'Input/output error: its metadata went bad' /tmp/mf-e
+	ok $? "FORMAT refused: $(head -1 /tmp/mf-e)"
+	! vmkeepctl alloc --name m-after --size 2M >/dev/null 2>&1
+	ok $? "ALLOC takes nothing from the pool"
+	rmmod vmkeep && dmesg | grep -q 'pool 0: held .*no clean mark' &&
+		vmkeepctl load >/dev/null &&
+		[ "$(vmkeepctl status --json | jq -r '.pools[0].state')" = ready ]
+	ok $? "unload writes no clean mark; the pool loads again ready: $(vmkeepctl status --json | jq -r '.pools[0].state')"
 	;;
 *)
 	echo "unknown step $step" >&2
