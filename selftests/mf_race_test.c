@@ -191,8 +191,19 @@ TEST_F_TIMEOUT(mf, rmmod_race, 600)
 		close(fd);
 		vk_free(dev, name);
 		close(dev);
+		/*
+		 * The injector's MADV_HWPOISON holds a page (get_user_pages)
+		 * while it injects: a FREE that saw it keeps the module until
+		 * a reap finds it let go, and STATUS reaps (as the admin
+		 * guide says).
+		 */
 		for (i = 0, ret = rmmod(); ret && i < 500; i++) {
 			usleep(10000);
+			dev = vk_open();
+			if (dev >= 0) {
+				vk_pool(dev, 0, &pool);
+				close(dev);
+			}
 			ret = rmmod();
 		}
 		in.stop = 1;
