@@ -700,8 +700,8 @@ static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 			return -EBUSY;
 		if (pool_busy(pool))
 			return -EBUSY;
-		/* A crash was injected: nothing is written any more. */
-		if (vmkeep_crashed)
+		/* A crash was injected, or the metadata went bad. */
+		if (vmkeep_crashed || pool->meta_bad)
 			return -EIO;
 		if (pool->shifted)
 			pr_warn("pool %u: forced format over the metadata of another vmkeep pool (see above): its regions in this range are gone\n",
@@ -852,7 +852,7 @@ static void pools_mark_clean(void)
 		if (pool->fmt.state != VMKEEP_POOL_READY)
 			continue;
 		if (pool->flags & VMKEEP_POOL_HELD) {
-			pr_warn("pool %u: held (quarantined regions): no clean mark, its metadata stays as found\n",
+			pr_warn("pool %u: held (quarantined regions, or its metadata went bad): no clean mark, its metadata stays as found\n",
 				pool->index);
 			continue;
 		}

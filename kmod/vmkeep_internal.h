@@ -44,6 +44,8 @@
  * @commit_ns: time the last metadata write took
  * @flags: VMKEEP_POOL_CLEAN_HANDOFF, VMKEEP_POOL_RESTORED, VMKEEP_POOL_HELD
  * @shifted: empty, but holds another pool's metadata: reported damaged
+ * @meta_bad: a memory failure hit the metadata: never read or written
+ *            again in this load (held, FORMAT and TRUST refused)
  * @bad: the pages of 4 KiB that a memory failure hit since load, indexed
  *       by page from @base: never mapped, zeroed, read, written or handed
  *       to a new region again (vmkeep_pool_page_failed()).  Entries are
@@ -73,6 +75,7 @@ struct vmkeep_pool {
 	u64 commit_ns;
 	u32 flags;
 	bool shifted;
+	bool meta_bad;
 	struct xarray bad;
 };
 
@@ -108,6 +111,10 @@ struct vmkeep_pool {
  * @zeroing: bit locks of the units being zeroed, beside @zeroed
  * @zero_link: on the background zeroer's list while units are left
  * @zero_busy: the background zeroer works on it: its memory stays
+ * @zero_left: counted in the regions the worker has to finish (FREEZE and
+ *             unload wait for them)
+ * @zero_skipped: a unit was cleared but for a bad page, which may hold an
+ *                earlier tenant's bytes: stored uncleared for good
  * @dax: its dax inode, whose address space every file of the region
  *       maps (vmkeep_region.c)
  *
@@ -116,7 +123,8 @@ struct vmkeep_pool {
  * exists (the bits are set with atomics), so the fault and read/write
  * paths use them without a lock.  @state, @pending, @freed, @free_written,
  * @nr_open, @opener,
- * @node, @link, @zero_link and @zero_busy are protected by vmkeep_lock;
+ * @node, @link, @zero_link, @zero_busy and @zero_left are protected by
+ * vmkeep_lock; @zero_skipped is set once, before the unit's zeroed bit;
  * @reap, @held, @held_off and @pins_module by the reaper's lock.
  */
 struct vmkeep_region {
@@ -143,6 +151,8 @@ struct vmkeep_region {
 	unsigned long *zeroing;
 	struct list_head zero_link;
 	bool zero_busy;
+	bool zero_left;
+	bool zero_skipped;
 	struct inode *dax;
 };
 
@@ -225,6 +235,7 @@ void vmkeep_region_ready(struct vmkeep_region *region, u64 off, u64 len);
 void vmkeep_zero_start(struct vmkeep_region *region);
 void vmkeep_zero_stop(struct vmkeep_region *region);
 void vmkeep_zero_wait(struct vmkeep_region *region);
+void vmkeep_zero_sync(struct vmkeep_region *region, u64 off);
 int vmkeep_zero_drain(bool killable);
 void vmkeep_zero_exit(void);
 int vmkeep_region_claim(struct vmkeep_region *region, struct inode *inode);

@@ -319,26 +319,6 @@ bool vmkeep_pool_bad(struct vmkeep_pool *pool, phys_addr_t phys, u64 len,
 	return true;
 }
 
-/* Bad pages in @region's memory, as LIST reports them. */
-u32 vmkeep_region_bad_pages(const struct vmkeep_region *region)
-{
-	const struct vmkeep_fmt_region *r = &region->fmt;
-	unsigned long idx, first;
-	void *entry;
-	u32 i, n = 0;
-
-	for (i = 0; i < r->nr_extents; i++) {
-		/* A quarantined entry's extents may be anything in the pool. */
-		if (r->extents[i].length < PAGE_SIZE)
-			continue;
-		first = PHYS_PFN(r->extents[i].offset);
-		xa_for_each_range(&region->pool->bad, idx, entry, first,
-				  first + PHYS_PFN(r->extents[i].length) - 1)
-			n++;
-	}
-	return n;
-}
-
 #if VMKEEP_FAULT_INJECT
 /*
  * Fault injection for the crash tests, in the test build only (make
@@ -489,6 +469,8 @@ static void pool_release_hold(struct vmkeep_pool *pool)
 		if (region->state == VMKEEP_STATE_QUARANTINED &&
 		    region->fmt.quarantine != VMKEEP_Q_UNCLEARED)
 			return;
+	if (pool->meta_bad)
+		return;
 	pool->flags &= ~VMKEEP_POOL_HELD;
 	pr_info("pool %u: no quarantined region left, metadata written again\n",
 		pool->index);
@@ -815,6 +797,8 @@ int vmkeep_pool_trust(struct vmkeep_pool *pool, u8 *id, bool adopt)
 		       -EKEYREJECTED : 0;
 	if (pool->fmt.state != VMKEEP_POOL_FOREIGN)
 		return -EINVAL;
+	if (pool->meta_bad)
+		return -EIO;
 	/* Read again: the pool is the module's, but root may write /dev/mem. */
 	vmkeep_fmt_read(pool->va, &pool->fmt);
 	if (pool->fmt.state != VMKEEP_POOL_READY) {
@@ -885,6 +869,23 @@ static bool region_offset_of(const struct vmkeep_region *region,
 }
 
 /*
+ * Bad pages in @region's memory, as LIST reports them: each once, however
+ * a quarantined entry's extents overlap.  Bad pages are few.
+ */
+u32 vmkeep_region_bad_pages(const struct vmkeep_region *region)
+{
+	unsigned long idx;
+	void *entry;
+	u32 n = 0;
+	u64 off;
+
+	xa_for_each(&region->pool->bad, idx, entry)
+		n += region_offset_of(region, region->pool->base + PFN_PHYS(idx),
+				      &off);
+	return n;
+}
+
+/*
  * The region whose memory @phys is, and where: a sound one before a
  * quarantined one that claims the same memory (only a sound one maps).
  */
@@ -912,10 +913,30 @@ static struct vmkeep_region *pool_region_at(struct vmkeep_pool *pool,
 }
 
 /*
+ * The metadata was hit: nothing reads or writes it again in this load (no
+ * commit, clean mark, FORMAT or TRUST), as x86 may take the page out of
+ * the kernel's mapping.  The pool is held: ALLOC skips it, its regions
+ * stay; the next kernel finds the copies as they were.
+ */
+static void pool_meta_failed(struct vmkeep_pool *pool, u64 poff)
+{
+	lockdep_assert_held(&vmkeep_lock);
+	if (pool->meta_bad)
+		return;
+	pool->meta_bad = true;
+	pool->flags |= VMKEEP_POOL_HELD;
+	pr_err("pool %u: memory failure in the pool's metadata at offset %#llx: pool held, its metadata neither read nor written again until the module is unloaded (no commit, no clean mark, no format)\n",
+	       pool->index, poff);
+}
+
+/*
  * A memory failure hit the page at @phys: record it, keep its unit out of
- * the allocator, and take every mapping of it away.  Return: 0, or
- * -ENOMEM when it could not be recorded (then memory_failure() says it
- * was not recovered, and x86 kills the process that consumed it).
+ * the allocator, and take every mapping of it away.  Return: 0; -EBUSY for
+ * a page of the metadata, which the module cannot stop using at once (so
+ * memory_failure() says it was not recovered, and x86 keeps the page in
+ * the kernel's mapping); -ENOMEM when it could not be recorded (then
+ * faults and read/write do not know it: memory_failure() says it was not
+ * recovered, and x86 kills the process that consumed it).
  */
 static int pool_page_failed(struct vmkeep_pool *pool, phys_addr_t phys)
 {
@@ -927,31 +948,34 @@ static int pool_page_failed(struct vmkeep_pool *pool, phys_addr_t phys)
 	scoped_guard(mutex, &vmkeep_lock) {
 		ret = xa_insert(&pool->bad, PHYS_PFN(poff), xa_mk_value(0),
 				GFP_KERNEL);
-		if (ret == -ENOMEM) {
+		if (ret == -ENOMEM)
 			pr_err("pool %u: memory failure at offset %#llx (pfn %#lx): no memory to record it\n",
 			       pool->index, poff, PHYS_PFN(phys));
-			return ret;
+		if (poff < VMKEEP_FMT_META_SIZE) {
+			pool_meta_failed(pool, poff);
+			return -EBUSY;
 		}
+		/* Unrecorded too: nothing new maps it, its mappings go. */
 		bitmap_set(pool->used, ALIGN_DOWN(poff, page) >> UNIT_SHIFT,
 			   page >> UNIT_SHIFT);
 		region = pool_region_at(pool, phys, &off);
 		if (region)
 			kref_get(&region->kref);
 		/* -EBUSY: known already; its mappings are taken again. */
-		if (ret != -EBUSY && region)
+		if (!ret && region)
 			pr_err("region '%s': memory failure at offset %#llx (pfn %#lx): unmapped, SIGBUS to any process that touches it; its memory is not reused until the module is unloaded\n",
 			       region->fmt.name, off, PHYS_PFN(phys));
-		else if (ret != -EBUSY)
-			pr_err("pool %u: memory failure at offset %#llx (pfn %#lx), %s: not reused until the module is unloaded\n",
-			       pool->index, poff, PHYS_PFN(phys),
-			       poff < (pool_meta_units(pool) << UNIT_SHIFT) ?
-			       "in the pool's metadata" : "in no region");
+		else if (!ret)
+			pr_err("pool %u: memory failure at offset %#llx (pfn %#lx), in no region: not reused until the module is unloaded\n",
+			       pool->index, poff, PHYS_PFN(phys));
 	}
 	if (region) {
+		/* No clearer is left in the page when the op returns. */
+		vmkeep_zero_sync(region, off);
 		vmkeep_region_unmap_bad(region, off);
 		vmkeep_region_put(region);
 	}
-	return 0;
+	return ret == -ENOMEM ? ret : 0;
 }
 
 /*

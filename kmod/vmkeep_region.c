@@ -520,10 +520,15 @@ static ssize_t vmkeep_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 		}
 		done += n;
 		pos += n;
+		/*
+		 * Short: the user buffer faulted, or (a read) the copy hit
+		 * poison, which a caller must see as EIO.
+		 */
 		if (n < len) {
-			if (!done)
-				return -EFAULT;
-			break;
+			if (done)
+				break;
+			return write || fault_in_iov_iter_writeable(iter, len - n) ?
+			       -EFAULT : -EIO;
 		}
 		cond_resched();
 	}

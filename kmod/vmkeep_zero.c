@@ -37,6 +37,19 @@
  * stops the worker at its next unit and leaves the regions it did not
  * finish stored uncleared: the next load quarantines them.
  *
+ * A page that a memory failure hit is never cleared (clearing could
+ * consume its poison in the kernel): it may still hold an earlier
+ * tenant's bytes.  Its unit counts as zeroed, since the page is never
+ * shown while the module knows it bad and the unit's other pages must
+ * not be cleared again under what the owner wrote since; but the region
+ * keeps %VMKEEP_FMT_UNCLEARED for good (&vmkeep_region.zero_skipped):
+ * the record of the bad page is not stored, so the next load or kernel
+ * quarantines the region instead of showing those bytes.  The
+ * ->memory_failure op waits for the unit's bit lock before it returns
+ * (vmkeep_zero_sync()), and the clearer looks at each page under it: no
+ * page is cleared after the op returned, when x86 may have taken the
+ * page out of the kernel's mapping (set_mce_nospec()).
+ *
  * Restored regions have no bitmap: their memory is the VM's.  While the
  * worker clears a freed region, its memory does not go back to the pool
  * (&vmkeep_region.zero_busy); it stops at the next unit, which FREE,
@@ -110,7 +123,6 @@ static void unit_ready(struct vmkeep_region *region, unsigned long unit)
 	int bit = unit % BITS_PER_LONG;
 	phys_addr_t phys;
 	u64 contig, i;
-	bool bad;
 	void *va;
 
 	if (test_bit_acquire(unit, region->zeroed))
@@ -120,19 +132,42 @@ static void unit_ready(struct vmkeep_region *region, unsigned long unit)
 		va = vmkeep_region_va(region, (u64)unit << UNIT_SHIFT, &contig,
 				      &phys);
 		/*
-		 * A bad page is never shown (vmkeep_region.c); clearing it
-		 * could consume its poison in the kernel, a machine check.
+		 * A bad page is never shown (vmkeep_region.c) nor cleared.
+		 * Each page is looked at under the bit lock: the op that
+		 * records one waits for it (vmkeep_zero_sync()).
 		 */
-		bad = vmkeep_pool_bad(region->pool, phys, VMKEEP_FMT_UNIT, NULL);
-		for (i = 0; i < VMKEEP_FMT_UNIT; i += PAGE_SIZE)
-			if (!bad || !vmkeep_pool_bad(region->pool, phys + i,
-						     PAGE_SIZE, NULL))
+		for (i = 0; i < VMKEEP_FMT_UNIT; i += PAGE_SIZE) {
+			if (vmkeep_pool_bad(region->pool, phys + i, PAGE_SIZE,
+					    NULL))
+				WRITE_ONCE(region->zero_skipped, true);
+			else
 				clear_page(va + i);
-		/* The zeros before the bit, for the lock-free readers. */
+		}
+		/* The zeros (and zero_skipped) before the bit. */
 		smp_mb__before_atomic();
 		set_bit(unit, region->zeroed);
 	}
 	clear_and_wake_up_bit(bit, word);
+}
+
+/**
+ * vmkeep_zero_sync() - wait until nobody clears the unit at @off
+ * @region: the region, held by the caller
+ * @off: offset of a page just recorded bad
+ *
+ * A clearer that took the unit's bit lock before the page was recorded
+ * may clear it still; one that takes it after skips it.
+ */
+void vmkeep_zero_sync(struct vmkeep_region *region, u64 off)
+{
+	unsigned long unit = off >> UNIT_SHIFT;
+	unsigned long *word;
+
+	if (!region->zeroed || test_bit_acquire(unit, region->zeroed))
+		return;
+	word = &region->zeroing[BIT_WORD(unit)];
+	wait_on_bit_lock(word, unit % BITS_PER_LONG, TASK_UNINTERRUPTIBLE);
+	clear_and_wake_up_bit(unit % BITS_PER_LONG, word);
 }
 
 /**
@@ -168,18 +203,25 @@ void vmkeep_zero_start(struct vmkeep_region *region)
 	if (!region->zeroed)
 		return;
 	region->fmt.flags |= VMKEEP_FMT_UNCLEARED;
+	region->zero_left = true;
 	vmkeep_nr_uncleared++;
 	list_add_tail(&region->zero_link, &vmkeep_zero_list);
 	queue_work(system_unbound_wq, &vmkeep_zero_work);
 }
 
-/* The worker is through with @region, or it is not stored any more. */
+/*
+ * The worker is through with @region, or it is not stored any more:
+ * nothing waits for it.  Its flag stays when a bad page was left as it
+ * was.
+ */
 static void zero_done(struct vmkeep_region *region)
 {
 	lockdep_assert_held(&vmkeep_lock);
-	if (!(region->fmt.flags & VMKEEP_FMT_UNCLEARED))
+	if (!region->zero_left)
 		return;
-	region->fmt.flags &= ~VMKEEP_FMT_UNCLEARED;
+	region->zero_left = false;
+	if (!READ_ONCE(region->zero_skipped))
+		region->fmt.flags &= ~VMKEEP_FMT_UNCLEARED;
 	vmkeep_nr_uncleared--;
 	zero_wake(&vmkeep_nr_uncleared);
 }
@@ -227,7 +269,11 @@ static void vmkeep_zero_fn(struct work_struct *work)
 		scoped_guard(mutex, &vmkeep_lock) {
 			if (unit == n && !region->freed) {
 				zero_done(region);
-				vmkeep_pool_commit(region->pool, 0);
+				if (region->fmt.flags & VMKEEP_FMT_UNCLEARED)
+					pr_warn("region '%s': a page that went bad was not cleared: the region stays stored uncleared, quarantined at the next load or kernel\n",
+						region->fmt.name);
+				else
+					vmkeep_pool_commit(region->pool, 0);
 			}
 			WRITE_ONCE(region->zero_busy, false);
 			zero_wake(&region->zero_busy);

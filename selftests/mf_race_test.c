@@ -27,6 +27,7 @@
 #endif
 
 #define CORRUPT_PFN	"/sys/kernel/debug/hwpoison/corrupt-pfn"
+#define HARD_OFFLINE	"/sys/devices/system/memory/hard_offline_page"
 #define ROUNDS		20
 
 FIXTURE(mf) {
@@ -190,8 +191,19 @@ TEST_F_TIMEOUT(mf, rmmod_race, 600)
 		close(fd);
 		vk_free(dev, name);
 		close(dev);
+		/*
+		 * The injector's MADV_HWPOISON holds a page (get_user_pages)
+		 * while it injects: a FREE that saw it keeps the module until
+		 * a reap finds it let go, and STATUS reaps (as the admin
+		 * guide says).
+		 */
 		for (i = 0, ret = rmmod(); ret && i < 500; i++) {
 			usleep(10000);
+			dev = vk_open();
+			if (dev >= 0) {
+				vk_pool(dev, 0, &pool);
+				close(dev);
+			}
 			ret = rmmod();
 		}
 		in.stop = 1;
@@ -285,11 +297,11 @@ TEST_F_TIMEOUT(mf, left_claimed_unreachable, 120)
 	ASSERT_EQ(0, rmmod());
 	EXPECT_LT(0, klog_count("pool left claimed"));
 
-	inj = open(CORRUPT_PFN, O_WRONLY);
-	if (inj < 0) {
-		TH_LOG("no %s (CONFIG_HWPOISON_INJECT): not injected", CORRUPT_PFN);
-	} else {
-		snprintf(pfnbuf, sizeof(pfnbuf), "%#llx\n", (unsigned long long)pfn);
+	/* Built in with CONFIG_MEMORY_FAILURE: 7.2 has no hwpoison-inject. */
+	inj = open(HARD_OFFLINE, O_WRONLY);
+	if (inj >= 0) {
+		snprintf(pfnbuf, sizeof(pfnbuf), "%#llx\n",
+			 (unsigned long long)pfn * getpagesize());
 		ret = write(inj, pfnbuf, strlen(pfnbuf));
 		EXPECT_EQ(-1, ret);
 		EXPECT_EQ(ENXIO, errno);
@@ -301,6 +313,9 @@ TEST_F_TIMEOUT(mf, left_claimed_unreachable, 120)
 	EXPECT_EQ(0x5a, buf[4095]);
 	close(pfd[0]);
 	close(pfd[1]);
+	if (inj < 0)
+		SKIP(return, "no %s (CONFIG_MEMORY_FAILURE): nothing injected",
+		     HARD_OFFLINE);
 }
 
 TEST_HARNESS_MAIN

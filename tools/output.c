@@ -233,7 +233,7 @@ static void print_handoff(FILE *f, struct vmkeep_ctx *vk)
 {
 	unsigned int restored = 0, incoming = 0, quarantined = 0, repaired = 0;
 	unsigned int handoffs = 0, unclean = 0, damaged = 0, empty = 0, held = 0;
-	unsigned int foreign = 0, bad = 0;
+	unsigned int foreign = 0, bad = 0, meta_held = 0;
 	struct vmkeep_pool *p;
 
 	vmkeep_pool_foreach(vk, p) {
@@ -247,7 +247,11 @@ static void print_handoff(FILE *f, struct vmkeep_ctx *vk)
 		repaired += vmkeep_pool_get_nr_repaired(p);
 		damaged += vmkeep_pool_is_damaged(p);
 		empty += !strcmp(vmkeep_pool_get_state_name(p), "empty");
-		held += vmkeep_pool_is_held(p);
+		/* No quarantined region holds it: its metadata went bad. */
+		if (vmkeep_pool_is_held(p) && !vmkeep_pool_get_nr_quarantined(p))
+			meta_held++;
+		else
+			held += vmkeep_pool_is_held(p);
 		foreign += vmkeep_pool_is_foreign(p);
 		bad += vmkeep_pool_has_bad_pages(p);
 	}
@@ -268,6 +272,10 @@ static void print_handoff(FILE *f, struct vmkeep_ctx *vk)
 		fprintf(f,
 			"%u pool%s held: quarantined regions were not repaired, so the metadata stays as found and nothing is allocated there until they are freed ('vmkeepctl free NAME')\n",
 			held, held == 1 ? "" : "s");
+	if (meta_held)
+		fprintf(f,
+			"%u pool%s held: a memory failure hit its metadata, which this load neither reads nor writes again (no allocation, no clean mark at kexec); its regions stay usable until the module is unloaded\n",
+			meta_held, meta_held == 1 ? "" : "s");
 	if (foreign)
 		fprintf(f,
 			"%u foreign pool%s: valid metadata this host holds no identity for (never formatted here, formatted before pool identities, or its range was System RAM in a boot since), so nothing is restored: 'vmkeepctl adopt --pool N' takes one as it is, 'vmkeepctl format --pool N --force' erases it\n",

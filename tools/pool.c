@@ -33,13 +33,15 @@ const struct opt adopt_opts[] = {
 };
 
 /* Whether pool @index is ready: FORMAT wrote it. */
-static bool is_ready(struct ctx *ctx, unsigned long index)
+/* Ready and not held: as a FORMAT leaves a pool. */
+static bool is_formatted(struct ctx *ctx, unsigned long index)
 {
 	struct vmkeep_pool *p;
 
 	vmkeep_pool_foreach(ctx->vk, p)
 		if (vmkeep_pool_get_index(p) == index)
-			return !strcmp(vmkeep_pool_get_state_name(p), "ready");
+			return !strcmp(vmkeep_pool_get_state_name(p), "ready") &&
+			       !vmkeep_pool_is_held(p);
 	return false;
 }
 
@@ -310,6 +312,8 @@ static const char *format_why(struct ctx *ctx, int err)
 {
 	if (err == EINVAL || err == ENOENT)
 		return "no such pool ('vmkeepctl status')";
+	if (err == EIO)
+		return "its metadata went bad (the kernel log): reload the module first";
 	if (err != EBUSY || (vmkeep_pools_refresh(ctx->vk) >= 0 &&
 			     vmkeep_is_frozen(ctx->vk) > 0))
 		return why(ctx, err);
@@ -358,7 +362,7 @@ int cmd_format(int argc, char **argv, struct ctx *ctx)
 	if (rc)
 		return rc;
 	err = vmkeep_format(ctx->vk, pool, param.force);
-	if (err < 0 && vmkeep_pools_refresh(ctx->vk) >= 0 && is_ready(ctx, pool))
+	if (err < 0 && vmkeep_pools_refresh(ctx->vk) >= 0 && is_formatted(ctx, pool))
 		return fail(ctx, RC_FAIL, obj, -err,
 			    "formatted, but its identity could not be kept in /var/lib/vmkeep: it loads foreign after the next boot ('vmkeepctl adopt')");
 	if (err < 0)

@@ -925,6 +925,35 @@ TEST(status_json)
 }
 
 /*
+ * Test Case: a pool held with no quarantined region is held because a
+ * memory failure hit its metadata, and status says that, not "freed".
+ */
+TEST(held_by_bad_metadata)
+{
+	struct vmkeep_pool_info p[1] = {
+		{ .base = 0x40000000, .length = 512 * MiB, .free = 256 * MiB,
+		  .flags = VMKEEP_POOL_HELD | VMKEEP_POOL_BAD_PAGES },
+	};
+	struct vmkeep_ctx *vk;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	vk = fake(NULL, 0, p, 1, 0);
+	ASSERT_NE(NULL, vk);
+	f = open_memstream(&buf, &len);
+	ASSERT_NE(NULL, f);
+	vk_print_pools(f, vk);
+	fclose(f);
+	vmkeep_unref(vk);
+	ASSERT_NE(NULL, buf);
+	EXPECT_NE(NULL, strstr(buf, "1 pool held: a memory failure hit its metadata"))
+		TH_LOG("\n%s", buf);
+	EXPECT_EQ(NULL, strstr(buf, "quarantined regions were not repaired"));
+	free(buf);
+}
+
+/*
  * Test Case: the tables for people show human sizes, states with reasons,
  * and the handoff summary.
  */
