@@ -6,7 +6,7 @@
 #
 # Runs as systemd-stage.sh does (vmkeep-test.service, results on
 # /dev/ttyS1), in the libvirt root of 'systemd-root.sh -l' with the vmkeep
-# packages and vkguest (/usr/lib/vmkeep/vkguest).  Three domains of one
+# packages and vkguest (/var/lib/libvirt/boot/vkguest).  Three domains of one
 # template (domain_xml) run vkguest by direct kernel boot, their serial
 # port in a file; two with file-backed shared RAM (the shape of the
 # vmkeep opt-in), one plain.  vmkeep-stamp.service (this script, "stamp")
@@ -14,9 +14,10 @@
 # files with the time it came, so that the downtime is the time from the
 # last tick before the update to the first after it; it records the
 # managed save files when it stops, after libvirt-guests.
-#   stage 1: AppArmor on, libvirt up; define and start the three, each
-#            confined by its own profile; they tick; update_$mode: the
-#            way the domains go through the kexec, then 'systemctl kexec'
+#   stage 1: AppArmor on, libvirt up; prepare_$mode; define and start
+#            the three, each confined by its own profile; they tick;
+#            update_$mode: the way the domains go through the kexec,
+#            then 'systemctl kexec'
 #   stage 2: check_$mode, then the domains' counters, downtimes, denials;
 #            destroy them and power off
 # The update paths (mode, from vmkeep_test.mode= on the kernel command
@@ -24,7 +25,12 @@
 #   baseline: libvirt-guests with ON_SHUTDOWN=suspend saves every domain
 #             with managedsave (all of its RAM) when 'systemctl kexec'
 #             stops it, and starts them again (ON_BOOT=start) after it.
-# A new path is a pair of functions update_NAME and check_NAME.
+#   cold:     the negative control: ON_SHUTDOWN=shutdown; vkguest ignores
+#             ACPI, so the domains die with the kexec and boot anew after
+#             it: every "counts on" line must fail.
+# A new path is three functions: prepare_NAME (before the domains start),
+# update_NAME (with them running, before 'systemctl kexec') and check_NAME
+# (after it, before the checks every path has).
 
 out=/dev/ttyS1
 stage=1
@@ -41,6 +47,8 @@ savedir=/var/lib/libvirt/qemu/save	# libvirt's managed save images
 # The domains: NAME:OPTIN (1: the file-backed shared RAM of the opt-in).
 domains="lv-vm1:1 lv-vm2:1 lv-plain:0"
 ram_mib=64
+# virt-aa-helper refuses a kernel under /usr/lib (a "restricted file").
+kernel=/var/lib/libvirt/boot/vkguest
 
 names() { for d in $domains; do echo "${d%%:*}"; done; }
 serial() { echo "/var/log/libvirt/qemu/$1.serial"; }
@@ -62,7 +70,7 @@ domain_xml() {
   <vcpu>1</vcpu>$mb
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>/usr/lib/vmkeep/vkguest</kernel>
+    <kernel>$kernel</kernel>
   </os>
   <features>
     <tcg>
@@ -165,32 +173,63 @@ stamp_stop() {
 }
 
 # libvirt_guests ON_SHUTDOWN: its configuration, then restarted so that
-# it runs (and is stopped) with it.
+# it runs (and is stopped) with it.  Before any domain runs: the restart
+# would suspend and resume them.
 libvirt_guests() {
-	printf 'ON_BOOT=start\nSTART_DELAY=0\nON_SHUTDOWN=%s\nSHUTDOWN_TIMEOUT=300\n' \
-		"$1" >/etc/default/libvirt-guests
+	printf 'ON_BOOT=start\nSTART_DELAY=0\nON_SHUTDOWN=%s\nSHUTDOWN_TIMEOUT=%s\n' \
+		"$1" "${2:-300}" >/etc/default/libvirt-guests
 	systemctl restart libvirt-guests.service
 }
 
+prepare_baseline() {
+	t "libvirt-guests: ON_SHUTDOWN=suspend, ON_BOOT=start" libvirt_guests suspend
+}
+
 update_baseline() {
-	t "libvirt-guests: ON_SHUTDOWN=suspend" libvirt_guests suspend
+	:	# libvirt-guests does it all when 'systemctl kexec' stops it
 }
 
 check_baseline() {
 	local n
-	t "libvirt-guests suspended the domains when the kexec stopped it" bash -c \
-		"journalctl -b -1 -u libvirt-guests -q -o cat | grep -i 'suspend'"
-	t "libvirt-guests started them again" bash -c \
-		"journalctl -b -u libvirt-guests -q -o cat | grep -i 'resuming\|start'"
 	for n in $(names); do
+		t "$n: libvirt-guests suspended it when the kexec stopped it" bash -c \
+			"journalctl -b -1 -u libvirt-guests -q -o cat | grep '^Suspending $n: done'"
 		t "$n: its managed save was $savedir/$n.save (full RAM)" \
 			grep " $savedir/$n.save\$" "$state/saves"
+		t "$n: libvirt-guests started it again" bash -c \
+			"journalctl -b -u libvirt-guests -q -o cat | grep -A1 '^Resuming guest $n:' | grep -q '^done'"
 	done
 	t "the managed save files are gone after the restore" \
 		bash -c "! ls $savedir/*.save"
 	while read -r s f; do
 		echo "# libvirt: managedsave $(basename "$f" .save): $s bytes ($((s / 1048576)) MiB) for $ram_mib MiB of RAM"
 	done <"$state/saves"
+	guests_times
+}
+
+prepare_cold() {
+	t "libvirt-guests: ON_SHUTDOWN=shutdown (10 s), ON_BOOT=start" libvirt_guests shutdown 10
+}
+
+update_cold() {
+	:
+}
+
+check_cold() {
+	:
+}
+
+# guests_times: per domain, libvirt-guests' save (boot 1, its stop) and
+# start (boot 2) in seconds, from its journal lines' times.
+guests_times() {
+	journalctl -b -1 -u libvirt-guests -q -o short-unix | awk '
+		$4 == "Suspending" && $6 == "..." { n = $5; sub(/:$/, "", n); if (!(n in s)) s[n] = $1 }
+		$4 == "Suspending" && $6 == "done" { n = $5; sub(/:$/, "", n); e[n] = $1 }
+		END { for (n in e) printf "# libvirt: %s: libvirt-guests saved it in %.1f s\n", n, e[n] - s[n] }'
+	journalctl -b -u libvirt-guests -q -o short-unix | awk '
+		$4 == "Resuming" && $5 == "guest" { n = $6; sub(/:$/, "", n); s[n] = $1; cur = n; next }
+		cur != "" && $NF == "done" { e[cur] = $1; cur = "" }
+		END { for (n in e) printf "# libvirt: %s: libvirt-guests started it in %.1f s\n", n, e[n] - s[n] }'
 }
 
 # The figures of a boot: when libvirt was up, AppArmor's profiles.
@@ -219,6 +258,7 @@ esac
 	1)
 		mkdir -p "$state"
 		t "vmkeep-stamp.service runs" systemctl is-active --quiet vmkeep-stamp.service
+		"prepare_$mode"
 		for d in $domains; do
 			n=${d%%:*}
 			domain_xml "$n" "${d#*:}" >"$state/$n.xml"

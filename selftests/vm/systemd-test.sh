@@ -155,7 +155,7 @@ fi
 # stamper of the domains' serial lines runs before libvirt and stops
 # after libvirt-guests.
 if [ -n "$suite" ]; then
-	install -D -m 0644 "$top/guest/vkguest" "$root/usr/lib/vmkeep/vkguest"
+	install -D -m 0644 "$top/guest/vkguest" "$root/var/lib/libvirt/boot/vkguest"
 	cat >"$root/etc/systemd/system/vmkeep-stamp.service" <<'EOU'
 [Unit]
 Description=vmkeep test: the domains' serial lines with their time
@@ -190,6 +190,9 @@ for u in e2scrub_reap getty-static kexec-load systemd-update-utmp \
 	 modprobe@dm_mod modprobe@fuse modprobe@loop modprobe@efi_pstore \
 	 modprobe@configfs; do
 	ln -sf /dev/null "$root/etc/systemd/system/$u.service"
+done
+for u in apt-daily apt-daily-upgrade dpkg-db-backup fstrim logrotate man-db; do
+	ln -sf /dev/null "$root/etc/systemd/system/$u.timer"
 done
 mkdir -p "$root/var/log/journal" "$root/etc/systemd/journald.conf.d"
 printf '[Journal]\nForwardToConsole=yes\nTTYPath=/dev/ttyS0\nMaxLevelConsole=info\n' \
