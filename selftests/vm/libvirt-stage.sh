@@ -25,6 +25,14 @@
 #   baseline: libvirt-guests with ON_SHUTDOWN=suspend saves every domain
 #             with managedsave (all of its RAM) when 'systemctl kexec'
 #             stops it, and starts them again (ON_BOOT=start) after it.
+#   vmkeep:   the vmkeep path: 'vmkeepctl libvirt setup', the two opt in
+#             ('vmkeepctl libvirt enable'), libvirt-guests as in baseline
+#             for the plain one; the safety tests on a fourth opted-in
+#             domain; 'vmkeepctl update' saves the opted-in ones with
+#             managedsave (device state only), two more of them lose
+#             their region after it (freed; freed and made anew);
+#             vmkeep-libvirt.service starts the saved ones after the
+#             kexec and discards the managed saves of the other two.
 #   cold:     the negative control: ON_SHUTDOWN=shutdown; vkguest ignores
 #             ACPI, so the domains die with the kexec and boot anew after
 #             it: every "counts on" line must fail.
@@ -219,6 +227,184 @@ check_cold() {
 	:
 }
 
+# ---- mode vmkeep ----
+# vmkeep's own domains beside the three: lv-safe (the safety tests, gone
+# before the update), lv-gone and lv-moved (saved by the update, then
+# their region freed / made anew: never restored).
+region_of() { echo "libvirt-$(virsh domuuid "$1" | head -n 1)"; }
+# cap_of NAME: "true" or "false", x-ignore-shared of its QEMU.
+cap_of() {
+	virsh qemu-monitor-command "$1" '{"execute":"query-migrate-capabilities"}' | tr -d ' \n' |
+		grep -o '{[^}]*"x-ignore-shared"[^}]*}' | grep -o '"state":[a-z]*' | cut -d: -f2
+}
+cap_is() { local c; c=$(cap_of "$1"); echo "x-ignore-shared: $c"; [ "$c" = "$2" ]; }
+set_cap() {
+	virsh qemu-monitor-command "$1" "{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{\"capability\":\"x-ignore-shared\",\"state\":$2}]}}"
+}
+# size_cmp FILE -ge|-lt BYTES
+size_cmp() {
+	local s
+	s=$(stat -c %s "$1") || return 1
+	echo "$1: $s bytes"
+	[ "$s" "$2" "$3" ]
+}
+saved_size() { awk -v f="$savedir/$1.save" '$2 == f { print $1 }' "$state/saves"; }
+saved_cmp() {
+	local s
+	s=$(saved_size "$1")
+	echo "$savedir/$1.save: ${s:-none} bytes"
+	[ -n "$s" ] && [ "$s" "$2" "$3" ]
+}
+define_extra() {
+	domain_xml "$1" 1 >"$state/$1.xml"
+	t "virsh define $1 (file-backed shared RAM)" virsh define "$state/$1.xml"
+	t "vmkeepctl libvirt enable $1" vmkeepctl libvirt enable "$1"
+	t "virsh start $1" virsh start "$1"
+	t "$1 ticks" wait_tick "$1" 3
+}
+ram_is_region() {
+	local r pid
+	r=$(region_of "$1")
+	pid=$(cat "/run/libvirt/qemu/$1.pid")
+	vmkeepctl list | grep "^$r " | awk '{ print; exit !($NF > 0) }' || return 1
+	grep ' /var/lib/libvirt/qemu/ram/.*/pc.ram' "/proc/$pid/maps" | head -n 1 | grep .
+}
+not_region() { ! vmkeepctl list | grep "$(virsh domuuid "$1" | head -n 1)"; }
+setup_idempotent() { [ "$(vmkeepctl libvirt setup | tee /dev/stderr | grep -c 'there already')" = 2 ]; }
+save_restore_full() {
+	virsh save lv-safe /var/tmp/safe-full.save && size_cmp /var/tmp/safe-full.save -ge "$1" &&
+		virsh restore /var/tmp/safe-full.save && sleep 2 && in_state lv-safe running
+}
+snapshot_full() {
+	virsh snapshot-create-as lv-safe s1 --memspec file=/var/tmp/safe-snap.mem,snapshot=external --no-metadata &&
+		size_cmp /var/tmp/safe-snap.mem -ge "$1"
+}
+save_without_ram() {
+	set_cap lv-safe true && virsh save lv-safe /var/tmp/safe-noram.save &&
+		size_cmp /var/tmp/safe-noram.save -lt "$1"
+}
+restore_refused() {
+	local o
+	o=$(virsh restore /var/tmp/safe-noram.save 2>&1)
+	echo "$o"
+	! in_state lv-safe running >/dev/null && echo "$o" | grep -q 'x-ignore-shared'
+}
+update_refuses() {
+	local o rc
+	vmkeepctl free "$(region_of lv-safe)" || return 1
+	o=$(vmkeepctl update --check --kernel "/boot/vmlinuz-$krel" --initrd "/boot/initrd.img-$krel" --reuse-cmdline 2>&1)
+	rc=$?
+	echo "$o"
+	[ $rc != 0 ] && echo "$o" | grep -q 'lv-safe: RAM is not a vmkeep region'
+}
+update_check_four() {
+	vmkeepctl update --check --kernel "/boot/vmlinuz-$krel" --initrd "/boot/initrd.img-$krel" --reuse-cmdline |
+		tee /dev/stderr | grep -c 'would save libvirt domain' | grep -qx 4
+}
+do_update() {
+	vmkeepctl update --kernel "/boot/vmlinuz-$krel" --initrd "/boot/initrd.img-$krel" \
+		--command-line "$(sed 's/^BOOT_IMAGE=[^ ]* //; s/ *vmkeep_test\.stage=[^ ]*//g' /proc/cmdline) vmkeep_test.stage=2" \
+		>"$state/update.log" 2>&1
+	local rc=$?
+	cat "$state/update.log"
+	return $rc
+}
+saved_by_update() {
+	in_state "$1" "shut off" && virsh dominfo "$1" | grep 'Managed save: *yes'
+}
+lose_regions() {
+	vmkeepctl thaw && vmkeepctl free "$(region_of lv-gone)" && vmkeepctl free "$(region_of lv-moved)" &&
+		vmkeepctl alloc --name "$(region_of lv-moved)" --size "${ram_mib}M" && vmkeepctl freeze
+}
+discarded() {
+	in_state "$1" "shut off" && virsh dominfo "$1" | grep 'Managed save: *no' &&
+		journalctl -b -u vmkeep-libvirt -q -o cat | grep "$1: saved RAM region .* was discarded"
+}
+region_active() { vmkeepctl list | grep "^$(region_of "$1") " | grep active; }
+post_save_full() {
+	virsh save lv-vm2 /var/tmp/post.save && size_cmp /var/tmp/post.save -ge "$1" &&
+		virsh restore /var/tmp/post.save
+	local rc=$?
+	rm -f /var/tmp/post.save
+	return $rc
+}
+
+prepare_vmkeep() {
+	t "format the pool" vmkeepctl format --pool 0
+	t "vmkeepctl libvirt setup (qemu.conf slots, AppArmor rule)" vmkeepctl libvirt setup --slots 8
+	t "setup again changes nothing" setup_idempotent
+	grep -A14 'BEGIN vmkeep' /etc/libvirt/qemu.conf | sed 's/^/#   qemu.conf: /'
+	t "the hook is installed" test -x /etc/libvirt/hooks/qemu.d/50-vmkeep
+	t "libvirtd restarted (qemu.conf, the hook)" systemctl restart libvirtd.service
+	t "libvirt-guests: ON_SHUTDOWN=suspend, ON_BOOT=start (the plain domain)" libvirt_guests suspend
+}
+
+defined_vmkeep() {
+	[ "$2" = 1 ] || return 0
+	t "vmkeepctl libvirt enable $1" vmkeepctl libvirt enable "$1"
+}
+
+update_vmkeep() {
+	local n big=$((ram_mib * 1048576))
+	for n in lv-vm1 lv-vm2; do
+		t "$n: its RAM is region $(region_of "$n"), mapped by its QEMU from pc.ram" ram_is_region "$n"
+	done
+	t "lv-plain's RAM is no region" not_region lv-plain
+	vmkeepctl libvirt status | sed 's/^/#   /'
+
+	# Safety: outside an update a save carries all of RAM; with the
+	# capability left on (the danger), the stream has none and no
+	# restore takes it.
+	define_extra lv-safe
+	t "lv-safe: x-ignore-shared is off outside an update" cap_is lv-safe false
+	t "safety: virsh save of an opted-in domain carries all of RAM; virsh restore runs it" save_restore_full $big
+	t "safety: an external memory snapshot of it carries all of RAM" snapshot_full $big
+	t "safety: x-ignore-shared forced on, virsh save writes a stream without RAM" save_without_ram $((big / 4))
+	t "safety: that stream is not restored (QEMU refuses its x-ignore-shared)" restore_refused
+	rm -f /var/tmp/safe-*.save /var/tmp/safe-snap.mem
+	t "lv-safe boots anew" virsh start lv-safe
+	t "update refuses an opted-in domain whose RAM is not a region (region freed under it)" update_refuses
+	virsh destroy lv-safe >/dev/null 2>&1
+	virsh undefine lv-safe >/dev/null 2>&1
+
+	define_extra lv-gone
+	define_extra lv-moved
+	t "vmkeepctl update --check: would save the four opted-in domains" update_check_four
+	t "vmkeepctl update: managedsave of the opted-in domains, freeze, load" do_update
+	for n in lv-vm1 lv-vm2 lv-gone lv-moved; do
+		t "$n: saved by the update (shut off, managed save)" saved_by_update "$n"
+	done
+	t "lv-plain still runs (libvirt-guests' to save)" in_state lv-plain running
+	t "lv-gone: region freed; lv-moved: region freed and made anew (another id)" lose_regions
+}
+
+check_vmkeep() {
+	local n big=$((ram_mib * 1048576))
+	t "vmkeep-libvirt.service started lv-vm1 and lv-vm2 again" bash -c \
+		"journalctl -b -u vmkeep-libvirt -q -o cat | grep -c ': running again' | grep -qx 2"
+	journalctl -b -u vmkeep-libvirt -q -o cat | sed 's/^/#   vmkeep-libvirt: /'
+	journalctl -b -1 -t vmkeep-libvirt -q -o cat | sed 's/^/#   hook, boot 1: /'
+	journalctl -b -t vmkeep-libvirt -q -o cat | sed 's/^/#   hook, boot 2: /'
+	for n in lv-vm1 lv-vm2; do
+		t "$n: its managed save was device state only" saved_cmp "$n" -lt $((big / 4))
+		t "$n: region $(region_of "$n") is active (finished) again" region_active "$n"
+		t "$n: x-ignore-shared is off again after the restore" cap_is "$n" false
+	done
+	t "lv-plain: libvirt-guests saved it with all of RAM" saved_cmp lv-plain -ge $big
+	t "lv-plain: libvirt-guests started it" bash -c \
+		"journalctl -b -u libvirt-guests -q -o cat | grep -A1 '^Resuming guest lv-plain:' | grep -q '^done'"
+	for n in lv-gone lv-moved; do
+		t "$n: not restored: managed save discarded, domain off, the journal says why" discarded "$n"
+	done
+	t "after the restore, virsh save of lv-vm2 carries all of RAM again" post_save_full $big
+	while read -r s f; do
+		echo "# libvirt: managedsave $(basename "$f" .save): $s bytes ($((s / 1024)) KiB) for $ram_mib MiB of RAM"
+	done <"$state/saves"
+	grep 'libvirt managed save' "$state/update.log" | sed 's/^/# libvirt: update: /'
+	journalctl -b -u vmkeep-libvirt -q -o short-unix | sed 's/^/# libvirt: resume: /'
+	vmkeepctl libvirt status | sed 's/^/#   /'
+}
+
 # guests_times: per domain, libvirt-guests' save (boot 1, its stop) and
 # start (boot 2) in seconds, from its journal lines' times.
 guests_times() {
@@ -264,6 +450,7 @@ esac
 			domain_xml "$n" "${d#*:}" >"$state/$n.xml"
 			t "virsh define $n ($([ "${d#*:}" = 1 ] && echo "file-backed shared RAM" || echo "plain RAM"))" \
 				virsh define "$state/$n.xml"
+			! declare -F "defined_$mode" >/dev/null || "defined_$mode" "$n" "${d#*:}"
 			t "virsh start $n" virsh start "$n"
 		done
 		for n in $(names); do
