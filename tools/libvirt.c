@@ -1214,7 +1214,9 @@ static int cmd_lv_enable(int argc, char **argv, struct ctx *ctx)
 
 static int cmd_lv_hook(int argc, char **argv, struct ctx *ctx)
 {
-	return lv_hook(ctx, argc, argv);
+	int rc = parse_opts(ctx, argc, argv);
+
+	return rc >= 0 ? rc : lv_hook(ctx, argc - optind + 1, argv + optind - 1);
 }
 
 static int cmd_lv_save(int argc, char **argv, struct ctx *ctx)

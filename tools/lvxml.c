@@ -227,9 +227,9 @@ char *lv_xml_restore(const char *xml, const char *sock)
 		free(c);
 		return NULL;
 	}
-	if (!strstr(c, "xmlns:qemu=")) {
-		p = splice(c, c + strlen("<domain"), c + strlen("<domain"),
-			   " xmlns:qemu='" LV_QEMU_NS "'");
+	p = c ? strstr(c, "<domain") : NULL;
+	if (p && !strstr(c, "xmlns:qemu=")) {
+		p = splice(c, p + 7, p + 7, " xmlns:qemu='" LV_QEMU_NS "'");
 		free(c);
 		c = p;
 	}
