@@ -271,17 +271,25 @@ ram_is_region() {
 }
 not_region() { ! vmkeepctl list | grep "$(virsh domuuid "$1" | head -n 1)"; }
 setup_idempotent() { [ "$(vmkeepctl libvirt setup | tee /dev/stderr | grep -c 'there already')" = 2 ]; }
+# A stream with RAM is most of RAM's size (QEMU sends a zero page as a
+# flag); one without is device state, some 100 KiB.  And it restores
+# onto a fresh, zeroed region only if its RAM came from the file: the
+# ticks go on.
 save_restore_full() {
-	virsh save lv-safe /var/tmp/safe-full.save && size_cmp /var/tmp/safe-full.save -ge "$1" &&
-		virsh restore /var/tmp/safe-full.save && sleep 2 && in_state lv-safe running
+	local before
+	before=$(tick lv-safe)
+	virsh save lv-safe /var/tmp/safe-full.save && size_cmp /var/tmp/safe-full.save -ge $(($1 / 2)) &&
+		virsh restore /var/tmp/safe-full.save && wait_tick lv-safe $((before + 2)) 60 &&
+		echo "tick $before before the save, $(tick lv-safe) after the restore" &&
+		! tail -n 3 "$(serial lv-safe)" | grep -q 'BOOT\| bad \|ERROR'
 }
 snapshot_full() {
 	virsh snapshot-create-as lv-safe s1 --memspec file=/var/tmp/safe-snap.mem,snapshot=external --no-metadata &&
-		size_cmp /var/tmp/safe-snap.mem -ge "$1"
+		size_cmp /var/tmp/safe-snap.mem -ge $(($1 / 2))
 }
 save_without_ram() {
 	set_cap lv-safe true && virsh save lv-safe /var/tmp/safe-noram.save &&
-		size_cmp /var/tmp/safe-noram.save -lt "$1"
+		size_cmp /var/tmp/safe-noram.save -lt $(($1 / 8))
 }
 restore_refused() {
 	local o
@@ -322,7 +330,7 @@ discarded() {
 }
 region_active() { vmkeepctl list | grep "^$(region_of "$1") " | grep active; }
 post_save_full() {
-	virsh save lv-vm2 /var/tmp/post.save && size_cmp /var/tmp/post.save -ge "$1" &&
+	virsh save lv-vm2 /var/tmp/post.save && size_cmp /var/tmp/post.save -ge $(($1 / 2)) &&
 		virsh restore /var/tmp/post.save
 	local rc=$?
 	rm -f /var/tmp/post.save
@@ -335,7 +343,8 @@ prepare_vmkeep() {
 	t "setup again changes nothing" setup_idempotent
 	grep -A14 'BEGIN vmkeep' /etc/libvirt/qemu.conf | sed 's/^/#   qemu.conf: /'
 	t "the hook is installed" test -x /etc/libvirt/hooks/qemu.d/50-vmkeep
-	t "libvirtd restarted (qemu.conf, the hook)" systemctl restart libvirtd.service
+	t "libvirt's QEMU driver restarted (qemu.conf, the hook)" bash -c \
+		"systemctl try-restart libvirtd.service virtqemud.service && virsh version >/dev/null"
 	t "libvirt-guests: ON_SHUTDOWN=suspend, ON_BOOT=start (the plain domain)" libvirt_guests suspend
 }
 
@@ -359,7 +368,7 @@ update_vmkeep() {
 	t "lv-safe: x-ignore-shared is off outside an update" cap_is lv-safe false
 	t "safety: virsh save of an opted-in domain carries all of RAM; virsh restore runs it" save_restore_full $big
 	t "safety: an external memory snapshot of it carries all of RAM" snapshot_full $big
-	t "safety: x-ignore-shared forced on, virsh save writes a stream without RAM" save_without_ram $((big / 4))
+	t "safety: x-ignore-shared forced on, virsh save writes a stream without RAM" save_without_ram $big
 	t "safety: that stream is not restored (QEMU refuses its x-ignore-shared)" restore_refused
 	rm -f /var/tmp/safe-*.save /var/tmp/safe-snap.mem
 	t "lv-safe boots anew" virsh start lv-safe
@@ -386,11 +395,11 @@ check_vmkeep() {
 	journalctl -b -1 -t vmkeep-libvirt -q -o cat | sed 's/^/#   hook, boot 1: /'
 	journalctl -b -t vmkeep-libvirt -q -o cat | sed 's/^/#   hook, boot 2: /'
 	for n in lv-vm1 lv-vm2; do
-		t "$n: its managed save was device state only" saved_cmp "$n" -lt $((big / 4))
+		t "$n: its managed save was device state only" saved_cmp "$n" -lt $((big / 8))
 		t "$n: region $(region_of "$n") is active (finished) again" region_active "$n"
 		t "$n: x-ignore-shared is off again after the restore" cap_is "$n" false
 	done
-	t "lv-plain: libvirt-guests saved it with all of RAM" saved_cmp lv-plain -ge $big
+	t "lv-plain: libvirt-guests saved it with all of RAM" saved_cmp lv-plain -ge $((big / 2))
 	t "lv-plain: libvirt-guests started it" bash -c \
 		"journalctl -b -u libvirt-guests -q -o cat | grep -A1 '^Resuming guest lv-plain:' | grep -q '^done'"
 	for n in lv-gone lv-moved; do
