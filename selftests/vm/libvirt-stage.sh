@@ -146,6 +146,21 @@ downtime_ms() {
 	across "$1" | awk '{ printf "%d\n", ($4 - $2 - ($3 - $1)) * 1000 }'
 }
 
+# wait_guests: until libvirt-guests' start (ON_BOOT) is over.  Its unit
+# is Type=oneshot in libvirt 9.0 but Type=exec in 12.x: there
+# multi-user.target, and this stage, come while it still starts them.
+wait_guests() {
+	local i
+	for ((i = 0; i < 900; i++)); do
+		[ "$(systemctl show -P MainPID libvirt-guests.service)" = 0 ] && break
+		sleep 1
+	done
+	systemctl show -P Type libvirt-guests.service
+	systemctl show -P ExecMainExitTimestampMonotonic libvirt-guests.service |
+		awk '{ printf "its start ended %.1f s after the kernel started\n", $1 / 1e6 }'
+	systemctl is-active libvirt-guests.service
+}
+
 # in_state NAME STATE: virsh says the domain is in that state.
 in_state() {
 	[ "$(virsh domstate "$1" 2>&1)" = "$2" ] || { virsh domstate "$1"; return 1; }
@@ -158,6 +173,22 @@ confined() {
 	label=$(cat "/proc/$pid/attr/apparmor/current" 2>/dev/null || cat "/proc/$pid/attr/current")
 	echo "$1: qemu pid $pid: $label"
 	[ "$label" = "libvirt-$(virsh domuuid "$1" | head -n 1) (enforce)" ]
+}
+
+# ram_shape NAME OPTIN: its QEMU's main RAM as libvirt started it (the
+# command line in its log): a memory-backend-file with share for the
+# opt-in, no file otherwise.
+ram_shape() {
+	local o
+	o=$(grep -o '"qom-type":"memory-backend-[a-z]*"[^}]*\|memory-backend-[a-z]*,[^ ]*' \
+		"/var/log/libvirt/qemu/$1.log" | tail -n 1)
+	echo "$1: $o"
+	if [ "$2" = 1 ]; then
+		echo "$o" | grep -q 'memory-backend-file' &&
+			echo "$o" | grep -q '"share":true\|share=on'
+	else
+		! echo "$o" | grep -q 'memory-backend-file'
+	fi
 }
 
 # vmkeep-stamp.service: every serial line with its time; at the stop,
@@ -415,15 +446,19 @@ check_vmkeep() {
 }
 
 # guests_times: per domain, libvirt-guests' save (boot 1, its stop) and
-# start (boot 2) in seconds, from its journal lines' times.
+# start (boot 2) in seconds, from its journal lines' times.  It prints
+# "Resuming guest NAME: " and "done" only when the start is over: a start
+# is from the line before to its "done".
 guests_times() {
 	journalctl -b -1 -u libvirt-guests -q -o short-unix | awk '
 		$4 == "Suspending" && $6 == "..." { n = $5; sub(/:$/, "", n); if (!(n in s)) s[n] = $1 }
 		$4 == "Suspending" && $6 == "done" { n = $5; sub(/:$/, "", n); e[n] = $1 }
 		END { for (n in e) printf "# libvirt: %s: libvirt-guests saved it in %.1f s\n", n, e[n] - s[n] }'
 	journalctl -b -u libvirt-guests -q -o short-unix | awk '
-		$4 == "Resuming" && $5 == "guest" { n = $6; sub(/:$/, "", n); s[n] = $1; cur = n; next }
+		$4 == "Resuming" && $5 == "guests" { prev = $1 }
+		$4 == "Resuming" && $5 == "guest" { n = $6; sub(/:$/, "", n); s[n] = prev; cur = n; next }
 		cur != "" && $NF == "done" { e[cur] = $1; cur = "" }
+		{ prev = $1 }
 		END { for (n in e) printf "# libvirt: %s: libvirt-guests started it in %.1f s\n", n, e[n] - s[n] }'
 }
 
@@ -466,9 +501,10 @@ esac
 			t "$n ticks" wait_tick "$n" 3
 			t "$n is confined by its AppArmor profile" confined "$n"
 		done
-		t "the opt-in shape: lv-vm1's RAM is a shared file in memory_backing_dir" bash -c \
-			"grep -q 'memory-backend-file.*share.*true\|memory-backend-file.*share=on' /var/log/libvirt/qemu/lv-vm1.log &&
-			 ! grep -q memory-backend-file /var/log/libvirt/qemu/lv-plain.log"
+		for d in $domains; do
+			t "${d%%:*}: its RAM is $([ "${d#*:}" = 1 ] && echo "a file mapped shared" || echo "anonymous")" \
+				ram_shape "${d%%:*}" "${d#*:}"
+		done
 		"update_$mode"
 		for n in $(names); do
 			echo "# libvirt: $n: tick $(tick "$n") before the kexec"
@@ -479,12 +515,14 @@ esac
 		systemctl --no-block kexec
 		;;
 	2)
+		t "libvirt-guests' start is over" wait_guests
 		"check_$mode"
 		for n in $(names); do
 			t "virsh list: $n is running" in_state "$n" running
 			read -r last tl first tf < <(across "$n")
 			t "$n counts on from where it stopped (tick $last, then $first)" bash -c \
 				"[ '$first' = $((last + 1)) ] && [ \$(sed -n '/ stop\$/,\$p' $state/$n.ts | grep -c 'BOOT\| bad \|ERROR') = 0 ]"
+			[ -z "$first" ] ||
 			echo "# libvirt: $n: downtime $(downtime_ms "$n") ms (tick $last at $tl, tick $first at $tf; the stamps are the guest's wall clock, within 1 s across the kexec: the RTC)"
 		done
 		den=$( (journalctl -k -b -1 -q -o cat; dmesg) | grep -i 'apparmor="DENIED"')
