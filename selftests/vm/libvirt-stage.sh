@@ -442,6 +442,7 @@ check_vmkeep() {
 	done <"$state/saves"
 	grep 'libvirt managed save' "$state/update.log" | sed 's/^/# libvirt: update: /'
 	journalctl -b -u vmkeep-libvirt -q -o short-unix | sed 's/^/# libvirt: resume: /'
+	guests_times
 	vmkeepctl libvirt status | sed 's/^/#   /'
 }
 
