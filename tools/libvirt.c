@@ -541,6 +541,19 @@ static bool peer_is(int fd, const char *uuid)
 	if (f)
 		fclose(f);
 	free(a);
+	/*
+	 * A process can rewrite its own command line; not its AppArmor
+	 * label: where libvirt confines QEMU, it must be this domain's.
+	 */
+	snprintf(path, sizeof(path), "/proc/%d/attr/apparmor/current", cr.pid);
+	a = read_text(path);
+	if (!a) {
+		snprintf(path, sizeof(path), "/proc/%d/attr/current", cr.pid);
+		a = read_text(path);
+	}
+	if (ok && a && !strncmp(a, "libvirt-", 8))
+		ok = !strncmp(a + 8, uuid, strlen(uuid)) && a[8 + strlen(uuid)] == ' ';
+	free(a);
 	return ok;
 }
 
