@@ -215,9 +215,10 @@ systemd-check: deb guest
 # (selftests/vm/systemd-test.sh -l, selftests/vm/libvirt-stage.sh).
 # LIBVIRT_SUITES picks the roots.
 LIBVIRT_SUITES ?= bookworm sid
+LIBVIRT_MODES ?= baseline vmkeep
 libvirt-check: deb guest
-	@rc=0; for s in $(LIBVIRT_SUITES); do \
-		selftests/vm/systemd-test.sh -l $$s $(DEB) || rc=1; done; exit $$rc
+	@rc=0; for s in $(LIBVIRT_SUITES); do for m in $(LIBVIRT_MODES); do \
+		selftests/vm/systemd-test.sh -l $$s -m $$m $(DEB) || rc=1; done; done; exit $$rc
 
 # vmkeep beside memfd, hugetlbfs and a full RAM copy, in one VM run:
 # samples in $(BENCH)/vm/results.txt, then bench.json, the plots and

@@ -1066,8 +1066,11 @@ static int replace_file(struct ctx *ctx, const char *path, const char *text)
 	snprintf(bak, sizeof(bak), "%s.vmkeep-%ld", path, (long)time(NULL));
 	snprintf(tmp, sizeof(tmp), "%s.vmkeep-new", path);
 	if (!access(path, F_OK)) {
-		char *old = read_text(path);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		char *old = fd >= 0 ? read_fd(fd) : NULL;	/* an empty file too */
 
+		if (fd >= 0)
+			close(fd);
 		f = fopen(bak, "we");
 		if (!f || !old || fputs(old, f) < 0 || fclose(f)) {
 			free(old);

@@ -368,14 +368,42 @@ post_save_full() {
 	return $rc
 }
 
+# libvirtd (9.0) or virtqemud (12.x), whichever runs.
+restart_driver() {
+	local u
+	for u in libvirtd virtqemud; do
+		systemctl is-active --quiet "$u.service" || continue
+		echo "restart $u"
+		systemctl restart "$u.service" || return 1
+	done
+	virsh version >/dev/null
+}
+# The device cgroup: a running QEMU cannot open a region whose node
+# no slot named when the domain started, even where AppArmor and the
+# owner allow it (its own memory backing directory).
+cgroup_blocks() {
+	local pid dir st o
+	pid=$(cat /run/libvirt/qemu/lv-safe.pid)
+	dir=$(grep -o '/var/lib/libvirt/qemu/ram/[^ ]*/pc.ram' "/proc/$pid/maps" | head -n 1)
+	dir=${dir%/pc.ram}
+	vmkeepctl alloc --name cg-probe --size 2M --owner libvirt-qemu:libvirt-qemu >/dev/null || return 1
+	st=$(stat -c '%t %T' /dev/vmkeep-region/cg-probe)
+	mknod "$dir/probe.ram" c $((0x${st% *})) $((0x${st#* })) && chown libvirt-qemu:libvirt-qemu "$dir/probe.ram"
+	o=$(virsh qemu-monitor-command lv-safe "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-file\",\"id\":\"probe\",\"mem-path\":\"$dir/probe.ram\",\"size\":2097152,\"share\":true}}" 2>&1)
+	echo "$o"
+	virsh qemu-monitor-command lv-safe '{"execute":"object-del","arguments":{"id":"probe"}}' >/dev/null 2>&1
+	rm -f "$dir/probe.ram"
+	vmkeepctl free cg-probe >/dev/null
+	echo "$o" | grep -q 'Operation not permitted'
+}
+
 prepare_vmkeep() {
 	t "format the pool" vmkeepctl format --pool 0
 	t "vmkeepctl libvirt setup (qemu.conf slots, AppArmor rule)" vmkeepctl libvirt setup --slots 8
 	t "setup again changes nothing" setup_idempotent
 	grep -A14 'BEGIN vmkeep' /etc/libvirt/qemu.conf | sed 's/^/#   qemu.conf: /'
 	t "the hook is installed" test -x /etc/libvirt/hooks/qemu.d/50-vmkeep
-	t "libvirt's QEMU driver restarted (qemu.conf, the hook)" bash -c \
-		"systemctl try-restart libvirtd.service virtqemud.service && virsh version >/dev/null"
+	t "libvirt's QEMU driver restarted (qemu.conf, the hook)" restart_driver
 	t "libvirt-guests: ON_SHUTDOWN=suspend, ON_BOOT=start (the plain domain)" libvirt_guests suspend
 }
 
@@ -397,6 +425,7 @@ update_vmkeep() {
 	# restore takes it.
 	define_extra lv-safe
 	t "lv-safe: x-ignore-shared is off outside an update" cap_is lv-safe false
+	t "device cgroup: QEMU cannot open a region node no slot named at its start" cgroup_blocks
 	t "safety: virsh save of an opted-in domain carries all of RAM; virsh restore runs it" save_restore_full $big
 	t "safety: an external memory snapshot of it carries all of RAM" snapshot_full $big
 	t "safety: x-ignore-shared forced on, virsh save writes a stream without RAM" save_without_ram $big
