@@ -289,7 +289,8 @@ char *lv_xml_enable(const char *xml, const char **why)
  */
 static void acl_defaults(const char *conf, char *buf, size_t len)
 {
-	const char *a = strstr(conf, "\n#cgroup_device_acl = ["), *e, *q, *r;
+	const char *a = strncmp(conf, "#cgroup_device_acl = [", 22) ?
+			strstr(conf, "\n#cgroup_device_acl = [") : conf, *e, *q, *r;
 	size_t n = 0;
 
 	buf[0] = '\0';
