@@ -56,7 +56,9 @@
 #include "vm.h"
 
 #define QEMU_CONF	"/etc/libvirt/qemu.conf"
+#define AA_ABS		"/etc/apparmor.d/abstractions/libvirt-qemu"
 #define AA_LOCAL	"/etc/apparmor.d/local/abstractions/libvirt-qemu"
+#define AA_DROPIN	"/etc/apparmor.d/abstractions/libvirt-qemu.d/vmkeep"
 #define SAVE_DIR	"/var/lib/libvirt/qemu/save"
 #define NODE_DIR	"/dev/vmkeep-region"
 #define MAX_SLOTS	100
@@ -1094,7 +1096,8 @@ static int lv_setup(struct ctx *ctx)
 {
 	unsigned long slots;
 	const char *why;
-	char *conf, *nc, *aa, *na = NULL;
+	char *conf, *nc, *aa, *na = NULL, *abs, dir[PATH_MAX];
+	const char *aa_path;
 	int rc = 0;
 
 	if (parse_uint(opt_slots, 10, MAX_SLOTS, &slots) || !slots)
@@ -1117,18 +1120,29 @@ static int lv_setup(struct ctx *ctx)
 	free(nc);
 	if (rc || opt_print || strcmp(opt_conf, QEMU_CONF))
 		return rc;
-	/* the agent's socket, for every domain's AppArmor profile */
-	/* libvirt's postinst makes it empty; read_text() gives NULL for that */
-	aa = read_text(AA_LOCAL);
-	if (!aa && !access(AA_LOCAL, F_OK))
-		aa = strdup("");
-	if (aa && strstr(aa, AA_BEGIN)) {
-		printf("%s: vmkeep's block is there already\n", AA_LOCAL);
-	} else if (access("/etc/apparmor.d/abstractions/libvirt-qemu", F_OK)) {
+	/*
+	 * The agent's socket, for every domain's AppArmor profile: in the
+	 * abstraction's drop-in directory where it has one (libvirt 10 and
+	 * later), else in the site file (libvirt 9: made empty by libvirt).
+	 */
+	abs = read_text(AA_ABS);
+	if (!abs) {
 		printf("AppArmor: no libvirt-qemu abstraction, nothing to add\n");
+		return 0;
+	}
+	aa_path = strstr(abs, "<abstractions/libvirt-qemu.d>") ? AA_DROPIN : AA_LOCAL;
+	free(abs);
+	aa = read_text(aa_path);
+	if (!aa && !access(aa_path, F_OK))
+		aa = strdup("");	/* read_text() gives NULL for an empty file */
+	if (aa && strstr(aa, AA_BEGIN)) {
+		printf("%s: vmkeep's block is there already\n", aa_path);
 	} else if (asprintf(&na, "%s%s" AA_BEGIN AA_RULE AA_END, aa ?: "",
 			    aa && aa[0] && aa[strlen(aa) - 1] != '\n' ? "\n" : "") >= 0) {
-		rc = replace_file(ctx, AA_LOCAL, na);
+		snprintf(dir, sizeof(dir), "%s", aa_path);
+		*strrchr(dir, '/') = '\0';
+		mkdirs(dir, 0755);
+		rc = replace_file(ctx, aa_path, na);
 	}
 	free(aa);
 	free(na);
