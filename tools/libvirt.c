@@ -572,8 +572,10 @@ static int set_ignore_shared(struct qmp *q, bool on)
 }
 
 /* The agent, in its own process: one QEMU, one incoming migration. */
-static void agent(int lfd, const char *name, const char *uuid, const char *sock)
+static void agent(int lfd, const char *name, const char *uuid, const char *sock,
+		  ino_t ino)
 {
+	struct stat sst;
 	struct pollfd p = { .fd = lfd, .events = POLLIN };
 	json_object *st = NULL;
 	const char *s = "";
@@ -618,7 +620,9 @@ static void agent(int lfd, const char *name, const char *uuid, const char *sock)
 out_q:
 	qmp_close(&q);
 out:
-	unlink(sock);
+	/* a later restore of the domain may have put its own socket there */
+	if (!stat(sock, &sst) && sst.st_ino == ino)
+		unlink(sock);
 	_exit(0);
 }
 
@@ -626,6 +630,7 @@ out:
 static int agent_start(struct dom *d, char *sock, size_t len)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
 	uid_t uid;
 	gid_t gid;
 	int fd, nul;
@@ -640,7 +645,7 @@ static int agent_start(struct dom *d, char *sock, size_t len)
 	unlink(sock);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    chown(sock, uid, gid) || chmod(sock, 0600) || listen(fd, 4))
+	    chown(sock, uid, gid) || chmod(sock, 0600) || listen(fd, 4) || stat(sock, &st))
 		return -errno;
 	pid = fork();
 	if (pid < 0)
@@ -655,7 +660,7 @@ static int agent_start(struct dom *d, char *sock, size_t len)
 	dup2(nul, 0);
 	dup2(nul, 1);
 	dup2(nul, 2);
-	agent(fd, d->name, d->uuid, sock);
+	agent(fd, d->name, d->uuid, sock, st.st_ino);
 	return 0;
 }
 
