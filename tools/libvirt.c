@@ -64,7 +64,7 @@
 #define MAX_SLOTS	100
 #define AGENT_WAIT_MS	120000	/* QEMU connects within this, or the agent ends */
 
-static const char *opt_slots = "32", *opt_conf = QEMU_CONF;
+static const char *opt_slots, *opt_conf = QEMU_CONF;
 static bool opt_print, lv_opt_force;
 
 /* ---- running things ---- */
@@ -1105,7 +1105,10 @@ static int lv_setup(struct ctx *ctx)
 	const char *aa_path;
 	int rc = 0;
 
-	if (parse_uint(opt_slots, 10, MAX_SLOTS, &slots) || !slots)
+	/* run again without --slots: as many as the block has */
+	if (!opt_slots)
+		slots = conf_slots() ?: 32;
+	else if (parse_uint(opt_slots, 10, MAX_SLOTS, &slots) || !slots)
 		return bad_arg(ctx, "--slots", opt_slots, "1 to 100");
 	conf = read_text(opt_conf);
 	if (!conf)
@@ -1284,7 +1287,8 @@ static int cmd_lv_status(int argc, char **argv, struct ctx *ctx)
 }
 
 static const struct opt lv_setup_opts[] = {
-	{ "slots", "N", "domains with vmkeep RAM that may run at once (32)", .str = &opt_slots },
+	{ "slots", "N", "domains with vmkeep RAM that may run at once (32; again: as before)",
+	  .str = &opt_slots },
 	{ "qemu-conf", "FILE", "the qemu.conf to edit (" QEMU_CONF ")", .str = &opt_conf },
 	{ "print", NULL, "print the block, change nothing", .flag = &opt_print },
 	{}
