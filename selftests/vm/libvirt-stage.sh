@@ -63,10 +63,13 @@ serial() { echo "/var/log/libvirt/qemu/$1.serial"; }
 
 # domain_xml NAME OPTIN: the one template of every domain.  OPTIN=1 adds
 # the RAM shape a vmkeep domain has: a file (in libvirt's
-# memory_backing_dir) mapped shared.
+# memory_backing_dir) mapped shared, and $optin_metadata (empty in the
+# baseline; a path's prepare_NAME sets it to its opt-in element).
+optin_metadata=
 domain_xml() {
 	local name=$1 optin=$2 mb=
-	[ "$optin" = 1 ] && mb="
+	[ "$optin" = 1 ] && mb="${optin_metadata:+
+  $optin_metadata}
   <memoryBacking>
     <source type='file'/>
     <access mode='shared'/>

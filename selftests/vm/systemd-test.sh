@@ -48,12 +48,17 @@ done
 shift $((OPTIND - 1))
 debs=$(cd "${1:?usage: systemd-test.sh [-v] [-s STAGE_SCRIPT] [-l bookworm|sid [-m MODE]] DEBDIR}" && pwd)
 case $suite in
-"")	kver=6.12 stage=${stage:-systemd-stage.sh} mem=2048 pool=512M@0x40000000 ;;
+"")	kver=6.12 ;;
 bookworm) kver=6.12 ;;
 sid)	kver=7 ;;
 *)	echo "systemd-test: -l bookworm or sid, not '$suite'" >&2; exit 2 ;;
 esac
-[ -z "$suite" ] || { stage=${stage:-libvirt-stage.sh} mem=4096 pool=1G@0x40000000; }
+if [ -z "$suite" ]; then
+	stage=${stage:-systemd-stage.sh} mem=2048 pool=512M@0x40000000 img=2G
+	tmo=$([ "$stage" = systemd-stage.sh ] && echo 600 || echo 1200)
+else
+	stage=${stage:-libvirt-stage.sh} mem=4096 pool=1G@0x40000000 img=6G tmo=2400
+fi
 # shellcheck source=/dev/null
 . "$("$top/scripts/fetch-kernel.sh" $kver)"
 base=$("$top/scripts/systemd-root.sh" ${suite:+-l} "$KREL")
@@ -199,7 +204,7 @@ printf '[Journal]\nForwardToConsole=yes\nTTYPath=/dev/ttyS0\nMaxLevelConsole=inf
 	>"$root/etc/systemd/journald.conf.d/vmkeep-test.conf"
 rm -rf "$root/tmp/debs"
 rm -f "$dir/root.img"
-mkfs.ext4 -q -L root -d "$root" "$dir/root.img" $([ -z "$suite" ] && echo 2G || echo 6G)
+mkfs.ext4 -q -L root -d "$root" "$dir/root.img" $img
 cp -L "$root/boot/vmlinuz-$KREL" "$root/boot/initrd.img-$KREL" "$dir/"
 rm -rf "$root"
 t1=$(date +%s)
@@ -207,7 +212,7 @@ t1=$(date +%s)
 memmap="memmap=${pool%@*}\$${pool#*@}"
 log "booting $KREL from an ext4 root, pool $pool"
 set +e
-timeout "${VM_TIMEOUT:-$([ "$stage" = systemd-stage.sh ] && echo 600 || echo $([ -z "$suite" ] && echo 1200 || echo 2400))}" qemu-system-x86_64 \
+timeout "${VM_TIMEOUT:-$tmo}" qemu-system-x86_64 \
 	-accel tcg,thread=single -cpu max -smp 2 -m $mem \
 	-nodefaults -no-reboot -display none \
 	-serial file:"$dir/console.log" -serial file:"$dir/results.log" \
