@@ -188,6 +188,7 @@ check-all:
 	$(MAKE) dkms-check
 	$(MAKE) grub-check
 	$(MAKE) systemd-check
+	$(MAKE) libvirt-check
 
 dkms-check:
 	scripts/dkms-check.sh
@@ -219,6 +220,16 @@ deb:
 systemd-check: deb guest
 	@rc=0; selftests/vm/systemd-test.sh $(DEB) || rc=1; \
 	selftests/vm/systemd-test.sh -s systemd-vms.sh $(DEB) || rc=1; exit $$rc
+
+# libvirt domains across 'systemctl kexec' in the libvirt roots (Debian 12:
+# libvirt 9.0, QEMU 7.2; sid: libvirt 12, QEMU 11.1), AppArmor on
+# (selftests/vm/systemd-test.sh -l, selftests/vm/libvirt-stage.sh).
+# LIBVIRT_SUITES picks the roots.
+LIBVIRT_SUITES ?= bookworm sid
+LIBVIRT_MODES ?= baseline vmkeep
+libvirt-check: deb guest
+	@rc=0; for s in $(LIBVIRT_SUITES); do for m in $(LIBVIRT_MODES); do \
+		selftests/vm/systemd-test.sh -l $$s -m $$m $(DEB) || rc=1; done; done; exit $$rc
 
 # vmkeep beside memfd, hugetlbfs and a full RAM copy, in one VM run:
 # samples in $(BENCH)/vm/results.txt, then bench.json, the plots and
@@ -288,4 +299,4 @@ clean:
 distclean: clean
 	rm -rf $(CACHE)
 
-.PHONY: deps all modules tools guest selftests check-qemu sparse checkpatch unit vmtest check check-all dkms-check grub-check deb systemd-check bench bench-vms bench-vms-run install uninstall stress demo clean distclean
+.PHONY: deps all modules tools guest selftests check-qemu sparse checkpatch unit vmtest check check-all dkms-check grub-check deb systemd-check libvirt-check bench bench-vms bench-vms-run install uninstall stress demo clean distclean

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# systemd-root.sh KREL - a Debian 12 root that boots with systemd
+# systemd-root.sh [-l] KREL - a Debian root that boots with systemd
 #
 # Made once with mmdebstrap from the host's Debian mirror
 # (scripts/debian-mirror.sh) into $CACHE/chroot/systemd-KREL and printed:
@@ -10,14 +10,26 @@
 # initramfs-tools initrd holding just what mounts a virtio disk.  The
 # vmkeep packages are not in it: scripts/systemd-test.sh installs the
 # ones "make deb" built into a copy for each run.
+#
+# -l: the root of the libvirt test (systemd-test.sh -l) in
+# $CACHE/chroot/libvirt-KREL: the same and libvirt's daemon and client,
+# Debian's QEMU and AppArmor, of the suite KREL comes from: bookworm for
+# 6.x (libvirt 9.0, QEMU 7.2), sid for 7.x (libvirt 12, QEMU 11.1).
+# Each root is made again when its package list changes.
 
 set -euo pipefail
 
-krel=${1:?usage: systemd-root.sh KREL}
+libvirt=0
+[ "${1:-}" != -l ] || { libvirt=1; shift; }
+krel=${1:?usage: systemd-root.sh [-l] KREL}
 top=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${CACHE:-$top/.cache}
-root=$CACHE/chroot/systemd-$krel
 pkgs=systemd,systemd-sysv,udev,kexec-tools,kmod,dkms,openssl,initramfs-tools,linux-headers-$krel,linux-image-$krel,libjson-c5,libkmod2,libkmod-dev,pkg-config
+root=$CACHE/chroot/systemd-$krel
+if [ $libvirt = 1 ]; then
+	pkgs=$pkgs,libvirt-daemon-system,libvirt-clients,libvirt-daemon-driver-qemu,qemu-system-x86,apparmor
+	root=$CACHE/chroot/libvirt-$krel
+fi
 
 if [ "$(cat "$root/.stamp" 2>/dev/null)" = "$pkgs" ]; then
 	echo "$root"
@@ -25,7 +37,12 @@ if [ "$(cat "$root/.stamp" 2>/dev/null)" = "$pkgs" ]; then
 fi
 echo "systemd-root: creating $root" >&2
 mirror=$("$top/scripts/debian-mirror.sh")
-security=$("$top/scripts/debian-mirror.sh" --security)
+case $krel in
+6.*)	security=$("$top/scripts/debian-mirror.sh" --security)
+	suites=(bookworm "deb $mirror bookworm main" "deb $mirror bookworm-updates main"
+		"deb $mirror bookworm-backports main" "deb $security bookworm-security main") ;;
+*)	suites=(sid "deb $mirror sid main") ;;
+esac
 rm -rf "$root"
 mkdir -p "$CACHE/chroot"
 # kexec-tools must not turn every reboot into a kexec of /vmlinuz; the
@@ -38,7 +55,6 @@ mmdebstrap --variant=minbase --include="$pkgs" \
 	--essential-hook='printf "virtio_pci\nvirtio_blk\next4\n" >"$1/usr/share/initramfs-tools/modules.d/vmkeep-test"' \
 	--customize-hook='echo vmkeep-test >"$1/etc/hostname"; echo "/dev/vda / ext4 rw 0 1" >"$1/etc/fstab"' \
 	--customize-hook='chroot "$1" passwd -d root' \
-	bookworm "$root" "deb $mirror bookworm main" "deb $mirror bookworm-updates main" \
-	"deb $mirror bookworm-backports main" "deb $security bookworm-security main" >&2
+	"${suites[0]}" "$root" "${suites[@]:1}" >&2
 echo "$pkgs" >"$root/.stamp"
 echo "$root"

@@ -38,7 +38,7 @@ echo "TAP version 13"
 top=$(main_help)
 # Commands with commands of their own ("vm run") come after their group.
 cmds=$("$tool" --list-cmds)
-for group in vm; do
+for group in vm libvirt; do
 	for sub in $("$tool" $group --list-cmds); do
 		cmds="$cmds
 $group $sub"

@@ -108,6 +108,46 @@ complete_words vmkeepctl vm ""
 has "resume"
 complete_words vmkeepctl al
 has "alloc"
+complete_words vmkeepctl libvirt ""
+has "resume"
+complete_words vmkeepctl libvirt setup --
+has "--slots"
+
+# libvirt: the hook leaves alone what did not opt in, refuses a shape it
+# cannot serve before it asks vmkeep; setup's qemu.conf block, once.
+lvxml() {
+	printf "<domain type='qemu' id='3'>\n  <name>d1</name>\n  <uuid>0b5c3e7e-3b1c-4a8e-9f00-000000000001</uuid>\n%s  <memory unit='KiB'>65536</memory>\n%s  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n  </os>\n</domain>\n" "$1" "$2"
+}
+md="  <metadata>\n    <vmkeep:ram xmlns:vmkeep=\"https://vmkeep.example/libvirt/1\"/>\n  </metadata>\n"
+for op in "prepare begin" "start begin" "restore begin" "release end"; do
+	# shellcheck disable=SC2086
+	lvxml "" "  <memoryBacking>\n    <source type='file'/>\n  </memoryBacking>\n" |
+		"$tool" libvirt hook d1 $op - >"$out" 2>&1
+	[ $? = 0 ] && [ ! -s "$out" ]
+	ok $? "libvirt hook $op: a domain that did not opt in passes untouched"
+done
+lvxml "$(printf "$md")" "  <memoryBacking>\n    <source type='file'/>\n  </memoryBacking>\n" |
+	"$tool" libvirt hook d1 prepare begin - >"$out" 2>&1
+[ $? = 1 ]
+ok $? "libvirt hook prepare: an opted-in domain without access shared is refused"
+has "vmkeep: d1: RAM cannot be a vmkeep region: <memoryBacking> has no <access mode='shared'/>"
+t 2 "libvirt enable without a domain" libvirt enable
+t 2 "libvirt: unknown command" libvirt nosuch
+t 2 "libvirt setup --slots 0" libvirt setup --slots 0 --qemu-conf /nonexistent
+printf '#cgroup_device_acl = [\n#    "/dev/null", "/dev/kvm"\n#]\n' >"$out.conf"
+t 0 "libvirt setup --print changes nothing" libvirt setup --qemu-conf "$out.conf" --slots 2 --print
+has '"/dev/null", "/dev/kvm",'
+has '"/run/vmkeep/libvirt/acl/01"'
+t 0 "libvirt setup writes qemu.conf's block, with a backup" libvirt setup --qemu-conf "$out.conf" --slots 2
+has "written (before: $out.conf.vmkeep-"
+t 0 "libvirt setup again changes nothing" libvirt setup --qemu-conf "$out.conf"
+has "vmkeep's block is there already"
+[ "$(grep -c 'BEGIN vmkeep' "$out.conf")" = 1 ] && grep -q '^cgroup_device_acl = \[' "$out.conf"
+ok $? "qemu.conf has the block once"
+echo 'cgroup_device_acl = [ "/dev/null" ]' >>"$out.conf"
+t 1 "libvirt setup leaves an admin's own cgroup_device_acl alone" libvirt setup --qemu-conf "$out.conf"
+has "sets cgroup_device_acl itself"
+rm -f "$out.conf" "$out.conf".vmkeep-*
 
 # The GRUB line: \\\$ for $ wherever an operator is told how to write it
 # (scripts/grub-check.sh boots it through grub-mkconfig and GRUB).

@@ -128,6 +128,14 @@ int qmp_open(struct qmp *q, const char *path, int wait_ms)
 	return qmp_exec(q, "qmp_capabilities", NULL, -1, NULL);
 }
 
+/* A connection QEMU made (q->fd): its greeting, then out of negotiation. */
+int qmp_attach(struct qmp *q)
+{
+	if (qmp_read(q, NULL))
+		return -1;
+	return qmp_exec(q, "qmp_capabilities", NULL, -1, NULL);
+}
+
 void qmp_close(struct qmp *q)
 {
 	if (q->fd >= 0)

@@ -23,6 +23,7 @@ struct qmp {
 };
 
 int qmp_open(struct qmp *q, const char *path, int wait_ms);
+int qmp_attach(struct qmp *q);
 void qmp_close(struct qmp *q);
 int qmp_exec(struct qmp *q, const char *cmd, json_object *args, int fd,
 	     json_object **ret);
@@ -98,5 +99,11 @@ int cmd_vm(int argc, char **argv, struct ctx *ctx);
 int vm_help(struct ctx *ctx, const char *name);
 int cmd_update(int argc, char **argv, struct ctx *ctx);
 extern const struct opt update_opts[];
+
+/* libvirt.c */
+int cmd_libvirt(int argc, char **argv, struct ctx *ctx);
+int lv_help(struct ctx *ctx, const char *name);
+int lv_update(struct ctx *ctx, bool check, bool force);
+bool lv_libvirt_pid(int pid);
 
 #endif /* _VMKEEPCTL_VM_H */

@@ -471,7 +471,8 @@ static unsigned int foreign_vms(struct ctx *ctx)
 		pid = atoi(e->d_name);
 		for (i = 0; i < nrun && run[i] != pid; i++)
 			;
-		if (pid <= 0 || pid == getpid() || i < nrun)
+		/* libvirt's QEMUs: 'libvirt save' and libvirt-guests have them */
+		if (pid <= 0 || pid == getpid() || i < nrun || lv_libvirt_pid(pid))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 		s = read_text(path);
@@ -609,8 +610,16 @@ int cmd_update(int argc, char **argv, struct ctx *ctx)
 		fprintf(stderr, "vmkeepctl: update: no VM was stopped\n");
 	if (!rc)
 		rc = vm_load_all(ctx, &vms, &n);
+	/* opted-in libvirt domains: checked before any VM stops, saved after */
+	if (!rc)
+		rc = lv_update(ctx, true, kx.force);
 	if (!rc)
 		rc = kx.check ? check_vms(ctx, vms, n) : save_all(ctx, vms, n);
+	if (!rc && !kx.check) {
+		rc = lv_update(ctx, false, kx.force);
+		if (rc && n)
+			fprintf(stderr, "vmkeepctl: update: the VMs of 'vm run' are saved; 'vmkeepctl vm resume --all' runs them again\n");
+	}
 	for (i = 0; i < n; i++)
 		vm_put(&vms[i]);
 	free(vms);

@@ -75,6 +75,12 @@ static const struct cmd commands[] = {
 	  "'vm resume' brings saved ones back after the kexec, 'vm stop' quits one,\n"
 	  "'vm rm' frees its regions, 'vm list' shows them.\n"
 	  "'vmkeepctl vm COMMAND --help' for each.\n" },
+	{ .name = "libvirt", .fn = cmd_libvirt, .args = "setup|enable|hook|save|resume|status",
+	  .tail = "...",
+	  .about = "libvirt domains whose RAM is a region: 'libvirt setup' once per host,\n"
+	  "'libvirt enable' opts a domain in; 'update' saves them with 'virsh managedsave'\n"
+	  "(device state only), 'libvirt resume' starts them again after the kexec.\n"
+	  "'vmkeepctl libvirt COMMAND --help' for each.\n" },
 	{ .name = "update", .fn = cmd_update, .opts = update_opts,
 	  .about = "Update the host kernel with its VMs.  First every check of 'kexec --check',\n"
 	  "and that update can save every VM that runs (one that 'vm run' did not\n"
@@ -141,6 +147,8 @@ static int cmd_help(int argc, char **argv, struct ctx *ctx)
 	/* "help vm [COMMAND]" is "vm [COMMAND] --help" */
 	if (sub.cmd->fn == cmd_vm && argc - optind <= 2)
 		return vm_help(&sub, argv[optind + 1]);
+	if (sub.cmd->fn == cmd_libvirt && argc - optind <= 2)
+		return lv_help(&sub, argv[optind + 1]);
 	if (argc - optind > 1)
 		return bad_usage(ctx);
 	return help(&sub);

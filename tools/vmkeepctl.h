@@ -262,4 +262,24 @@ void vk_print_pools(FILE *f, struct vmkeep_ctx *vk);
 /* qmp.c */
 int vk_send_fd(int sock, const char *data, int fd);
 
+/* lvxml.c: libvirt's domain XML and qemu.conf, for 'vmkeepctl libvirt' */
+#define LV_NS		"https://vmkeep.example/libvirt/1"	/* metadata namespace */
+#define LV_PREFIX	"vmkeep"
+#define LV_QEMU_NS	"http://libvirt.org/schemas/domain/qemu/1.0"
+#define LV_RUN_DIR	"/run/vmkeep/libvirt"
+#define LV_ACL_DIR	LV_RUN_DIR "/acl"	/* the cgroup_device_acl slots */
+#define LV_QMP_DIR	LV_RUN_DIR "/qmp"	/* the restore agent's sockets */
+char *lv_xml_text(const char *xml, const char *open, const char *close);
+int lv_xml_attr(const char *tag, const char *attr, char *buf, size_t len);
+bool lv_optin(const char *xml);
+const char *lv_shape_error(const char *xml);
+uint64_t lv_memory_bytes(const char *xml);
+long lv_domain_id(const char *xml);
+int lv_marker(const char *xml, char *region, size_t len, uint64_t *id,
+	      uint64_t *size);
+char *lv_xml_clean(const char *xml);
+char *lv_xml_restore(const char *xml, const char *sock);
+char *lv_xml_enable(const char *xml, const char **why);
+char *lv_qemu_conf(const char *conf, unsigned int slots, const char **why);
+
 #endif /* _VMKEEPCTL_H */

@@ -1051,4 +1051,163 @@ TEST(json_keys_documented)
 	free(doc);
 }
 
+/* A domain as libvirt formats it: the opt-in shape, with or without the marker. */
+static const char lv_dom[] =
+	"<domain type='qemu' id='7'>\n"
+	"  <name>lv-vm1</name>\n"
+	"  <uuid>b3689790-516c-4277-a010-3efd62b7ee98</uuid>\n"
+	"  <metadata>\n"
+	"    <vmkeep:ram xmlns:vmkeep=\"" LV_NS "\"/>\n"
+	"  </metadata>\n"
+	"  <memory unit='KiB'>65536</memory>\n"
+	"  <currentMemory unit='KiB'>65536</currentMemory>\n"
+	"  <memoryBacking>\n"
+	"    <source type='file'/>\n"
+	"    <access mode='shared'/>\n"
+	"  </memoryBacking>\n"
+	"  <os>\n"
+	"    <type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type>\n"
+	"  </os>\n"
+	"</domain>\n";
+
+/* Test Case: opt-in, shape, size and id are read from libvirt's XML; each unsupported shape is named. */
+TEST(libvirt_xml_read)
+{
+	static const struct {
+		const char *from, *to, *why;
+	} bad[] = {
+		{ "    <access mode='shared'/>\n", "", "no <access mode='shared'/>" },
+		{ "    <source type='file'/>\n", "", "no <source type='file'/>" },
+		{ "  </memoryBacking>", "    <hugepages/>\n  </memoryBacking>", "<hugepages>" },
+		{ "  </memoryBacking>", "    <discard/>\n  </memoryBacking>", "<discard/>" },
+		{ "  <os>", "  <cpu><numa>", "<numa>" },
+		{ "x86_64", "aarch64", "not x86_64" },
+	};
+	char *x, *p, buf[64];
+	unsigned int i;
+
+	ASSERT_TRUE(lv_optin(lv_dom));
+	ASSERT_EQ(NULL, lv_shape_error(lv_dom));
+	ASSERT_EQ(64 * MiB, lv_memory_bytes(lv_dom));
+	ASSERT_EQ(7, lv_domain_id(lv_dom));
+	ASSERT_EQ(0, lv_xml_attr(strstr(lv_dom, "<domain"), "type", buf, sizeof(buf)));
+	ASSERT_STREQ("qemu", buf);
+	ASSERT_EQ(-ENOENT, lv_xml_attr(strstr(lv_dom, "<domain"), "ty", buf, sizeof(buf)));
+	ASSERT_EQ(-ENOENT, lv_marker(lv_dom, buf, sizeof(buf), &(uint64_t){0}, &(uint64_t){0}));
+	/* 1 KiB over 64 MiB is 66 MiB of region: whole 2 MiB units */
+	x = strdup(lv_dom);
+	p = strstr(x, "65536</memory>");
+	memcpy(p, "65537", 5);
+	ASSERT_EQ(66 * MiB, lv_memory_bytes(x));
+	free(x);
+	/* the namespace elsewhere than in <metadata> is no opt-in */
+	ASSERT_FALSE(lv_optin("<domain><description>" LV_NS "</description></domain>"));
+	ASSERT_EQ(-1, lv_domain_id("<domain type='qemu'>"));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		const char *at = strstr(lv_dom, bad[i].from);
+
+		ASSERT_TRUE(asprintf(&x, "%.*s%s%s", (int)(at - lv_dom), lv_dom, bad[i].to,
+				     at + strlen(bad[i].from)) > 0);
+		ASSERT_NE(NULL, lv_shape_error(x));
+		EXPECT_NE(NULL, strstr(lv_shape_error(x), bad[i].why)) TH_LOG("%s", lv_shape_error(x));
+		free(x);
+	}
+}
+
+/*
+ * Test Case: the restore XML carries the agent's -qmp and the opt-in
+ * element instead of the marker; cleaning it gives the original back,
+ * and a user's own <qemu:commandline> stays whole.
+ */
+TEST(libvirt_xml_restore)
+{
+	const char *md = "    <vmkeep:ram xmlns:vmkeep=\"" LV_NS "\"/>\n";
+	const char *mk = "    <vmkeep:saved xmlns:vmkeep=\"" LV_NS "\" region=\"libvirt-b3689790-516c-4277-a010-3efd62b7ee98\" id=\"42\" size=\"67108864\"/>\n";
+	char *saved, *r, *c, region[80], *own, *r2, *c2;
+	const char *at = strstr(lv_dom, md);
+	uint64_t id, size;
+
+	ASSERT_TRUE(asprintf(&saved, "%.*s%s%s", (int)(at - lv_dom), lv_dom, mk, at + strlen(md)) > 0);
+	ASSERT_EQ(0, lv_marker(saved, region, sizeof(region), &id, &size));
+	ASSERT_STREQ("libvirt-b3689790-516c-4277-a010-3efd62b7ee98", region);
+	ASSERT_EQ(42, id);
+	ASSERT_EQ(64 * MiB, size);
+	r = lv_xml_restore(saved, LV_QMP_DIR "/u.sock");
+	ASSERT_NE(NULL, r);
+	ASSERT_NE(NULL, strstr(r, "<domain xmlns:qemu='" LV_QEMU_NS "' type='qemu'"));
+	ASSERT_NE(NULL, strstr(r, "<qemu:arg value='-qmp'/>\n    <qemu:arg value='unix:" LV_QMP_DIR "/u.sock'/>"));
+	ASSERT_EQ(NULL, strstr(r, ":saved"));
+	ASSERT_TRUE(lv_optin(r));
+	/* nothing of vmkeep's left: the original domain, namespace declaration aside */
+	c = lv_xml_clean(r);
+	ASSERT_NE(NULL, c);
+	ASSERT_EQ(NULL, strstr(c, "qemu:commandline"));
+	ASSERT_EQ(NULL, strstr(c, "-qmp"));
+	ASSERT_EQ(NULL, lv_xml_clean(lv_dom));
+	ASSERT_EQ(NULL, lv_xml_clean(c));
+
+	/* the user's own QEMU arguments */
+	ASSERT_TRUE(asprintf(&own, "<domain type='qemu'>\n  <name>a</name>\n  <qemu:commandline>\n    <qemu:arg value='-d'/>\n    <qemu:arg value='guest_errors'/>\n  </qemu:commandline>\n</domain>\n") > 0);
+	r2 = lv_xml_restore(own, "/run/vmkeep/libvirt/qmp/x.sock");
+	ASSERT_NE(NULL, r2);
+	ASSERT_NE(NULL, strstr(r2, "<qemu:arg value='guest_errors'/>\n    <qemu:arg value='-qmp'/>"));
+	ASSERT_EQ(NULL, strstr(strstr(r2, "<qemu:commandline>") + 1, "<qemu:commandline>"));
+	c2 = lv_xml_clean(r2);
+	ASSERT_NE(NULL, c2);
+	ASSERT_NE(NULL, strstr(c2, "<qemu:arg value='-d'/>\n    <qemu:arg value='guest_errors'/>\n  </qemu:commandline>"));
+	ASSERT_EQ(NULL, strstr(c2, "-qmp"));
+	free(saved);
+	free(r);
+	free(c);
+	free(own);
+	free(r2);
+	free(c2);
+}
+
+/* Test Case: enable adds the opt-in's memoryBacking once; an unsupported one is refused. */
+TEST(libvirt_xml_enable)
+{
+	const char *plain = "<domain type='qemu'>\n  <memory unit='KiB'>65536</memory>\n  <currentMemory unit='KiB'>65536</currentMemory>\n  <os>\n    <type arch='x86_64'>hvm</type>\n  </os>\n</domain>\n";
+	const char *huge = "<domain type='qemu'>\n  <memory unit='KiB'>65536</memory>\n  <memoryBacking>\n    <hugepages/>\n  </memoryBacking>\n</domain>\n";
+	const char *why;
+	char *e, *e2;
+
+	e = lv_xml_enable(plain, &why);
+	ASSERT_NE(NULL, e);
+	ASSERT_NE(NULL, strstr(e, "</currentMemory>\n  <memoryBacking>\n    <source type='file'/>\n    <access mode='shared'/>\n  </memoryBacking>\n  <os>"));
+	ASSERT_EQ(NULL, lv_shape_error(e));
+	e2 = lv_xml_enable(e, &why);
+	ASSERT_STREQ(e, e2);
+	ASSERT_EQ(NULL, lv_xml_enable(huge, &why));
+	ASSERT_NE(NULL, why);
+	free(e);
+	free(e2);
+}
+
+/* Test Case: qemu.conf's block: libvirt's default ACL, the slots, once; an admin's own ACL is not overwritten. */
+TEST(libvirt_qemu_conf)
+{
+	const char *conf = "# stock\n#cgroup_device_acl = [\n#    \"/dev/null\", \"/dev/full\", \"/dev/zero\",\n#    \"/dev/kvm\"\n#]\nuser = \"libvirt-qemu\"\n";
+	const char *why;
+	char *a, *b, *c, *own;
+
+	a = lv_qemu_conf(conf, 2, &why);
+	ASSERT_NE(NULL, a);
+	ASSERT_EQ(0, strncmp(a, conf, strlen(conf)));
+	ASSERT_NE(NULL, strstr(a, "cgroup_device_acl = [\n    \"/dev/null\", \"/dev/full\", \"/dev/zero\", \"/dev/kvm\",\n    \"" LV_ACL_DIR "/00\",\n    \"" LV_ACL_DIR "/01\"\n]\n# END vmkeep\n"));
+	b = lv_qemu_conf(a, 2, &why);
+	ASSERT_STREQ(a, b);
+	c = lv_qemu_conf(a, 3, &why);
+	ASSERT_NE(NULL, strstr(c, LV_ACL_DIR "/02"));
+	ASSERT_EQ(NULL, strstr(strstr(c, "# BEGIN vmkeep") + 1, "# BEGIN vmkeep"));
+	ASSERT_EQ(NULL, strstr(c, LV_ACL_DIR "/03"));
+	ASSERT_TRUE(asprintf(&own, "%scgroup_device_acl = [ \"/dev/null\" ]\n", conf) > 0);
+	ASSERT_EQ(NULL, lv_qemu_conf(own, 2, &why));
+	ASSERT_NE(NULL, strstr(why, "sets cgroup_device_acl itself"));
+	free(a);
+	free(b);
+	free(c);
+	free(own);
+}
+
 TEST_HARNESS_MAIN

@@ -18,30 +18,52 @@
 # -s systemd-vms.sh runs that stage script instead (vmkeep-vms.service
 # and VMs of 'vm run' across 'vmkeepctl update'): the host's QEMU and
 # vkguest go into the root too, and vmkeep-vms.service is enabled.
+# -l bookworm|sid: the libvirt root of 'systemd-root.sh -l' (libvirt,
+# Debian's QEMU, AppArmor; 6.12 kernel on bookworm, 7.x on sid) gets
+# vkguest and runs libvirt-stage.sh (-s names another), with
+# vmkeep-stamp.service (that script's serial line stamper, before libvirt)
+# enabled, 4 GiB and a pool of 1 GiB; -m MODE passes vmkeep_test.mode=MODE
+# (libvirt-stage.sh's update path, "baseline" without it).
 #
-# Environment: VM_TIMEOUT (seconds for both boots, 600; 1200 with VMs).
+# Environment: VM_TIMEOUT (seconds for both boots, 600; 1200 with VMs;
+# 2400 with libvirt).
 
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${CACHE:-$top/.cache}
 verbose=0
-stage=systemd-stage.sh
-while getopts "vs:" opt; do
+stage=
+suite=
+mode=
+while getopts "vs:l:m:" opt; do
 	case $opt in
 	v) verbose=1 ;;
 	s) stage=$OPTARG ;;
+	l) suite=$OPTARG ;;
+	m) mode=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-debs=$(cd "${1:?usage: systemd-test.sh [-v] [-s STAGE_SCRIPT] DEBDIR}" && pwd)
+debs=$(cd "${1:?usage: systemd-test.sh [-v] [-s STAGE_SCRIPT] [-l bookworm|sid [-m MODE]] DEBDIR}" && pwd)
+case $suite in
+"")	kver=6.12 ;;
+bookworm) kver=6.12 ;;
+sid)	kver=7 ;;
+*)	echo "systemd-test: -l bookworm or sid, not '$suite'" >&2; exit 2 ;;
+esac
+if [ -z "$suite" ]; then
+	stage=${stage:-systemd-stage.sh} mem=2048 pool=512M@0x40000000 img=2G
+	tmo=$([ "$stage" = systemd-stage.sh ] && echo 600 || echo 1200)
+else
+	stage=${stage:-libvirt-stage.sh} mem=4096 pool=1G@0x40000000 img=6G tmo=2400
+fi
 # shellcheck source=/dev/null
-. "$("$top/scripts/fetch-kernel.sh" 6.12)"
-base=$("$top/scripts/systemd-root.sh" "$KREL")
-dir=$CACHE/systemd-test$([ "$stage" = systemd-stage.sh ] || echo "-${stage%.sh}")
+. "$("$top/scripts/fetch-kernel.sh" $kver)"
+base=$("$top/scripts/systemd-root.sh" ${suite:+-l} "$KREL")
+dir=$CACHE/systemd-test$([ "$stage" = systemd-stage.sh ] || echo "-${stage%.sh}${suite:+-$suite}${mode:+-$mode}")
 root=$dir/root
-pool=512M@0x40000000
 log() { [ $verbose = 0 ] || echo "systemd-test: $*" >&2; }
 
 rm -rf "$dir"
@@ -134,6 +156,24 @@ if [ "$stage" = systemd-vms.sh ]; then
 	ln -s /lib/systemd/system/vmkeep-vms.service \
 		"$root/etc/systemd/system/multi-user.target.wants/vmkeep-vms.service"
 fi
+# The libvirt stage: the root's own libvirt and QEMU run vkguest; the
+# stamper of the domains' serial lines runs before libvirt and stops
+# after libvirt-guests.
+if [ -n "$suite" ]; then
+	install -D -m 0644 "$top/guest/vkguest" "$root/var/lib/libvirt/boot/vkguest"
+	cat >"$root/etc/systemd/system/vmkeep-stamp.service" <<'EOU'
+[Unit]
+Description=vmkeep test: the domains' serial lines with their time
+Before=libvirtd.service virtqemud.service libvirt-guests.service
+[Service]
+ExecStart=/usr/local/sbin/vmkeep-test stamp
+ExecStop=/usr/local/sbin/vmkeep-test stamp-stop
+[Install]
+WantedBy=multi-user.target
+EOU
+	ln -s /etc/systemd/system/vmkeep-stamp.service \
+		"$root/etc/systemd/system/multi-user.target.wants/vmkeep-stamp.service"
+fi
 
 # The test unit; the journal on disk (for boot -1) and on the console.
 install -m 0755 "$top/selftests/vm/$stage" "$root/usr/local/sbin/vmkeep-test"
@@ -156,26 +196,29 @@ for u in e2scrub_reap getty-static kexec-load systemd-update-utmp \
 	 modprobe@configfs; do
 	ln -sf /dev/null "$root/etc/systemd/system/$u.service"
 done
+for u in apt-daily apt-daily-upgrade dpkg-db-backup fstrim logrotate man-db; do
+	ln -sf /dev/null "$root/etc/systemd/system/$u.timer"
+done
 mkdir -p "$root/var/log/journal" "$root/etc/systemd/journald.conf.d"
 printf '[Journal]\nForwardToConsole=yes\nTTYPath=/dev/ttyS0\nMaxLevelConsole=info\n' \
 	>"$root/etc/systemd/journald.conf.d/vmkeep-test.conf"
 rm -rf "$root/tmp/debs"
 rm -f "$dir/root.img"
-mkfs.ext4 -q -L root -d "$root" "$dir/root.img" 2G
-cp "$root/boot/vmlinuz-$KREL" "$root/boot/initrd.img-$KREL" "$dir/"
+mkfs.ext4 -q -L root -d "$root" "$dir/root.img" $img
+cp -L "$root/boot/vmlinuz-$KREL" "$root/boot/initrd.img-$KREL" "$dir/"
 rm -rf "$root"
 t1=$(date +%s)
 
 memmap="memmap=${pool%@*}\$${pool#*@}"
 log "booting $KREL from an ext4 root, pool $pool"
 set +e
-timeout "${VM_TIMEOUT:-$([ "$stage" = systemd-stage.sh ] && echo 600 || echo 1200)}" qemu-system-x86_64 \
-	-accel tcg,thread=single -cpu max -smp 2 -m 2048 \
+timeout "${VM_TIMEOUT:-$tmo}" qemu-system-x86_64 \
+	-accel tcg,thread=single -cpu max -smp 2 -m $mem \
 	-nodefaults -no-reboot -display none \
 	-serial file:"$dir/console.log" -serial file:"$dir/results.log" \
 	-drive file="$dir/root.img",if=virtio,format=raw,cache=unsafe \
 	-kernel "$dir/vmlinuz-$KREL" -initrd "$dir/initrd.img-$KREL" \
-	-append "console=ttyS0 root=/dev/vda rw panic=-1 $memmap vmkeep.pools=$pool" \
+	-append "console=ttyS0 root=/dev/vda rw panic=-1 $memmap vmkeep.pools=$pool${mode:+ vmkeep_test.mode=$mode}" \
 	>"$dir/qemu.log" 2>&1
 qrc=$?
 set -e
@@ -194,8 +237,10 @@ for s in "@@ stage 1 kexec" "@@ stage 2 start" "@@ stage 2 poweroff"; do
 	grep -q "^$s" "$dir/results.txt"
 	ok $? "the guest reached '$s'"
 done
-grep -q "vmkeep: poweroff with 1 region(s): sd-a: their memory does not survive a cold boot" "$dir/console.txt"
-ok $? "systemctl poweroff warns that the region's memory does not survive"
+if [ -z "$suite" ]; then
+	grep -q "vmkeep: poweroff with 1 region(s): sd-a: their memory does not survive a cold boot" "$dir/console.txt"
+	ok $? "systemctl poweroff warns that the region's memory does not survive"
+fi
 grep -q "reboot: Power down" "$dir/console.txt"
 ok $? "the guest powered off (qemu exit $qrc)"
 # The rules of vmtest.sh's console check: a stall without vmkeep in its
@@ -205,7 +250,7 @@ awk -v console="$dir/console.txt" -v strict="$([ "${VM_STALLS:-warn}" = fail ] &
 	-v standalone=1 -f "$top/selftests/vm/console.awk" || crc=$?
 ok $crc "console: no BUG, WARNING, Oops, Call Trace"
 grep -a 'vmkeep\(ctl\|-shutdown\)\[' "$dir/console.txt" | sed 's/^/# journal: /' || true
-echo "# systemd-test: setup $((t1 - t0)) s, VM $((t2 - t1)) s (two boots and a systemctl kexec, TCG)"
+echo "# systemd-test: setup $((t1 - t0)) s, VM $((t2 - t1)) s (two boots and a systemctl kexec, TCG)${suite:+, $suite libvirt root}"
 echo "1..$n"
 if [ $rc = 0 ]; then
 	rm -f "$dir/root.img"
