@@ -29,6 +29,10 @@
 # .cache).  VM targets always use the fetched KVER kernel.
 
 KVER ?= 6.12
+# make check also runs one libvirt root (bookworm: libvirt 9.0, QEMU 7.2,
+# the vmkeep path) on the default kernel; the other roots and modes are in
+# make libvirt-check (check-all).
+CHECK_LIBVIRT ?= $(filter 6.12,$(KVER))
 CACHE := $(CURDIR)/.cache
 export CACHE
 
@@ -168,6 +172,8 @@ check:
 		else sed "s/^/# /" $(RESULTS)/$$c.log; echo "not ok 1 $$c"; rc=1; fi; \
 	done > $(RESULTS)/lint.ktap; \
 	$(MAKE) vmtest || rc=1; \
+	$(if $(CHECK_LIBVIRT),$(MAKE) -s libvirt-check LIBVIRT_SUITES=bookworm LIBVIRT_MODES=vmkeep \
+		LIBVIRT_KTAP=$(RESULTS) || rc=1;) \
 	scripts/ktap-summary.sh $(RESULTS)/*.ktap && [ $$rc = 0 ]
 
 # Running guests across a kexec on each QEMU Debian ships (7.2 is the
@@ -227,9 +233,13 @@ systemd-check: deb guest
 # LIBVIRT_SUITES picks the roots.
 LIBVIRT_SUITES ?= bookworm sid
 LIBVIRT_MODES ?= baseline vmkeep
+# LIBVIRT_KTAP: a directory that keeps each run's KTAP (make check's).
 libvirt-check: deb guest
 	@rc=0; for s in $(LIBVIRT_SUITES); do for m in $(LIBVIRT_MODES); do \
-		selftests/vm/systemd-test.sh -l $$s -m $$m $(DEB) || rc=1; done; done; exit $$rc
+		k=$${LIBVIRT_KTAP:-$(CACHE)/results}/libvirt-$$s-$$m.ktap; mkdir -p $${k%/*}; \
+		selftests/vm/systemd-test.sh -l $$s -m $$m $(DEB) > $$k || \
+			{ rc=1; echo "not ok 1 libvirt $$s $$m # systemd-test.sh failed" >> $$k; }; \
+		cat $$k; done; done; exit $$rc
 
 # vmkeep beside memfd, hugetlbfs and a full RAM copy, in one VM run:
 # samples in $(BENCH)/vm/results.txt, then bench.json, the plots and
