@@ -170,7 +170,7 @@ static char *read_fd(int fd)
 /* The value of an uncommented 'KEY = "VALUE"' line of qemu.conf, or @def. */
 static void conf_value(const char *key, const char *def, char *buf, size_t len)
 {
-	char *c = read_text(opt_conf), *l, *q;
+	char *c = read_text(opt_conf), *l, *q, *e;
 	size_t k = strlen(key);
 
 	snprintf(buf, len, "%s", def);
@@ -178,8 +178,9 @@ static void conf_value(const char *key, const char *def, char *buf, size_t len)
 		if (strncmp(l, key, k) || (l[k] != ' ' && l[k] != '='))
 			continue;
 		q = strchr(l, '"');
-		if (q && strchr(q + 1, '"') && strchr(q + 1, '"') < (strchr(l, '\n') ?: l + strlen(l)))
-			snprintf(buf, len, "%.*s", (int)(strchr(q + 1, '"') - q - 1), q + 1);
+		e = q ? strchr(q + 1, '"') : NULL;
+		if (e && e < (strchr(l, '\n') ?: l + strlen(l)))
+			snprintf(buf, len, "%.*s", (int)(e - q - 1), q + 1);
 	}
 	free(c);
 }
@@ -303,7 +304,7 @@ static const char *region_ok(struct ctx *ctx, const char *name, uint64_t id,
 	if (!r)
 		return "is gone (a cold boot, or its pool did not come back)";
 	if (vmkeep_region_get_id(r) != id)
-		return "is not the region saved with (its id changed): its memory is not the domain's";
+		return "is another region (its id changed): its memory is not the domain's";
 	if (vmkeep_region_get_size(r) < size)
 		return "is smaller than the domain's RAM";
 	if (vmkeep_region_is_quarantined(r))
@@ -359,7 +360,7 @@ static const char *slot_bind(dev_t rdev)
 	struct stat st;
 
 	if (!n)
-		return "qemu.conf lists no vmkeep slot in cgroup_device_acl: run 'vmkeepctl libvirt setup'";
+		return "no vmkeep slot in qemu.conf's cgroup_device_acl: 'vmkeepctl libvirt setup'";
 	mkdirs(LV_ACL_DIR, 0755);
 	for (i = 0; i < n && i < MAX_SLOTS; i++) {
 		snprintf(path, sizeof(path), LV_ACL_DIR "/%02u", i);
@@ -373,7 +374,7 @@ static const char *slot_bind(dev_t rdev)
 		if (errno != EEXIST)
 			return "cannot make the slot node";
 	}
-	return "every cgroup_device_acl slot is taken: 'vmkeepctl libvirt setup --slots N' with more";
+	return "every cgroup_device_acl slot is taken: 'vmkeepctl libvirt setup --slots N'";
 }
 
 static void slot_unbind(dev_t rdev)
@@ -442,7 +443,8 @@ static int hook_prepare(struct ctx *ctx, struct dom *d)
 		if (r && vmkeep_region_get_nr_mapped(r))
 			return hook_fail(d, d->region, "is mapped by another process");
 		/* a fresh boot of the domain: what the region held is nobody's */
-		if (r && (fd = vmkeep_free(ctx->vk, d->region)) < 0)
+		fd = r ? vmkeep_free(ctx->vk, d->region) : 0;
+		if (fd < 0)
 			return hook_fail(d, d->region, strerror(-fd));
 		fd = vmkeep_alloc(ctx->vk, d->region, size, &a);
 		if (fd < 0)
@@ -589,7 +591,8 @@ static void agent(int lfd, const char *name, const char *uuid, const char *sock,
 		}
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd >= 0 && !peer_is(fd, uuid)) {
-			syslog(LOG_WARNING, "%s: a process that is not its QEMU connected to %s", name, sock);
+			syslog(LOG_WARNING, "%s: a process that is not its QEMU connected to %s",
+			       name, sock);
 			close(fd);
 			fd = -1;
 		}
@@ -597,7 +600,8 @@ static void agent(int lfd, const char *name, const char *uuid, const char *sock,
 	memset(&q, 0, sizeof(q));
 	q.fd = fd;
 	if (qmp_attach(&q) || set_ignore_shared(&q, true)) {
-		syslog(LOG_ERR, "%s: x-ignore-shared not set (%s): the restore fails, its managed save stays", name, q.err);
+		syslog(LOG_ERR, "%s: x-ignore-shared not set (%s): the restore fails, its managed save stays",
+		       name, q.err);
 		goto out_q;
 	}
 	syslog(LOG_INFO, "%s: x-ignore-shared on for the incoming device state", name);
@@ -686,7 +690,8 @@ static int hook_restore(struct ctx *ctx, struct dom *d)
 	if (why) {
 		fprintf(stderr, "vmkeep: %s: saved RAM region %s %s: restore refused, the device state would not find its RAM; 'vmkeepctl libvirt resume' discards it (virsh managedsave-remove)\n",
 			d->name, region, why);
-		syslog(LOG_ERR, "%s: saved RAM region %s %s: restore refused", d->name, region, why);
+		syslog(LOG_ERR, "%s: saved RAM region %s %s: restore refused",
+		       d->name, region, why);
 		return RC_FAIL;
 	}
 	path_of(path, sizeof(path), "pending", d->uuid);
@@ -705,6 +710,16 @@ static int hook_restore(struct ctx *ctx, struct dom *d)
  * libvirt hook: "hook DOMAIN OP SUBOP EXTRA", the XML on stdin.  Runs
  * inside libvirt's job on the domain: never calls virsh.
  */
+/* An incoming migration: nothing of a vmkeep restore goes along. */
+static void hook_migrate(const struct dom *d)
+{
+	char *out = lv_xml_clean(d->xml);
+
+	if (out)
+		fputs(out, stdout);
+	free(out);
+}
+
 static int lv_hook(struct ctx *ctx, int argc, char **argv)
 {
 	struct dom d = {};
@@ -725,14 +740,8 @@ static int lv_hook(struct ctx *ctx, int argc, char **argv)
 		rc = hook_release(ctx, &d);
 	else if (!strcmp(argv[2], "restore") && !strcmp(argv[3], "begin"))
 		rc = hook_restore(ctx, &d);
-	else if (!strcmp(argv[2], "migrate") && !strcmp(argv[3], "begin")) {
-		/* incoming migration: nothing of a vmkeep restore goes along */
-		char *out = lv_xml_clean(d.xml);
-
-		if (out)
-			fputs(out, stdout);
-		free(out);
-	}
+	else if (!strcmp(argv[2], "migrate") && !strcmp(argv[3], "begin"))
+		hook_migrate(&d);
 out:
 	free(d.xml);
 	return rc;
@@ -786,8 +795,8 @@ static const char *ram_is_region(struct ctx *ctx, struct dom *d)
 	pid = read_text(path);
 	if (!pid)
 		return "its QEMU's pid file is missing";
-	if (vmkeep_regions_refresh(ctx->vk) < 0 ||
-	    !(r = vmkeep_region_find(ctx->vk, d->region)) || region_rdev(d->region, &rdev)) {
+	r = vmkeep_regions_refresh(ctx->vk) < 0 ? NULL : vmkeep_region_find(ctx->vk, d->region);
+	if (!r || region_rdev(d->region, &rdev)) {
 		free(pid);
 		return "there is no region of its name (started before vmkeep's hook?)";
 	}
@@ -806,7 +815,7 @@ static const char *ram_is_region(struct ctx *ctx, struct dom *d)
 	if (f)
 		fclose(f);
 	if (!found)
-		return "QEMU does not map its RAM from the region (not started through vmkeep's hook?)";
+		return "QEMU does not map its RAM from the region (not started by vmkeep's hook?)";
 	return vmkeep_region_get_nr_mapped(r) ? NULL : "the region is not mapped";
 }
 
@@ -938,7 +947,8 @@ int lv_update(struct ctx *ctx, bool check, bool force)
 	}
 	if (check) {
 		for (i = 0; i < nr; i++)
-			printf("update: would save libvirt domain %s (RAM in %s)\n", ds[i].name, ds[i].region);
+			printf("update: would save libvirt domain %s (RAM in %s)\n",
+			       ds[i].name, ds[i].region);
 		free_doms(ds, nr);
 		return 0;
 	}
@@ -1308,8 +1318,9 @@ static const struct cmd lv_cmds[] = {
 	  .about = "Opt a libvirt domain in: file-backed shared RAM (<memoryBacking>) and\n"
 	  "vmkeep's <metadata> element.  From its next start its RAM is region\n"
 	  "libvirt-UUID, owned by QEMU's user.\n" },
-	{ .name = "libvirt hook", .fn = cmd_lv_hook, .args = "DOMAIN OPERATION SUBOPERATION [EXTRA]",
-	  .about = "libvirt's qemu hook (/etc/libvirt/hooks/qemu.d/50-vmkeep), the XML on stdin.\n" },
+	{ .name = "libvirt hook", .fn = cmd_lv_hook,
+	  .args = "DOMAIN OPERATION SUBOPERATION [EXTRA]",
+	  .about = "libvirt's qemu hook (/etc/libvirt/hooks/qemu.d/50-vmkeep), XML on stdin.\n" },
 	{ .name = "libvirt save", .fn = cmd_lv_save, .opts = lv_save_opts,
 	  .about = "Save every opted-in running domain with 'virsh managedsave', device state only\n"
 	  "(x-ignore-shared); 'vmkeepctl update' does it before the kexec.\n" },

@@ -72,7 +72,7 @@ const char *lv_shape_error(const char *xml)
 	const char *why = NULL;
 
 	if (!mb)
-		why = "no <memoryBacking> (needs <source type='file'/> and <access mode='shared'/>)";
+		why = "no <memoryBacking> with <source type='file'/> and <access mode='shared'/>";
 	else if (!strstr(mb, "<source type='file'"))
 		why = "<memoryBacking> has no <source type='file'/>";
 	else if (!strstr(mb, "<access mode='shared'/>"))
@@ -155,7 +155,8 @@ static char *unmark(char *xml)
 {
 	char *m = xml ? strstr(xml, "<" LV_PREFIX ":saved ") : NULL, *e, *out;
 
-	if (!m || !(e = strstr(m, "/>")))
+	e = m ? strstr(m, "/>") : NULL;
+	if (!e)
 		return xml;
 	out = splice(xml, m, e + 2, "<" LV_PREFIX ":ram xmlns:" LV_PREFIX "=\"" LV_NS "\"/>");
 	free(xml);
@@ -172,7 +173,8 @@ static char *strip_qmp(char *xml)
 	char *p = xml ? strstr(xml, "<qemu:arg value='unix:" LV_QMP_DIR "/") : NULL;
 	char *a, *e, *out, *c, *ce;
 
-	if (!p || !(e = strstr(p, "/>")))
+	e = p ? strstr(p, "/>") : NULL;
+	if (!e)
 		return xml;
 	a = p;
 	while (a > xml && strncmp(--a, "<qemu:arg value='-qmp'/>", 24))
@@ -186,7 +188,7 @@ static char *strip_qmp(char *xml)
 	c = out ? strstr(out, "<qemu:commandline>") : NULL;
 	if (c) {
 		ce = c + strlen("<qemu:commandline>");
-		ce += strspn(ce, " \n");
+		ce += strspn(ce, "\n ");
 		if (!strncmp(ce, "</qemu:commandline>", 19)) {
 			while (c > out && (c[-1] == ' ' || c[-1] == '\n'))
 				c--;
@@ -220,7 +222,7 @@ char *lv_xml_clean(const char *xml)
  */
 char *lv_xml_restore(const char *xml, const char *sock)
 {
-	char *c = lv_xml_clean(xml) ?: strdup(xml), *out = NULL, *p, *args;
+	char *c = lv_xml_clean(xml) ?: strdup(xml), *out = NULL, *p, *end, *args;
 
 	if (!c || asprintf(&args, "\n    <qemu:arg value='-qmp'/>\n    <qemu:arg value='unix:%s'/>",
 			   sock) < 0) {
@@ -234,11 +236,13 @@ char *lv_xml_restore(const char *xml, const char *sock)
 		c = p;
 	}
 	p = c ? strstr(c, "</qemu:commandline>") : NULL;
+	end = c ? strstr(c, "</domain>") : NULL;
 	if (p) {
 		while (p > c && (p[-1] == ' ' || p[-1] == '\n'))
 			p--;
 		out = splice(c, p, p, args);
-	} else if (c && (p = strstr(c, "</domain>"))) {
+	} else if (end) {
+		p = end;
 		free(args);
 		if (asprintf(&args, "  <qemu:commandline>\n    <qemu:arg value='-qmp'/>\n    <qemu:arg value='unix:%s'/>\n  </qemu:commandline>\n",
 			     sock) < 0)
@@ -323,7 +327,7 @@ char *lv_qemu_conf(const char *conf, unsigned int slots, const char **why)
 	for (l = conf; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
 		if (strncmp(l, "cgroup_device_acl", 17) || (b && l > b && e && l < e))
 			continue;
-		*why = "qemu.conf sets cgroup_device_acl itself: add the slot paths of 'vmkeepctl libvirt setup --print' to it by hand";
+		*why = "qemu.conf sets cgroup_device_acl itself: add setup --print's slots to it";
 		return NULL;
 	}
 	acl_defaults(conf, acl, sizeof(acl));

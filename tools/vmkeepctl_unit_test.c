@@ -17,6 +17,7 @@
 
 #define MiB	(1ULL << 20)
 #define GiB	(1ULL << 30)
+#define LV_TEST_REGION	"libvirt-b3689790-516c-4277-a010-3efd62b7ee98"
 
 /* Test Case: sizes are bytes or K/M/G/T (1024-based); junk, signs and overflow are refused. */
 TEST(parse_size)
@@ -1070,7 +1071,7 @@ static const char lv_dom[] =
 	"  </os>\n"
 	"</domain>\n";
 
-/* Test Case: opt-in, shape, size and id are read from libvirt's XML; each unsupported shape is named. */
+/* Test Case: opt-in, shape, size and id are read from libvirt's XML; unsupported shapes named. */
 TEST(libvirt_xml_read)
 {
 	static const struct {
@@ -1109,7 +1110,8 @@ TEST(libvirt_xml_read)
 		ASSERT_TRUE(asprintf(&x, "%.*s%s%s", (int)(at - lv_dom), lv_dom, bad[i].to,
 				     at + strlen(bad[i].from)) > 0);
 		ASSERT_NE(NULL, lv_shape_error(x));
-		EXPECT_NE(NULL, strstr(lv_shape_error(x), bad[i].why)) TH_LOG("%s", lv_shape_error(x));
+		EXPECT_NE(NULL, strstr(lv_shape_error(x), bad[i].why))
+			TH_LOG("%s", lv_shape_error(x));
 		free(x);
 	}
 }
@@ -1122,20 +1124,23 @@ TEST(libvirt_xml_read)
 TEST(libvirt_xml_restore)
 {
 	const char *md = "    <vmkeep:ram xmlns:vmkeep=\"" LV_NS "\"/>\n";
-	const char *mk = "    <vmkeep:saved xmlns:vmkeep=\"" LV_NS "\" region=\"libvirt-b3689790-516c-4277-a010-3efd62b7ee98\" id=\"42\" size=\"67108864\"/>\n";
+	const char *mk = "    <vmkeep:saved xmlns:vmkeep=\"" LV_NS "\" region=\"" LV_TEST_REGION
+			 "\" id=\"42\" size=\"67108864\"/>\n";
 	char *saved, *r, *c, region[80], *own, *r2, *c2;
 	const char *at = strstr(lv_dom, md);
 	uint64_t id, size;
 
-	ASSERT_TRUE(asprintf(&saved, "%.*s%s%s", (int)(at - lv_dom), lv_dom, mk, at + strlen(md)) > 0);
+	ASSERT_TRUE(asprintf(&saved, "%.*s%s%s", (int)(at - lv_dom), lv_dom, mk,
+			     at + strlen(md)) > 0);
 	ASSERT_EQ(0, lv_marker(saved, region, sizeof(region), &id, &size));
-	ASSERT_STREQ("libvirt-b3689790-516c-4277-a010-3efd62b7ee98", region);
+	ASSERT_STREQ(LV_TEST_REGION, region);
 	ASSERT_EQ(42, id);
 	ASSERT_EQ(64 * MiB, size);
 	r = lv_xml_restore(saved, LV_QMP_DIR "/u.sock");
 	ASSERT_NE(NULL, r);
 	ASSERT_NE(NULL, strstr(r, "<domain xmlns:qemu='" LV_QEMU_NS "' type='qemu'"));
-	ASSERT_NE(NULL, strstr(r, "<qemu:arg value='-qmp'/>\n    <qemu:arg value='unix:" LV_QMP_DIR "/u.sock'/>"));
+	ASSERT_NE(NULL, strstr(r, "<qemu:arg value='-qmp'/>\n"
+		"    <qemu:arg value='unix:" LV_QMP_DIR "/u.sock'/>"));
 	ASSERT_EQ(NULL, strstr(r, ":saved"));
 	ASSERT_TRUE(lv_optin(r));
 	/* nothing of vmkeep's left: the original domain, namespace declaration aside */
@@ -1147,14 +1152,18 @@ TEST(libvirt_xml_restore)
 	ASSERT_EQ(NULL, lv_xml_clean(c));
 
 	/* the user's own QEMU arguments */
-	ASSERT_TRUE(asprintf(&own, "<domain type='qemu'>\n  <name>a</name>\n  <qemu:commandline>\n    <qemu:arg value='-d'/>\n    <qemu:arg value='guest_errors'/>\n  </qemu:commandline>\n</domain>\n") > 0);
+	ASSERT_TRUE(asprintf(&own, "<domain type='qemu'>\n  <name>a</name>\n  <qemu:commandline>\n"
+		"    <qemu:arg value='-d'/>\n    <qemu:arg value='guest_errors'/>\n"
+		"  </qemu:commandline>\n</domain>\n") > 0);
 	r2 = lv_xml_restore(own, "/run/vmkeep/libvirt/qmp/x.sock");
 	ASSERT_NE(NULL, r2);
-	ASSERT_NE(NULL, strstr(r2, "<qemu:arg value='guest_errors'/>\n    <qemu:arg value='-qmp'/>"));
+	ASSERT_NE(NULL, strstr(r2, "<qemu:arg value='guest_errors'/>\n"
+		"    <qemu:arg value='-qmp'/>"));
 	ASSERT_EQ(NULL, strstr(strstr(r2, "<qemu:commandline>") + 1, "<qemu:commandline>"));
 	c2 = lv_xml_clean(r2);
 	ASSERT_NE(NULL, c2);
-	ASSERT_NE(NULL, strstr(c2, "<qemu:arg value='-d'/>\n    <qemu:arg value='guest_errors'/>\n  </qemu:commandline>"));
+	ASSERT_NE(NULL, strstr(c2, "<qemu:arg value='-d'/>\n    <qemu:arg value='guest_errors'/>\n"
+		"  </qemu:commandline>"));
 	ASSERT_EQ(NULL, strstr(c2, "-qmp"));
 	free(saved);
 	free(r);
@@ -1167,14 +1176,18 @@ TEST(libvirt_xml_restore)
 /* Test Case: enable adds the opt-in's memoryBacking once; an unsupported one is refused. */
 TEST(libvirt_xml_enable)
 {
-	const char *plain = "<domain type='qemu'>\n  <memory unit='KiB'>65536</memory>\n  <currentMemory unit='KiB'>65536</currentMemory>\n  <os>\n    <type arch='x86_64'>hvm</type>\n  </os>\n</domain>\n";
-	const char *huge = "<domain type='qemu'>\n  <memory unit='KiB'>65536</memory>\n  <memoryBacking>\n    <hugepages/>\n  </memoryBacking>\n</domain>\n";
+	const char *plain = "<domain type='qemu'>\n  <memory unit='KiB'>65536</memory>\n"
+		"  <currentMemory unit='KiB'>65536</currentMemory>\n  <os>\n"
+		"    <type arch='x86_64'>hvm</type>\n  </os>\n</domain>\n";
+	const char *huge = "<domain type='qemu'>\n  <memory unit='KiB'>65536</memory>\n"
+		"  <memoryBacking>\n    <hugepages/>\n  </memoryBacking>\n</domain>\n";
 	const char *why;
 	char *e, *e2;
 
 	e = lv_xml_enable(plain, &why);
 	ASSERT_NE(NULL, e);
-	ASSERT_NE(NULL, strstr(e, "</currentMemory>\n  <memoryBacking>\n    <source type='file'/>\n    <access mode='shared'/>\n  </memoryBacking>\n  <os>"));
+	ASSERT_NE(NULL, strstr(e, "</currentMemory>\n  <memoryBacking>\n    <source type='file'/>\n"
+		"    <access mode='shared'/>\n  </memoryBacking>\n  <os>"));
 	ASSERT_EQ(NULL, lv_shape_error(e));
 	e2 = lv_xml_enable(e, &why);
 	ASSERT_STREQ(e, e2);
@@ -1184,17 +1197,21 @@ TEST(libvirt_xml_enable)
 	free(e2);
 }
 
-/* Test Case: qemu.conf's block: libvirt's default ACL, the slots, once; an admin's own ACL is not overwritten. */
+/* Test Case: qemu.conf's block: libvirt's default ACL, the slots, once; an admin's ACL kept. */
 TEST(libvirt_qemu_conf)
 {
-	const char *conf = "# stock\n#cgroup_device_acl = [\n#    \"/dev/null\", \"/dev/full\", \"/dev/zero\",\n#    \"/dev/kvm\"\n#]\nuser = \"libvirt-qemu\"\n";
+	const char *conf = "# stock\n#cgroup_device_acl = [\n"
+		"#    \"/dev/null\", \"/dev/full\", \"/dev/zero\",\n#    \"/dev/kvm\"\n#]\n"
+		"user = \"libvirt-qemu\"\n";
 	const char *why;
 	char *a, *b, *c, *own;
 
 	a = lv_qemu_conf(conf, 2, &why);
 	ASSERT_NE(NULL, a);
 	ASSERT_EQ(0, strncmp(a, conf, strlen(conf)));
-	ASSERT_NE(NULL, strstr(a, "cgroup_device_acl = [\n    \"/dev/null\", \"/dev/full\", \"/dev/zero\", \"/dev/kvm\",\n    \"" LV_ACL_DIR "/00\",\n    \"" LV_ACL_DIR "/01\"\n]\n# END vmkeep\n"));
+	ASSERT_NE(NULL, strstr(a, "cgroup_device_acl = [\n"
+		"    \"/dev/null\", \"/dev/full\", \"/dev/zero\", \"/dev/kvm\",\n"
+		"    \"" LV_ACL_DIR "/00\",\n    \"" LV_ACL_DIR "/01\"\n]\n# END vmkeep\n"));
 	b = lv_qemu_conf(a, 2, &why);
 	ASSERT_STREQ(a, b);
 	c = lv_qemu_conf(a, 3, &why);
