@@ -266,3 +266,77 @@ int parse_no_operands(struct ctx *ctx, int argc, char **argv, bool dev)
 	}
 	return dev ? dev_open(ctx) ?: -1 : -1;
 }
+
+static void group_usage(const struct cmd_group *g, FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < g->nr; i++) {
+		fputs("  ", f);
+		synopsis(&g->cmds[i], f);
+	}
+}
+
+static const struct cmd *group_find(const struct cmd_group *g, const char *name)
+{
+	size_t i, skip = strlen(g->name) + 1;
+
+	for (i = 0; i < g->nr; i++)
+		if (!strcmp(name, g->cmds[i].name + skip))
+			return &g->cmds[i];
+	return NULL;
+}
+
+static int group_unknown(const struct cmd_group *g, const char *name)
+{
+	fprintf(stderr, "vmkeepctl: %s: unknown command '%s'\n", g->name, name);
+	group_usage(g, stderr);
+	return RC_USAGE;
+}
+
+/* "vmkeepctl help GROUP [VERB]": what "GROUP [VERB] --help" prints. */
+int group_help(const struct cmd_group *g, struct ctx *ctx, const char *name)
+{
+	const struct cmd *sub = name ? group_find(g, name) : NULL;
+
+	if (sub) {
+		ctx->cmd = sub;
+		return help(ctx);
+	}
+	if (name)
+		return group_unknown(g, name);
+	help(ctx);
+	group_usage(g, stdout);
+	return RC_OK;
+}
+
+/*
+ * "vmkeepctl GROUP VERB ...", and for bash completion and
+ * tools/check-synopsis.sh "GROUP --list-cmds" and "GROUP --list-opts VERB".
+ */
+int group_run(const struct cmd_group *g, int argc, char **argv, struct ctx *ctx)
+{
+	bool lo = argc == 3 && !strcmp(argv[1], "--list-opts");
+	size_t i, skip = strlen(g->name) + 1;
+	const struct cmd *sub;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		help(ctx);
+		group_usage(g, stdout);
+		return argc < 2 ? RC_USAGE : RC_OK;
+	}
+	if (!strcmp(argv[1], "--list-cmds")) {
+		for (i = 0; i < g->nr; i++)
+			printf("%s\n", g->cmds[i].name + skip);
+		return RC_OK;
+	}
+	sub = group_find(g, argv[lo ? 2 : 1]);
+	if (!sub)
+		return group_unknown(g, argv[lo ? 2 : 1]);
+	if (lo) {
+		list_opts(sub);
+		return RC_OK;
+	}
+	ctx->cmd = sub;
+	return sub->fn(argc - 1, argv + 1, ctx);
+}

@@ -855,75 +855,14 @@ static const struct cmd vm_cmds[] = {
 	  .about = "Print the VMs recorded in the pools: running, saved or stopped.\n" },
 };
 
-static void vm_usage(FILE *f)
-{
-	size_t i;
+static const struct cmd_group vm_group = { "vm", vm_cmds, ARRAY_SIZE(vm_cmds) };
 
-	for (i = 0; i < ARRAY_SIZE(vm_cmds); i++) {
-		fputs("  ", f);
-		synopsis(&vm_cmds[i], f);
-	}
-}
-
-static const struct cmd *vm_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(vm_cmds); i++)
-		if (!strcmp(name, vm_cmds[i].name + 3))
-			return &vm_cmds[i];
-	return NULL;
-}
-
-/* "vmkeepctl help vm [COMMAND]": what "vm [COMMAND] --help" prints. */
 int vm_help(struct ctx *ctx, const char *name)
 {
-	const struct cmd *sub = name ? vm_find(name) : NULL;
-
-	if (sub) {
-		ctx->cmd = sub;
-		return help(ctx);
-	}
-	if (name) {
-		fprintf(stderr, "vmkeepctl: vm: unknown command '%s'\n", name);
-		vm_usage(stderr);
-		return RC_USAGE;
-	}
-	help(ctx);
-	vm_usage(stdout);
-	return RC_OK;
+	return group_help(&vm_group, ctx, name);
 }
 
-/*
- * "vmkeepctl vm COMMAND ...", and for bash completion and
- * tools/check-synopsis.sh "vm --list-cmds" and "vm --list-opts COMMAND".
- */
 int cmd_vm(int argc, char **argv, struct ctx *ctx)
 {
-	bool lo = argc == 3 && !strcmp(argv[1], "--list-opts");
-	const struct cmd *sub;
-	size_t i;
-
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		help(ctx);
-		vm_usage(stdout);
-		return argc < 2 ? RC_USAGE : RC_OK;
-	}
-	if (!strcmp(argv[1], "--list-cmds")) {
-		for (i = 0; i < ARRAY_SIZE(vm_cmds); i++)
-			printf("%s\n", vm_cmds[i].name + 3);
-		return RC_OK;
-	}
-	sub = vm_find(argv[lo ? 2 : 1]);
-	if (sub && lo) {
-		list_opts(sub);
-		return RC_OK;
-	}
-	if (sub) {
-		ctx->cmd = sub;
-		return sub->fn(argc - 1, argv + 1, ctx);
-	}
-	fprintf(stderr, "vmkeepctl: vm: unknown command '%s'\n", argv[lo ? 2 : 1]);
-	vm_usage(stderr);
-	return RC_USAGE;
+	return group_run(&vm_group, argc, argv, ctx);
 }

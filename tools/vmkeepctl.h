@@ -90,6 +90,18 @@ struct ctx {
 	struct vmkeep_ctx *vk;
 };
 
+/**
+ * struct cmd_group - a verb with verbs of its own ("vm run", "libvirt hook")
+ * @name: the group's verb ("vm")
+ * @cmds: its commands, each named "GROUP VERB"
+ * @nr: how many
+ */
+struct cmd_group {
+	const char *name;
+	const struct cmd *cmds;
+	size_t nr;
+};
+
 /* options.c */
 int parse_opts(struct ctx *ctx, int argc, char **argv);
 int parse_no_operands(struct ctx *ctx, int argc, char **argv, bool dev);
@@ -98,6 +110,8 @@ int help(struct ctx *ctx);
 int bad_usage(struct ctx *ctx);
 int bad_operands(struct ctx *ctx, const char *expected);
 void list_opts(const struct cmd *cmd);
+int group_help(const struct cmd_group *g, struct ctx *ctx, const char *name);
+int group_run(const struct cmd_group *g, int argc, char **argv, struct ctx *ctx);
 struct option;
 void bad_opt(const char *cmd, char **argv, const struct option *lo);
 
