@@ -91,6 +91,12 @@ static int run(char *const argv[], char **out, char *err, size_t errlen)
 	if (pid < 0)
 		return -1;
 	if (!pid) {
+		sigset_t none;
+
+		/* a terminal's Ctrl-C aborts vmkeepctl's step, not virsh's job */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setsid();
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
 		execvp(argv[0], argv);
@@ -825,7 +831,7 @@ static int qmp_cap(struct dom *d, bool on)
 
 	snprintf(cmd, sizeof(cmd), "{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{\"capability\":\"x-ignore-shared\",\"state\":%s}]}}",
 		 on ? "true" : "false");
-	return VIRSH(NULL, err, "qemu-monitor-command", d->name, cmd);
+	return VIRSH(NULL, err, "qemu-monitor-command", d->uuid, cmd);
 }
 
 /* x-ignore-shared of the running domain: 1 on, 0 off, -1 unknown. */
@@ -834,7 +840,7 @@ static int cap_state(struct dom *d)
 	char err[512], *out = NULL, *p;
 	int on = -1;
 
-	if (!VIRSH(&out, err, "qemu-monitor-command", d->name,
+	if (!VIRSH(&out, err, "qemu-monitor-command", d->uuid,
 		   "{\"execute\":\"query-migrate-capabilities\"}") && out) {
 		p = strstr(out, "\"x-ignore-shared\"");
 		/* {"capability": "x-ignore-shared", "state": B}, either order */
@@ -851,7 +857,7 @@ static int cap_state(struct dom *d)
 	return on;
 }
 
-static void set_marker(struct dom *d, uint64_t id, uint64_t size, bool on)
+static int set_marker(struct dom *d, uint64_t id, uint64_t size, bool on)
 {
 	char md[256], err[512];
 
@@ -860,8 +866,53 @@ static void set_marker(struct dom *d, uint64_t id, uint64_t size, bool on)
 			 d->region, (unsigned long long)id, (unsigned long long)size);
 	else
 		snprintf(md, sizeof(md), "<ram/>");
-	VIRSH(NULL, err, "metadata", d->name, "--live", "--uri", LV_NS, "--key",
-	      LV_PREFIX, "--set", md);
+	return VIRSH(NULL, err, "metadata", d->uuid, "--live", "--uri", LV_NS, "--key",
+		     LV_PREFIX, "--set", md);
+}
+
+/*
+ * A domain an update armed (x-ignore-shared on, the marker in its live
+ * XML) and did not save, vmkeepctl killed in between: still running,
+ * both go, or its next save or snapshot carries no RAM.  Saved: its
+ * record alone goes.  0, or -1 if one was left (virsh failed).
+ */
+static int lv_disarm(void)
+{
+	DIR *dir = opendir(LV_RUN_DIR "/armed");
+	char path[128], err[512], *st;
+	struct dirent *e;
+	struct dom d;
+	int rc = 0;
+
+	while (dir && (e = readdir(dir))) {
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(d.uuid))
+			continue;
+		memset(&d, 0, sizeof(d));
+		memcpy(d.uuid, e->d_name, strlen(e->d_name) + 1);
+		st = NULL;
+		if (VIRSH(&st, err, "domstate", d.uuid) || !st) {
+			free(st);
+			rc = -1;
+			continue;
+		}
+		if (strncmp(st, "shut off", 8)) {
+			if (qmp_cap(&d, false) || set_marker(&d, 0, 0, false)) {
+				free(st);
+				rc = -1;
+				continue;
+			}
+			path_of(path, sizeof(path), "saved", d.uuid);
+			unlink(path);
+			printf("libvirt domain %s: an interrupted update left x-ignore-shared and its marker on: cleared\n",
+			       d.uuid);
+		}
+		free(st);
+		path_of(path, sizeof(path), "armed", d.uuid);
+		unlink(path);
+	}
+	if (dir)
+		closedir(dir);
+	return rc;
 }
 
 static long long file_size(const char *name)
@@ -934,11 +985,14 @@ int lv_update(struct ctx *ctx, bool check, bool force)
 {
 	unsigned int nr, i, k;
 	struct dom *ds;
-	char err[512], path[128];
+	char err[512], path[128], armed[128];
 	struct vmkeep_region *r;
 	long long t0, ms, sz;
-	int bad = lv_pick(ctx, &ds, &nr), rc = 0;
+	sigset_t sigs, old;
+	int bad, rc = 0;
 
+	lv_disarm();
+	bad = lv_pick(ctx, &ds, &nr);
 	if (bad < 0)
 		return 0;	/* no libvirt here */
 	if (bad && !force) {
@@ -952,21 +1006,38 @@ int lv_update(struct ctx *ctx, bool check, bool force)
 		free_doms(ds, nr);
 		return 0;
 	}
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
 	for (i = 0; i < nr && !rc; i++) {
 		struct dom *d = &ds[i];
 
 		r = vmkeep_region_find(ctx->vk, d->region);
 		path_of(path, sizeof(path), "saved", d->uuid);
+		path_of(armed, sizeof(armed), "armed", d->uuid);
+		/*
+		 * From the cap to the end of the save, a signal would leave
+		 * them on a running domain: held until the domain is saved
+		 * or put back.  SIGKILL leaves the armed record, which the
+		 * next update, resume or boot disarms.
+		 */
+		sigprocmask(SIG_BLOCK, &sigs, &old);
 		write_file(path, "");
-		set_marker(d, vmkeep_region_get_id(r), lv_memory_bytes(d->xml), true);
 		t0 = now_ms();
-		if (qmp_cap(d, true) || VIRSH(NULL, err, "managedsave", d->name)) {
+		err[0] = '\0';
+		if (write_file(armed, "") || qmp_cap(d, true) ||
+		    set_marker(d, vmkeep_region_get_id(r), lv_memory_bytes(d->xml), true) ||
+		    VIRSH(NULL, err, "managedsave", d->uuid)) {
 			rc = fail(ctx, RC_FAIL, d->name, 0, err[0] ? err : "virsh failed");
 			qmp_cap(d, false);
 			set_marker(d, 0, 0, false);
 			unlink(path);
-			break;
 		}
+		unlink(armed);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (rc)
+			break;
 		ms = now_ms() - t0;
 		sz = file_size(d->name);
 		report(ctx, d->name, "libvirt managed save: %lld bytes (device state; RAM %llu MiB stays in %s), %lld ms",
@@ -1062,6 +1133,7 @@ static int lv_resume(struct ctx *ctx)
 
 	if (!list)
 		return fail(ctx, RC_FAIL, NULL, 0, "virsh list failed: is libvirt running?");
+	lv_disarm();
 	if (dev_open(ctx))
 		fprintf(stderr, "vmkeepctl: libvirt resume: vmkeep is not available: vmkeep's managed saves are discarded\n");
 	for (n = strtok_r(list, "\n", &save); n; n = strtok_r(NULL, "\n", &save))
@@ -1289,6 +1361,17 @@ static int cmd_lv_resume(int argc, char **argv, struct ctx *ctx)
 	return rc >= 0 ? rc : lv_resume(ctx);
 }
 
+static int cmd_lv_disarm(int argc, char **argv, struct ctx *ctx)
+{
+	int rc = parse_no_operands(ctx, argc, argv, false);
+
+	if (rc >= 0)
+		return rc;
+	if (lv_disarm())
+		return fail(ctx, RC_FAIL, NULL, 0, "an armed domain could not be disarmed (virsh failed)");
+	return 0;
+}
+
 static int cmd_lv_status(int argc, char **argv, struct ctx *ctx)
 {
 	int rc = parse_no_operands(ctx, argc, argv, false);
@@ -1328,6 +1411,9 @@ static const struct cmd lv_cmds[] = {
 	  .about = "After the kexec: 'virsh start' each domain vmkeep saved, onto its RAM.  One\n"
 	  "whose region is not the one saved with: its managed save is discarded, the\n"
 	  "domain stays off.  Managed saves with all of RAM are left to libvirt.\n" },
+	{ .name = "libvirt disarm", .fn = cmd_lv_disarm,
+	  .about = "Clear x-ignore-shared and the save marker of each running domain an\n"
+	  "interrupted save left them on (update, resume and vmkeep-libvirt.service do it).\n" },
 	{ .name = "libvirt status", .fn = cmd_lv_status,
 	  .about = "The opted-in domains: state, region, managed save.\n" },
 };
