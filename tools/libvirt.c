@@ -1145,11 +1145,33 @@ static int lv_resume(struct ctx *ctx)
 
 /* ---- setup, enable, status ---- */
 
+/*
+ * @text into a new file @path of @mode, never through a symlink or an
+ * existing file: qemu.conf may hold VNC/SPICE passwords, so its copies
+ * are no more readable than it is.
+ */
+static int write_new(const char *path, const char *text, mode_t mode)
+{
+	size_t n = strlen(text);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, mode) || write(fd, text, n) != (ssize_t)n || fsync(fd)) {
+		int err = errno ? -errno : -EIO;
+
+		close(fd);
+		unlink(path);
+		return err;
+	}
+	return close(fd) ? -errno : 0;
+}
+
 static int replace_file(struct ctx *ctx, const char *path, const char *text)
 {
 	char tmp[PATH_MAX], bak[PATH_MAX];
 	struct stat st = { .st_mode = 0644 };
-	FILE *f;
+	int err;
 
 	stat(path, &st);
 	snprintf(bak, sizeof(bak), "%s.vmkeep-%ld", path, (long)time(NULL));
@@ -1160,17 +1182,15 @@ static int replace_file(struct ctx *ctx, const char *path, const char *text)
 
 		if (fd >= 0)
 			close(fd);
-		f = fopen(bak, "we");
-		if (!f || !old || fputs(old, f) < 0 || fclose(f)) {
-			free(old);
-			return fail(ctx, RC_FAIL, bak, errno, "no backup, nothing changed");
-		}
+		err = old ? write_new(bak, old, st.st_mode & 07777) : -errno;
 		free(old);
+		if (err)
+			return fail(ctx, RC_FAIL, bak, -err, "no backup, nothing changed");
 	}
-	f = fopen(tmp, "we");
-	if (!f || fputs(text, f) < 0 || fchmod(fileno(f), st.st_mode & 07777) || fclose(f) ||
-	    rename(tmp, path))
-		return fail(ctx, RC_FAIL, path, errno, NULL);
+	unlink(tmp);	/* one a killed run left */
+	err = write_new(tmp, text, st.st_mode & 07777);
+	if (err || rename(tmp, path))
+		return fail(ctx, RC_FAIL, path, err ? -err : errno, NULL);
 	printf("%s: written (before: %s)\n", path, access(bak, F_OK) ? "none" : bak);
 	return 0;
 }
