@@ -221,34 +221,6 @@ static unsigned int conf_slots(void)
 	return n;
 }
 
-/* The domain's memory backing directory <root>/<id>-<name>, into @buf. */
-static int membacking_dir(long id, char *buf, size_t len)
-{
-	char conf[PATH_MAX - 64], roots[3][PATH_MAX], pre[32];
-	struct dirent *e;
-	unsigned int i;
-	DIR *d;
-
-	conf_value("memory_backing_dir", "", conf, sizeof(conf));
-	snprintf(roots[0], PATH_MAX, "%s/libvirt/qemu", conf);
-	snprintf(roots[1], PATH_MAX, "%s", conf);
-	snprintf(roots[2], PATH_MAX, "/var/lib/libvirt/qemu/ram");
-	snprintf(pre, sizeof(pre), "%ld-", id);
-	for (i = conf[0] ? 0 : 2; i < 3; i++) {
-		d = opendir(roots[i]);
-		while (d && (e = readdir(d))) {
-			if (strncmp(e->d_name, pre, strlen(pre)))
-				continue;
-			snprintf(buf, len, "%s/%s", roots[i], e->d_name);
-			closedir(d);
-			return 0;
-		}
-		if (d)
-			closedir(d);
-	}
-	return -ENOENT;
-}
-
 static void region_name(const char *uuid, char *buf, size_t len)
 {
 	snprintf(buf, len, "libvirt-%s", uuid);
@@ -354,6 +326,36 @@ static int write_file(const char *path, const char *text)
 		return -errno;
 	fputs(text, f);
 	return fclose(f) ? -errno : 0;
+}
+
+/*
+ * The domain's memory backing directory, opened: libvirt's root (qemu.conf's
+ * memory_backing_dir plus /libvirt/qemu, else its default) and the exact
+ * <id>-<short name> of this start, made by libvirt and given to QEMU's
+ * user; not a symlink, not a directory of another start.  An fd, or -errno.
+ */
+static int membacking_open(struct dom *d, uid_t uid)
+{
+	char conf[PATH_MAX - 128], path[PATH_MAX], sn[96];
+	long id = lv_domain_id(d->xml);
+	struct stat st;
+	int fd = -ENOENT, i;
+
+	conf_value("memory_backing_dir", "", conf, sizeof(conf));
+	for (i = 0; i < 2 && fd < 0 && id >= 0; i++) {
+		lv_short_name(id, d->name, i, sn, sizeof(sn));
+		if (conf[0])
+			snprintf(path, sizeof(path), "%s/libvirt/qemu/%s", conf, sn);
+		else
+			snprintf(path, sizeof(path), "/var/lib/libvirt/qemu/ram/%s", sn);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		fd = fd < 0 ? -errno : fd;
+	}
+	if (fd >= 0 && (fstat(fd, &st) || (st.st_uid != uid && st.st_uid != 0))) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
 }
 
 /* ---- the hook ---- */
@@ -465,37 +467,50 @@ static int hook_prepare(struct ctx *ctx, struct dom *d)
 	return why ? hook_fail(d, "device cgroup", why) : 0;
 }
 
-/* start: the region's node where QEMU opens its RAM. */
+/*
+ * start: the region's node where QEMU opens its RAM.  The directory is
+ * QEMU's user's: everything in it through its fd, nothing followed.
+ */
 static int hook_start(struct dom *d)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 8];
 	uid_t uid;
 	gid_t gid;
 	dev_t rdev;
+	int dfd;
 
-	if (membacking_dir(lv_domain_id(d->xml), dir, sizeof(dir)))
-		return hook_fail(d, "no memory backing directory of this start", NULL);
 	if (region_rdev(d->region, &rdev) || qemu_ids(&uid, &gid))
 		return hook_fail(d, d->region, "has no node");
-	snprintf(path, sizeof(path), "%s/pc.ram", dir);
-	unlink(path);
-	if (mknod(path, S_IFCHR | 0600, rdev) || chown(path, uid, gid))
-		return hook_fail(d, path, strerror(errno));
+	dfd = membacking_open(d, uid);
+	if (dfd < 0)
+		return hook_fail(d, "memory backing directory of this start", strerror(-dfd));
+	if ((unlinkat(dfd, "pc.ram", 0) && errno != ENOENT) ||
+	    mknodat(dfd, "pc.ram", S_IFCHR | 0600, rdev) ||
+	    fchownat(dfd, "pc.ram", uid, gid, AT_SYMLINK_NOFOLLOW)) {
+		close(dfd);
+		return hook_fail(d, "pc.ram", strerror(errno));
+	}
 	/* a wrong file name must not become guest RAM in a file on disk */
-	chmod(dir, 0500);
+	fchmod(dfd, 0500);
+	close(dfd);
 	return 0;
 }
 
 /* started: a restore is complete; the region is this kernel's. */
 static int hook_started(struct ctx *ctx, struct dom *d)
 {
+	struct vmkeep_region *r = NULL;
 	char path[128];
 	int err;
 
+	/* QEMU runs: its RAM is the region, or the domain must not run */
+	if (!dev_open(ctx) && vmkeep_regions_refresh(ctx->vk) >= 0)
+		r = vmkeep_region_find(ctx->vk, d->region);
+	if (!r || !vmkeep_region_get_nr_mapped(r))
+		return hook_fail(d, d->region, "QEMU does not map it: its RAM is elsewhere");
 	path_of(path, sizeof(path), "pending", d->uuid);
 	if (access(path, F_OK))
 		return 0;
-	err = dev_open(ctx) ? -ENODEV : vmkeep_finish(ctx->vk, d->region);
+	err = vmkeep_finish(ctx->vk, d->region);
 	if (err && err != -EINVAL)
 		syslog(LOG_WARNING, "%s: finish %s: %s", d->name, d->region, strerror(-err));
 	unlink(path);

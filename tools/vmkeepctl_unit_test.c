@@ -1117,6 +1117,32 @@ TEST(libvirt_xml_read)
 }
 
 /*
+ * Test Case: a domain's name as libvirt escapes it in its XML, and the
+ * memory backing directory libvirt makes of its id and name.
+ */
+TEST(libvirt_xml_name)
+{
+	char name[64] = "a&amp;b&lt;c&gt;&quot;d&apos;&amp;amp;", buf[64];
+	unsigned int i;
+
+	ASSERT_STREQ("a&b<c>\"d'&amp;", lv_xml_unescape(name));
+	lv_short_name(3, "web1", true, buf, sizeof(buf));
+	ASSERT_STREQ("3-web1", buf);
+	lv_short_name(12, "abcdefghijklmnopqrstuvwxyz", false, buf, sizeof(buf));
+	ASSERT_STREQ("12-abcdefghijklmnopqrst", buf);
+	lv_short_name(12, "abcdefghijklmnopqrstuvwxyz", true, buf, sizeof(buf));
+	ASSERT_STREQ("12-abcdefghijklmnopqrst", buf);
+	/* 21 two-byte characters: 20 characters, or 20 bytes */
+	memset(name, 0, sizeof(name));
+	for (i = 0; i < 21; i++)
+		memcpy(name + 2 * i, "\u00e9", 2);
+	lv_short_name(1, name, true, buf, sizeof(buf));
+	ASSERT_EQ(2 + 40, strlen(buf));
+	lv_short_name(1, name, false, buf, sizeof(buf));
+	ASSERT_EQ(2 + 20, strlen(buf));
+}
+
+/*
  * Test Case: the restore XML carries the agent's -qmp and the opt-in
  * element instead of the marker; cleaning it gives the original back,
  * and a user's own <qemu:commandline> stays whole.
