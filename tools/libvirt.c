@@ -261,7 +261,7 @@ static int dom_parse(struct dom *d, char *xml)
 	snprintf(d->uuid, sizeof(d->uuid), "%s", s ?: "");
 	free(s);
 	s = lv_xml_text(xml, "<name>", "</name>");
-	snprintf(d->name, sizeof(d->name), "%s", s ?: "");
+	snprintf(d->name, sizeof(d->name), "%s", s ? lv_xml_unescape(s) : "");
 	free(s);
 	region_name(d->uuid, d->region, sizeof(d->region));
 	return d->uuid[0] && d->name[0] ? 0 : -EINVAL;
@@ -770,12 +770,15 @@ out:
 
 /* ---- the update: save, resume ---- */
 
-/* Domain @name of virsh, parsed; its live XML, or the managed save's. */
-static int dom_get(struct dom *d, const char *name, bool saved)
+/*
+ * Domain @uuid, parsed; its live XML, or the managed save's.  virsh is
+ * given UUIDs only: a name may look like an option or another's id.
+ */
+static int dom_get(struct dom *d, const char *uuid, bool saved)
 {
 	char err[512], *xml = NULL;
-	int rc = saved ? VIRSH(&xml, err, "managedsave-dumpxml", (char *)name)
-		       : VIRSH(&xml, err, "dumpxml", (char *)name);
+	int rc = saved ? VIRSH(&xml, err, "managedsave-dumpxml", (char *)uuid)
+		       : VIRSH(&xml, err, "dumpxml", (char *)uuid);
 
 	memset(d, 0, sizeof(*d));
 	if (rc || !xml) {
@@ -785,13 +788,16 @@ static int dom_get(struct dom *d, const char *name, bool saved)
 	return dom_parse(d, xml);
 }
 
-/* The domains virsh lists with @flag ("--state-running", "--with-managed-save"; NULL: all). */
+/*
+ * The UUIDs of the domains virsh lists with @flag ("--state-running",
+ * "--with-managed-save"; NULL: all).
+ */
 static char *names(const char *flag)
 {
 	char err[512], *out = NULL;
 
-	if (flag ? VIRSH(&out, err, "list", "--all", (char *)flag, "--name") :
-		   VIRSH(&out, err, "list", "--all", "--name")) {
+	if (flag ? VIRSH(&out, err, "list", "--all", (char *)flag, "--uuid") :
+		   VIRSH(&out, err, "list", "--all", "--uuid")) {
 		free(out);
 		return NULL;
 	}
@@ -987,7 +993,7 @@ static int lv_pick(struct ctx *ctx, struct dom **out, unsigned int *nr)
 	return bad;
 }
 
-static int resume_one(struct ctx *ctx, const char *name);
+static int resume_one(struct ctx *ctx, const char *uuid);
 
 /*
  * 'vmkeepctl update' and 'libvirt save': every opted-in running domain
@@ -1061,7 +1067,7 @@ int lv_update(struct ctx *ctx, bool check, bool force)
 	if (rc) {
 		for (k = 0; k < i; k++)
 			if (k != i - 1 || file_size(ds[k].name) >= 0)
-				resume_one(ctx, ds[k].name);
+				resume_one(ctx, ds[k].uuid);
 		fprintf(stderr, "vmkeepctl: update: a libvirt domain could not be saved; the others run again, no kexec\n");
 	}
 	free_doms(ds, nr);
@@ -1095,17 +1101,18 @@ bool lv_libvirt_pid(int pid)
  * Bring one managed save of an update back through libvirt, or discard
  * it when its RAM is not in place.  0 when it runs again.
  */
-static int resume_one(struct ctx *ctx, const char *name)
+static int resume_one(struct ctx *ctx, const char *uuid)
 {
 	char region[VMKEEP_NAME_MAX + 1], err[512];
 	uint64_t id, size;
-	const char *why;
+	const char *why, *name;
 	struct dom d;
 	long long t0;
 	int tries, rc = RC_FAIL;
 
-	if (dom_get(&d, name, true))
-		return fail(ctx, RC_FAIL, name, 0, "cannot read its managed save's XML");
+	if (dom_get(&d, uuid, true))
+		return fail(ctx, RC_FAIL, uuid, 0, "cannot read its managed save's XML");
+	name = d.name;
 	if (!lv_optin(d.xml) || lv_marker(d.xml, region, sizeof(region), &id, &size)) {
 		printf("%s: managed save with all of its RAM: left to libvirt\n", name);
 		free(d.xml);
@@ -1113,7 +1120,7 @@ static int resume_one(struct ctx *ctx, const char *name)
 	}
 	why = strcmp(region, d.region) ? "is another domain's" : region_ok(ctx, region, id, size);
 	if (why) {
-		VIRSH(NULL, err, "managedsave-remove", (char *)name);
+		VIRSH(NULL, err, "managedsave-remove", d.uuid);
 		fprintf(stderr, "vmkeepctl: libvirt resume %s: saved RAM region %s %s: its managed save (device state only) was discarded; the domain is off: start it anew\n",
 			name, region, why);
 		free(d.xml);
@@ -1122,7 +1129,7 @@ static int resume_one(struct ctx *ctx, const char *name)
 	t0 = now_ms();
 	for (tries = 0; tries < 3 && rc; tries++) {
 		/* a lost race with libvirt's migrate-incoming fails safe: again */
-		if (!VIRSH(NULL, err, "start", (char *)name))
+		if (!VIRSH(NULL, err, "start", d.uuid))
 			rc = 0;
 		else if (file_size(name) < 0)
 			break;
@@ -1282,7 +1289,11 @@ static int lv_enable(struct ctx *ctx, const char *name)
 	const char *why;
 	int fd, rc;
 
-	if (VIRSH(&xml, err, "dumpxml", "--inactive", (char *)name) || !xml) {
+	struct dom d;
+
+	/* the user's name as an option's value: never taken for an option */
+	if (VIRSH(&xml, err, "dumpxml", "--inactive", "--domain", (char *)name) || !xml ||
+	    dom_parse(&d, xml)) {
 		free(xml);
 		return fail(ctx, RC_FAIL, name, 0, err);
 	}
@@ -1299,7 +1310,7 @@ static int lv_enable(struct ctx *ctx, const char *name)
 			rc = fail(ctx, RC_FAIL, name, 0, err[0] ? err : "cannot write the XML");
 		unlink(tmp);
 	}
-	if (!rc && VIRSH(NULL, err, "metadata", (char *)name, "--config", "--uri", LV_NS,
+	if (!rc && VIRSH(NULL, err, "metadata", d.uuid, "--config", "--uri", LV_NS,
 			 "--key", LV_PREFIX, "--set", "<ram/>"))
 		rc = fail(ctx, RC_FAIL, name, 0, err);
 	if (!rc)
@@ -1331,14 +1342,15 @@ static int lv_status(struct ctx *ctx)
 			struct dom s;
 			const char *msv = "none";
 
-			VIRSH(&ms, err, "domstate", n);
+			VIRSH(&ms, err, "domstate", d.uuid);
 			r = vk ? vmkeep_region_find(ctx->vk, d.region) : NULL;
-			if (file_size(n) >= 0 && !dom_get(&s, n, true)) {
+			if (file_size(d.name) >= 0 && !dom_get(&s, d.uuid, true)) {
 				msv = lv_marker(s.xml, region, sizeof(region), &id, &size) ?
 				      "all RAM" : "vmkeep (device state)";
 				free(s.xml);
 			}
-			printf("%-20s %-10.10s %-46s %-10s %s\n", n, ms ? strtok(ms, "\n") ?: "" : "?",
+			printf("%-20s %-10.10s %-46s %-10s %s\n", d.name,
+			       ms ? strtok(ms, "\n") ?: "" : "?",
 			       d.region, r ? vmkeep_region_get_state_name(r) : "none", msv);
 			free(ms);
 			ms = NULL;
