@@ -267,6 +267,10 @@ static int dom_parse(struct dom *d, char *xml)
 	return d->uuid[0] && d->name[0] ? 0 : -EINVAL;
 }
 
+/* Not a verdict on the region: resume leaves the image for a later try. */
+static const char unlisted[] = "cannot be checked (the regions cannot be listed)";
+static const char mapped[] = "is mapped: a QEMU runs on it";
+
 /*
  * Region @name is the one recorded (@id, at least @size bytes) and
  * nobody maps it: device state saved with it may be loaded onto it.
@@ -277,7 +281,7 @@ static const char *region_ok(struct ctx *ctx, const char *name, uint64_t id,
 	struct vmkeep_region *r;
 
 	if (vmkeep_regions_refresh(ctx->vk) < 0)
-		return "cannot list the regions";
+		return unlisted;
 	r = vmkeep_region_find(ctx->vk, name);
 	if (!r)
 		return "is gone (a cold boot, or its pool did not come back)";
@@ -288,7 +292,7 @@ static const char *region_ok(struct ctx *ctx, const char *name, uint64_t id,
 	if (vmkeep_region_is_quarantined(r))
 		return "is quarantined";
 	if (vmkeep_region_get_nr_mapped(r))
-		return "is mapped: a QEMU runs on it";
+		return mapped;
 	return NULL;
 }
 
@@ -996,6 +1000,19 @@ static int lv_pick(struct ctx *ctx, struct dom **out, unsigned int *nr)
 static int resume_one(struct ctx *ctx, const char *uuid);
 
 /*
+ * Domain @d is shut off: not running, not being started or restored
+ * (libvirt makes it active, paused, before QEMU runs).
+ */
+static bool dom_inactive(struct dom *d)
+{
+	char err[512], *st = NULL;
+	bool off = !VIRSH(&st, err, "domstate", d->uuid) && st && !strncmp(st, "shut off", 8);
+
+	free(st);
+	return off;
+}
+
+/*
  * 'vmkeepctl update' and 'libvirt save': every opted-in running domain
  * into its managed save with x-ignore-shared on (device state only),
  * one after the other.  Before any is saved, refused (@force: go on
@@ -1118,8 +1135,27 @@ static int resume_one(struct ctx *ctx, const char *uuid)
 		free(d.xml);
 		return 0;
 	}
+	/*
+	 * libvirt's autostart may be restoring it (or has): then it is
+	 * libvirt's.  The image is discarded only on a definite mismatch.
+	 */
+	if (!dom_inactive(&d)) {
+		printf("%s: already active (libvirt's autostart?): left to libvirt\n", name);
+		free(d.xml);
+		return 0;
+	}
 	why = strcmp(region, d.region) ? "is another domain's" : region_ok(ctx, region, id, size);
+	if (why == unlisted || why == mapped) {
+		fprintf(stderr, "vmkeepctl: libvirt resume %s: saved RAM region %s %s: its managed save stays; resume again\n",
+			name, region, why);
+		free(d.xml);
+		return RC_FAIL;
+	}
 	if (why) {
+		if (!dom_inactive(&d)) {
+			free(d.xml);
+			return 0;
+		}
 		VIRSH(NULL, err, "managedsave-remove", d.uuid);
 		fprintf(stderr, "vmkeepctl: libvirt resume %s: saved RAM region %s %s: its managed save (device state only) was discarded; the domain is off: start it anew\n",
 			name, region, why);
@@ -1157,7 +1193,7 @@ static int lv_resume(struct ctx *ctx)
 		return fail(ctx, RC_FAIL, NULL, 0, "virsh list failed: is libvirt running?");
 	lv_disarm();
 	if (dev_open(ctx))
-		fprintf(stderr, "vmkeepctl: libvirt resume: vmkeep is not available: vmkeep's managed saves are discarded\n");
+		fprintf(stderr, "vmkeepctl: libvirt resume: vmkeep is not available: vmkeep's managed saves stay; resume again once it is\n");
 	for (n = strtok_r(list, "\n", &save); n; n = strtok_r(NULL, "\n", &save))
 		if (n[0] && resume_one(ctx, n))
 			rc = RC_FAIL;
