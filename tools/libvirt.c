@@ -47,6 +47,7 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -60,6 +61,7 @@
 #define AA_LOCAL	"/etc/apparmor.d/local/abstractions/libvirt-qemu"
 #define AA_DROPIN	"/etc/apparmor.d/abstractions/libvirt-qemu.d/vmkeep"
 #define SAVE_DIR	"/var/lib/libvirt/qemu/save"
+#define SAVED_DIR	"/var/lib/vmkeep/libvirt/saved"	/* root's record of each save, kept */
 #define NODE_DIR	"/dev/vmkeep-region"
 #define MAX_SLOTS	100
 #define AGENT_WAIT_MS	120000	/* QEMU connects within this, or the agent ends */
@@ -301,6 +303,33 @@ static void path_of(char *buf, size_t len, const char *sub, const char *uuid)
 	snprintf(buf, len, LV_RUN_DIR "/%s/%s", sub, uuid);
 }
 
+/*
+ * Root's record of the update's save of domain @uuid: "ID NONCE", on disk
+ * across the kexec, gone once restored.  The image's marker carries the
+ * same; an image without a matching record (an old one, or one whose
+ * marker an interrupted update left in the live XML) is never taken as
+ * device state only.
+ */
+static void saved_path(char *buf, size_t len, const char *uuid)
+{
+	snprintf(buf, len, SAVED_DIR "/%s", uuid);
+}
+
+static bool saved_matches(const char *xml, const char *uuid, uint64_t id)
+{
+	const char *m = strstr(xml, "<" LV_PREFIX ":saved ");
+	char path[128], nonce[40], rn[40], *rec;
+	unsigned long long rid;
+	bool ok;
+
+	saved_path(path, sizeof(path), uuid);
+	rec = read_text(path);
+	ok = m && rec && !lv_xml_attr(m, "nonce", nonce, sizeof(nonce)) &&
+	     sscanf(rec, "%llu %39s", &rid, rn) == 2 && rid == id && !strcmp(rn, nonce);
+	free(rec);
+	return ok;
+}
+
 static int mkdirs(const char *path, mode_t mode)
 {
 	char tmp[PATH_MAX], *p;
@@ -431,6 +460,7 @@ static int hook_prepare(struct ctx *ctx, struct dom *d)
 	bool restore = strstr(d->xml, "unix:" LV_QMP_DIR "/");
 	const char *why = lv_shape_error(d->xml);
 	struct vmkeep_region *r;
+	char path[128];
 	dev_t rdev;
 	int fd;
 
@@ -455,6 +485,8 @@ static int hook_prepare(struct ctx *ctx, struct dom *d)
 		if (r && vmkeep_region_get_nr_mapped(r))
 			return hook_fail(d, d->region, "is mapped by another process");
 		/* a fresh boot of the domain: what the region held is nobody's */
+		saved_path(path, sizeof(path), d->uuid);
+		unlink(path);
 		fd = r ? vmkeep_free(ctx->vk, d->region) : 0;
 		if (fd < 0)
 			return hook_fail(d, d->region, strerror(-fd));
@@ -518,7 +550,7 @@ static int hook_started(struct ctx *ctx, struct dom *d)
 	if (err && err != -EINVAL)
 		syslog(LOG_WARNING, "%s: finish %s: %s", d->name, d->region, strerror(-err));
 	unlink(path);
-	path_of(path, sizeof(path), "saved", d->uuid);
+	saved_path(path, sizeof(path), d->uuid);
 	unlink(path);
 	syslog(LOG_INFO, "%s: restored onto %s, RAM in place", d->name, d->region);
 	return 0;
@@ -533,7 +565,7 @@ static int hook_release(struct ctx *ctx, struct dom *d)
 
 	if (!region_rdev(d->region, &rdev))
 		slot_unbind(rdev);
-	path_of(saved, sizeof(saved), "saved", d->uuid);
+	saved_path(saved, sizeof(saved), d->uuid);
 	path_of(pending, sizeof(pending), "pending", d->uuid);
 	if (!access(saved, F_OK) || !access(pending, F_OK)) {
 		syslog(LOG_INFO, "%s: %s kept: its managed save needs it", d->name, d->region);
@@ -701,8 +733,13 @@ static int hook_restore(struct ctx *ctx, struct dom *d)
 	const char *why;
 	char *out;
 
-	if (lv_marker(d->xml, region, sizeof(region), &id, &size)) {
-		/* a managed save with all of RAM, or a plain 'virsh save' */
+	if (lv_marker(d->xml, region, sizeof(region), &id, &size) ||
+	    !saved_matches(d->xml, d->uuid, id)) {
+		/*
+		 * A managed save with all of RAM, a plain 'virsh save', or an
+		 * image this host's record does not name (a stale marker, an
+		 * older save): as any image; QEMU refuses one without RAM.
+		 */
 		out = lv_xml_clean(d->xml);
 		if (out)
 			fputs(out, stdout);
@@ -882,13 +919,14 @@ static int cap_state(struct dom *d)
 	return on;
 }
 
-static int set_marker(struct dom *d, uint64_t id, uint64_t size, bool on)
+/* The save's marker in the live XML (@nonce), or the plain opt-in element. */
+static int set_marker(struct dom *d, uint64_t id, uint64_t size, const char *nonce)
 {
-	char md[256], err[512];
+	char md[320], err[512];
 
-	if (on)
-		snprintf(md, sizeof(md), "<saved region=\"%s\" id=\"%llu\" size=\"%llu\"/>",
-			 d->region, (unsigned long long)id, (unsigned long long)size);
+	if (nonce)
+		snprintf(md, sizeof(md), "<saved region=\"%s\" id=\"%llu\" size=\"%llu\" nonce=\"%s\"/>",
+			 d->region, (unsigned long long)id, (unsigned long long)size, nonce);
 	else
 		snprintf(md, sizeof(md), "<ram/>");
 	return VIRSH(NULL, err, "metadata", d->uuid, "--live", "--uri", LV_NS, "--key",
@@ -921,12 +959,12 @@ static int lv_disarm(void)
 			continue;
 		}
 		if (strncmp(st, "shut off", 8)) {
-			if (qmp_cap(&d, false) || set_marker(&d, 0, 0, false)) {
+			if (qmp_cap(&d, false) || set_marker(&d, 0, 0, NULL)) {
 				free(st);
 				rc = -1;
 				continue;
 			}
-			path_of(path, sizeof(path), "saved", d.uuid);
+			saved_path(path, sizeof(path), d.uuid);
 			unlink(path);
 			printf("libvirt domain %s: an interrupted update left x-ignore-shared and its marker on: cleared\n",
 			       d.uuid);
@@ -1023,7 +1061,8 @@ int lv_update(struct ctx *ctx, bool check, bool force)
 {
 	unsigned int nr, i, k;
 	struct dom *ds;
-	char err[512], path[128], armed[128];
+	char err[512], path[128], armed[128], nonce[20], rec[48];
+	unsigned long long rnd[1];
 	struct vmkeep_region *r;
 	long long t0, ms, sz;
 	sigset_t sigs, old;
@@ -1052,7 +1091,7 @@ int lv_update(struct ctx *ctx, bool check, bool force)
 		struct dom *d = &ds[i];
 
 		r = vmkeep_region_find(ctx->vk, d->region);
-		path_of(path, sizeof(path), "saved", d->uuid);
+		saved_path(path, sizeof(path), d->uuid);
 		path_of(armed, sizeof(armed), "armed", d->uuid);
 		/*
 		 * From the cap to the end of the save, a signal would leave
@@ -1061,15 +1100,23 @@ int lv_update(struct ctx *ctx, bool check, bool force)
 		 * next update, resume or boot disarms.
 		 */
 		sigprocmask(SIG_BLOCK, &sigs, &old);
-		write_file(path, "");
+		/* a nonce per save: an older image of the same region is not this one */
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			rc = fail(ctx, RC_FAIL, d->name, errno, "no random nonce");
+			break;
+		}
+		snprintf(nonce, sizeof(nonce), "%016llx", (unsigned long long)rnd[0]);
+		snprintf(rec, sizeof(rec), "%llu %s\n",
+			 (unsigned long long)vmkeep_region_get_id(r), nonce);
 		t0 = now_ms();
 		err[0] = '\0';
-		if (write_file(armed, "") || qmp_cap(d, true) ||
-		    set_marker(d, vmkeep_region_get_id(r), lv_memory_bytes(d->xml), true) ||
+		if (write_file(path, rec) || write_file(armed, "") || qmp_cap(d, true) ||
+		    set_marker(d, vmkeep_region_get_id(r), lv_memory_bytes(d->xml), nonce) ||
 		    VIRSH(NULL, err, "managedsave", d->uuid)) {
 			rc = fail(ctx, RC_FAIL, d->name, 0, err[0] ? err : "virsh failed");
 			qmp_cap(d, false);
-			set_marker(d, 0, 0, false);
+			set_marker(d, 0, 0, NULL);
 			unlink(path);
 		}
 		unlink(armed);
@@ -1120,7 +1167,7 @@ bool lv_libvirt_pid(int pid)
  */
 static int resume_one(struct ctx *ctx, const char *uuid)
 {
-	char region[VMKEEP_NAME_MAX + 1], err[512];
+	char region[VMKEEP_NAME_MAX + 1], err[512], path[128];
 	uint64_t id, size;
 	const char *why, *name;
 	struct dom d;
@@ -1130,8 +1177,10 @@ static int resume_one(struct ctx *ctx, const char *uuid)
 	if (dom_get(&d, uuid, true))
 		return fail(ctx, RC_FAIL, uuid, 0, "cannot read its managed save's XML");
 	name = d.name;
-	if (!lv_optin(d.xml) || lv_marker(d.xml, region, sizeof(region), &id, &size)) {
-		printf("%s: managed save with all of its RAM: left to libvirt\n", name);
+	if (!lv_optin(d.xml) || lv_marker(d.xml, region, sizeof(region), &id, &size) ||
+	    !saved_matches(d.xml, d.uuid, id)) {
+		printf("%s: managed save with all of its RAM (or not vmkeep's record): left to libvirt\n",
+		       name);
 		free(d.xml);
 		return 0;
 	}
@@ -1157,6 +1206,8 @@ static int resume_one(struct ctx *ctx, const char *uuid)
 			return 0;
 		}
 		VIRSH(NULL, err, "managedsave-remove", d.uuid);
+		saved_path(path, sizeof(path), d.uuid);
+		unlink(path);
 		fprintf(stderr, "vmkeepctl: libvirt resume %s: saved RAM region %s %s: its managed save (device state only) was discarded; the domain is off: start it anew\n",
 			name, region, why);
 		free(d.xml);
