@@ -183,7 +183,8 @@ static void conf_value(const char *key, const char *def, char *buf, size_t len)
 
 	snprintf(buf, len, "%s", def);
 	for (l = c; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		if (strncmp(l, key, k) || (l[k] != ' ' && l[k] != '='))
+		l += strspn(l, " \t");	/* libvirt takes a key after blanks too */
+		if (strncmp(l, key, k) || (l[k] != ' ' && l[k] != '\t' && l[k] != '='))
 			continue;
 		q = strchr(l, '"');
 		e = q ? strchr(q + 1, '"') : NULL;

@@ -374,7 +374,10 @@ char *lv_qemu_conf(const char *conf, unsigned int slots, const char **why)
 
 	*why = NULL;
 	for (l = conf; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
-		if (strncmp(l, "cgroup_device_acl", 17) || (b && l > b && e && l < e))
+		const char *k = l + strspn(l, " \t");	/* libvirt skips blanks before a key */
+
+		if (strncmp(k, "cgroup_device_acl", 17) || !strchr(" \t=", k[17]) || !k[17] ||
+		    (b && l > b && e && l < e))
 			continue;
 		*why = "qemu.conf sets cgroup_device_acl itself: add setup --print's slots to it";
 		return NULL;

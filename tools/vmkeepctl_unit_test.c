@@ -1226,6 +1226,7 @@ TEST(libvirt_xml_enable)
 /* Test Case: qemu.conf's block: libvirt's default ACL, the slots, once; an admin's ACL kept. */
 TEST(libvirt_qemu_conf)
 {
+	char *c2;
 	const char *conf = "# stock\n#cgroup_device_acl = [\n"
 		"#    \"/dev/null\", \"/dev/full\", \"/dev/zero\",\n#    \"/dev/kvm\"\n#]\n"
 		"user = \"libvirt-qemu\"\n";
@@ -1247,6 +1248,14 @@ TEST(libvirt_qemu_conf)
 	ASSERT_TRUE(asprintf(&own, "%scgroup_device_acl = [ \"/dev/null\" ]\n", conf) > 0);
 	ASSERT_EQ(NULL, lv_qemu_conf(own, 2, &why));
 	ASSERT_NE(NULL, strstr(why, "sets cgroup_device_acl itself"));
+	/* libvirt's parser takes a key after blanks too */
+	why = NULL;
+	EXPECT_EQ(NULL, lv_qemu_conf(" \tcgroup_device_acl=[ \"/dev/null\" ]\n", 2, &why));
+	EXPECT_NE(NULL, why);
+	/* not a longer key's prefix */
+	c2 = lv_qemu_conf("cgroup_device_acl_x = 1\n", 2, &why);
+	EXPECT_NE(NULL, c2);
+	free(c2);
 	free(a);
 	free(b);
 	free(c);
