@@ -1411,13 +1411,14 @@ static int lv_enable(struct ctx *ctx, const char *name)
 
 static int lv_status(struct ctx *ctx)
 {
-	char *list = names(NULL), *save = NULL, *n, err[512], *ms = NULL;
+	char *list = names(NULL), *save = NULL, *n, err[512], *ms = NULL, *all;
 	struct vmkeep_region *r;
 	struct dom d;
 	bool vk = !dev_open(ctx);
 
 	if (!list)
 		return fail(ctx, RC_FAIL, NULL, 0, "virsh list failed: is libvirt running?");
+	all = strdup(list);
 	if (vk)
 		vmkeep_regions_refresh(ctx->vk);
 	printf("%-20s %-10s %-46s %-10s %s\n", "DOMAIN", "STATE", "REGION", "REGION-ST", "MANAGED-SAVE");
@@ -1445,6 +1446,15 @@ static int lv_status(struct ctx *ctx)
 		}
 		free(d.xml);
 	}
+	/* a region of a domain libvirt no longer knows holds RAM of nobody's */
+	vmkeep_region_foreach(ctx->vk, r) {
+		const char *rn = vmkeep_region_get_name(r);
+
+		if (vk && all && !strncmp(rn, "libvirt-", 8) && !strstr(all, rn + 8))
+			printf("%-20s %-10s %-46s %-10s %s\n", "(none: leaked)", "-", rn,
+			       vmkeep_region_get_state_name(r), "'vmkeepctl free' it");
+	}
+	free(all);
 	free(list);
 	return 0;
 }
