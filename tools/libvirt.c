@@ -580,18 +580,29 @@ static int hook_release(struct ctx *ctx, struct dom *d)
 	return 0;
 }
 
-/* The agent's QMP client's pid runs QEMU for domain @uuid. */
-static bool peer_is(int fd, const char *uuid)
+/*
+ * The agent's QMP client's pid runs QEMU for domain @uuid (@name): the
+ * pid libvirt recorded for it, with its -uuid and its AppArmor label.
+ */
+static bool peer_is(int fd, const char *name, const char *uuid)
 {
 	struct ucred cr;
 	socklen_t l = sizeof(cr);
-	char path[64], *a;
+	char path[PATH_MAX], *a;
 	size_t n = 0;
 	bool ok = false;
 	FILE *f;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &l))
 		return false;
+	/* libvirt writes it before QEMU runs */
+	snprintf(path, sizeof(path), "/run/libvirt/qemu/%s.pid", name);
+	a = read_text(path);
+	ok = a && atoi(a) == cr.pid;
+	free(a);
+	if (!ok)
+		return false;
+	ok = false;
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", cr.pid);
 	f = fopen(path, "re");
 	a = calloc(1, 65537);
@@ -648,7 +659,7 @@ static void agent(int lfd, const char *name, const char *uuid, const char *sock,
 			goto out;
 		}
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd >= 0 && !peer_is(fd, uuid)) {
+		if (fd >= 0 && !peer_is(fd, name, uuid)) {
 			syslog(LOG_WARNING, "%s: a process that is not its QEMU connected to %s",
 			       name, sock);
 			close(fd);
