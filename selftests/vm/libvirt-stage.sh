@@ -389,14 +389,17 @@ killed_save() {
 	u=$(ls $armed) && n=$(virsh domname "$u" | head -n 1) || return 1
 	echo "armed: $u ($n)"
 	echo "$n" >"$state/armed"
-	cap_is "$n" true && virsh metadata "$n" --live --uri https://vmkeep.example/libvirt/1 | grep '<vmkeep:saved'
+	cap_is "$n" true && virsh metadata "$n" --live --uri https://vmkeep.example/libvirt/1 |
+		tee /dev/stderr | grep -q 'saved region='
 }
 disarmed() {
 	local n
 	n=$(cat "$state/armed")
-	vmkeepctl libvirt disarm && cap_is "$n" false && in_state "$n" running &&
-		! virsh metadata "$n" --live --uri https://vmkeep.example/libvirt/1 | grep saved &&
-		[ -z "$(ls $armed)" ]
+	vmkeepctl libvirt disarm && cap_is "$n" false && in_state "$n" running || return 1
+	# the opt-in element again, no marker
+	virsh metadata "$n" --live --uri https://vmkeep.example/libvirt/1 >"$state/md" || return 1
+	cat "$state/md"
+	grep -q ram "$state/md" && ! grep -q saved "$state/md" && [ -z "$(ls $armed)" ]
 }
 
 # libvirtd (9.0) or virtqemud (12.x), whichever runs.
