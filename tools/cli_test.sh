@@ -135,11 +135,15 @@ t 2 "libvirt enable without a domain" libvirt enable
 t 2 "libvirt: unknown command" libvirt nosuch
 t 2 "libvirt setup --slots 0" libvirt setup --slots 0 --qemu-conf /nonexistent
 printf '#cgroup_device_acl = [\n#    "/dev/null", "/dev/kvm"\n#]\n' >"$out.conf"
+chmod 600 "$out.conf"
 t 0 "libvirt setup --print changes nothing" libvirt setup --qemu-conf "$out.conf" --slots 2 --print
 has '"/dev/null", "/dev/kvm",'
 has '"/run/vmkeep/libvirt/acl/01"'
 t 0 "libvirt setup writes qemu.conf's block, with a backup" libvirt setup --qemu-conf "$out.conf" --slots 2
 has "written (before: $out.conf.vmkeep-"
+# qemu.conf may hold VNC/SPICE passwords: neither copy more readable
+[ "$(stat -c %a "$out.conf" "$out.conf".vmkeep-* | sort -u)" = 600 ]
+ok $? "libvirt setup: qemu.conf and its backup keep mode 0600 ($(stat -c %a "$out.conf" "$out.conf".vmkeep-* | tr '\n' ' '))"
 t 0 "libvirt setup again changes nothing" libvirt setup --qemu-conf "$out.conf"
 has "vmkeep's block is there already"
 [ "$(grep -c 'BEGIN vmkeep' "$out.conf")" = 1 ] && grep -q '^cgroup_device_acl = \[' "$out.conf"

@@ -47,6 +47,7 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -60,6 +61,7 @@
 #define AA_LOCAL	"/etc/apparmor.d/local/abstractions/libvirt-qemu"
 #define AA_DROPIN	"/etc/apparmor.d/abstractions/libvirt-qemu.d/vmkeep"
 #define SAVE_DIR	"/var/lib/libvirt/qemu/save"
+#define SAVED_DIR	"/var/lib/vmkeep/libvirt/saved"	/* root's record of each save, kept */
 #define NODE_DIR	"/dev/vmkeep-region"
 #define MAX_SLOTS	100
 #define AGENT_WAIT_MS	120000	/* QEMU connects within this, or the agent ends */
@@ -91,6 +93,12 @@ static int run(char *const argv[], char **out, char *err, size_t errlen)
 	if (pid < 0)
 		return -1;
 	if (!pid) {
+		sigset_t none;
+
+		/* a terminal's Ctrl-C aborts vmkeepctl's step, not virsh's job */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setsid();
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
 		execvp(argv[0], argv);
@@ -175,7 +183,8 @@ static void conf_value(const char *key, const char *def, char *buf, size_t len)
 
 	snprintf(buf, len, "%s", def);
 	for (l = c; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		if (strncmp(l, key, k) || (l[k] != ' ' && l[k] != '='))
+		l += strspn(l, " \t");	/* libvirt takes a key after blanks too */
+		if (strncmp(l, key, k) || (l[k] != ' ' && l[k] != '\t' && l[k] != '='))
 			continue;
 		q = strchr(l, '"');
 		e = q ? strchr(q + 1, '"') : NULL;
@@ -213,34 +222,6 @@ static unsigned int conf_slots(void)
 		n++;
 	free(c);
 	return n;
-}
-
-/* The domain's memory backing directory <root>/<id>-<name>, into @buf. */
-static int membacking_dir(long id, char *buf, size_t len)
-{
-	char conf[PATH_MAX - 64], roots[3][PATH_MAX], pre[32];
-	struct dirent *e;
-	unsigned int i;
-	DIR *d;
-
-	conf_value("memory_backing_dir", "", conf, sizeof(conf));
-	snprintf(roots[0], PATH_MAX, "%s/libvirt/qemu", conf);
-	snprintf(roots[1], PATH_MAX, "%s", conf);
-	snprintf(roots[2], PATH_MAX, "/var/lib/libvirt/qemu/ram");
-	snprintf(pre, sizeof(pre), "%ld-", id);
-	for (i = conf[0] ? 0 : 2; i < 3; i++) {
-		d = opendir(roots[i]);
-		while (d && (e = readdir(d))) {
-			if (strncmp(e->d_name, pre, strlen(pre)))
-				continue;
-			snprintf(buf, len, "%s/%s", roots[i], e->d_name);
-			closedir(d);
-			return 0;
-		}
-		if (d)
-			closedir(d);
-	}
-	return -ENOENT;
 }
 
 static void region_name(const char *uuid, char *buf, size_t len)
@@ -283,11 +264,15 @@ static int dom_parse(struct dom *d, char *xml)
 	snprintf(d->uuid, sizeof(d->uuid), "%s", s ?: "");
 	free(s);
 	s = lv_xml_text(xml, "<name>", "</name>");
-	snprintf(d->name, sizeof(d->name), "%s", s ?: "");
+	snprintf(d->name, sizeof(d->name), "%s", s ? lv_xml_unescape(s) : "");
 	free(s);
 	region_name(d->uuid, d->region, sizeof(d->region));
 	return d->uuid[0] && d->name[0] ? 0 : -EINVAL;
 }
+
+/* Not a verdict on the region: resume leaves the image for a later try. */
+static const char unlisted[] = "cannot be checked (the regions cannot be listed)";
+static const char mapped[] = "is mapped: a QEMU runs on it";
 
 /*
  * Region @name is the one recorded (@id, at least @size bytes) and
@@ -299,7 +284,7 @@ static const char *region_ok(struct ctx *ctx, const char *name, uint64_t id,
 	struct vmkeep_region *r;
 
 	if (vmkeep_regions_refresh(ctx->vk) < 0)
-		return "cannot list the regions";
+		return unlisted;
 	r = vmkeep_region_find(ctx->vk, name);
 	if (!r)
 		return "is gone (a cold boot, or its pool did not come back)";
@@ -310,13 +295,40 @@ static const char *region_ok(struct ctx *ctx, const char *name, uint64_t id,
 	if (vmkeep_region_is_quarantined(r))
 		return "is quarantined";
 	if (vmkeep_region_get_nr_mapped(r))
-		return "is mapped: a QEMU runs on it";
+		return mapped;
 	return NULL;
 }
 
 static void path_of(char *buf, size_t len, const char *sub, const char *uuid)
 {
 	snprintf(buf, len, LV_RUN_DIR "/%s/%s", sub, uuid);
+}
+
+/*
+ * Root's record of the update's save of domain @uuid: "ID NONCE", on disk
+ * across the kexec, gone once restored.  The image's marker carries the
+ * same; an image without a matching record (an old one, or one whose
+ * marker an interrupted update left in the live XML) is never taken as
+ * device state only.
+ */
+static void saved_path(char *buf, size_t len, const char *uuid)
+{
+	snprintf(buf, len, SAVED_DIR "/%s", uuid);
+}
+
+static bool saved_matches(const char *xml, const char *uuid, uint64_t id)
+{
+	const char *m = strstr(xml, "<" LV_PREFIX ":saved ");
+	char path[128], nonce[40], rn[40], *rec;
+	unsigned long long rid;
+	bool ok;
+
+	saved_path(path, sizeof(path), uuid);
+	rec = read_text(path);
+	ok = m && rec && !lv_xml_attr(m, "nonce", nonce, sizeof(nonce)) &&
+	     sscanf(rec, "%llu %39s", &rid, rn) == 2 && rid == id && !strcmp(rn, nonce);
+	free(rec);
+	return ok;
 }
 
 static int mkdirs(const char *path, mode_t mode)
@@ -348,6 +360,36 @@ static int write_file(const char *path, const char *text)
 		return -errno;
 	fputs(text, f);
 	return fclose(f) ? -errno : 0;
+}
+
+/*
+ * The domain's memory backing directory, opened: libvirt's root (qemu.conf's
+ * memory_backing_dir plus /libvirt/qemu, else its default) and the exact
+ * <id>-<short name> of this start, made by libvirt and given to QEMU's
+ * user; not a symlink, not a directory of another start.  An fd, or -errno.
+ */
+static int membacking_open(struct dom *d, uid_t uid)
+{
+	char conf[PATH_MAX - 128], path[PATH_MAX], sn[96];
+	long id = lv_domain_id(d->xml);
+	struct stat st;
+	int fd = -ENOENT, i;
+
+	conf_value("memory_backing_dir", "", conf, sizeof(conf));
+	for (i = 0; i < 2 && fd < 0 && id >= 0; i++) {
+		lv_short_name(id, d->name, i, sn, sizeof(sn));
+		if (conf[0])
+			snprintf(path, sizeof(path), "%s/libvirt/qemu/%s", conf, sn);
+		else
+			snprintf(path, sizeof(path), "/var/lib/libvirt/qemu/ram/%s", sn);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		fd = fd < 0 ? -errno : fd;
+	}
+	if (fd >= 0 && (fstat(fd, &st) || (st.st_uid != uid && st.st_uid != 0))) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
 }
 
 /* ---- the hook ---- */
@@ -419,6 +461,7 @@ static int hook_prepare(struct ctx *ctx, struct dom *d)
 	bool restore = strstr(d->xml, "unix:" LV_QMP_DIR "/");
 	const char *why = lv_shape_error(d->xml);
 	struct vmkeep_region *r;
+	char path[128];
 	dev_t rdev;
 	int fd;
 
@@ -443,6 +486,8 @@ static int hook_prepare(struct ctx *ctx, struct dom *d)
 		if (r && vmkeep_region_get_nr_mapped(r))
 			return hook_fail(d, d->region, "is mapped by another process");
 		/* a fresh boot of the domain: what the region held is nobody's */
+		saved_path(path, sizeof(path), d->uuid);
+		unlink(path);
 		fd = r ? vmkeep_free(ctx->vk, d->region) : 0;
 		if (fd < 0)
 			return hook_fail(d, d->region, strerror(-fd));
@@ -459,41 +504,54 @@ static int hook_prepare(struct ctx *ctx, struct dom *d)
 	return why ? hook_fail(d, "device cgroup", why) : 0;
 }
 
-/* start: the region's node where QEMU opens its RAM. */
+/*
+ * start: the region's node where QEMU opens its RAM.  The directory is
+ * QEMU's user's: everything in it through its fd, nothing followed.
+ */
 static int hook_start(struct dom *d)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 8];
 	uid_t uid;
 	gid_t gid;
 	dev_t rdev;
+	int dfd;
 
-	if (membacking_dir(lv_domain_id(d->xml), dir, sizeof(dir)))
-		return hook_fail(d, "no memory backing directory of this start", NULL);
 	if (region_rdev(d->region, &rdev) || qemu_ids(&uid, &gid))
 		return hook_fail(d, d->region, "has no node");
-	snprintf(path, sizeof(path), "%s/pc.ram", dir);
-	unlink(path);
-	if (mknod(path, S_IFCHR | 0600, rdev) || chown(path, uid, gid))
-		return hook_fail(d, path, strerror(errno));
+	dfd = membacking_open(d, uid);
+	if (dfd < 0)
+		return hook_fail(d, "memory backing directory of this start", strerror(-dfd));
+	if ((unlinkat(dfd, "pc.ram", 0) && errno != ENOENT) ||
+	    mknodat(dfd, "pc.ram", S_IFCHR | 0600, rdev) ||
+	    fchownat(dfd, "pc.ram", uid, gid, AT_SYMLINK_NOFOLLOW)) {
+		close(dfd);
+		return hook_fail(d, "pc.ram", strerror(errno));
+	}
 	/* a wrong file name must not become guest RAM in a file on disk */
-	chmod(dir, 0500);
+	fchmod(dfd, 0500);
+	close(dfd);
 	return 0;
 }
 
 /* started: a restore is complete; the region is this kernel's. */
 static int hook_started(struct ctx *ctx, struct dom *d)
 {
+	struct vmkeep_region *r = NULL;
 	char path[128];
 	int err;
 
+	/* QEMU runs: its RAM is the region, or the domain must not run */
+	if (!dev_open(ctx) && vmkeep_regions_refresh(ctx->vk) >= 0)
+		r = vmkeep_region_find(ctx->vk, d->region);
+	if (!r || !vmkeep_region_get_nr_mapped(r))
+		return hook_fail(d, d->region, "QEMU does not map it: its RAM is elsewhere");
 	path_of(path, sizeof(path), "pending", d->uuid);
 	if (access(path, F_OK))
 		return 0;
-	err = dev_open(ctx) ? -ENODEV : vmkeep_finish(ctx->vk, d->region);
+	err = vmkeep_finish(ctx->vk, d->region);
 	if (err && err != -EINVAL)
 		syslog(LOG_WARNING, "%s: finish %s: %s", d->name, d->region, strerror(-err));
 	unlink(path);
-	path_of(path, sizeof(path), "saved", d->uuid);
+	saved_path(path, sizeof(path), d->uuid);
 	unlink(path);
 	syslog(LOG_INFO, "%s: restored onto %s, RAM in place", d->name, d->region);
 	return 0;
@@ -508,7 +566,7 @@ static int hook_release(struct ctx *ctx, struct dom *d)
 
 	if (!region_rdev(d->region, &rdev))
 		slot_unbind(rdev);
-	path_of(saved, sizeof(saved), "saved", d->uuid);
+	saved_path(saved, sizeof(saved), d->uuid);
 	path_of(pending, sizeof(pending), "pending", d->uuid);
 	if (!access(saved, F_OK) || !access(pending, F_OK)) {
 		syslog(LOG_INFO, "%s: %s kept: its managed save needs it", d->name, d->region);
@@ -522,18 +580,29 @@ static int hook_release(struct ctx *ctx, struct dom *d)
 	return 0;
 }
 
-/* The agent's QMP client's pid runs QEMU for domain @uuid. */
-static bool peer_is(int fd, const char *uuid)
+/*
+ * The agent's QMP client's pid runs QEMU for domain @uuid (@name): the
+ * pid libvirt recorded for it, with its -uuid and its AppArmor label.
+ */
+static bool peer_is(int fd, const char *name, const char *uuid)
 {
 	struct ucred cr;
 	socklen_t l = sizeof(cr);
-	char path[64], *a;
+	char path[PATH_MAX], *a;
 	size_t n = 0;
 	bool ok = false;
 	FILE *f;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &l))
 		return false;
+	/* libvirt writes it before QEMU runs */
+	snprintf(path, sizeof(path), "/run/libvirt/qemu/%s.pid", name);
+	a = read_text(path);
+	ok = a && atoi(a) == cr.pid;
+	free(a);
+	if (!ok)
+		return false;
+	ok = false;
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", cr.pid);
 	f = fopen(path, "re");
 	a = calloc(1, 65537);
@@ -590,7 +659,7 @@ static void agent(int lfd, const char *name, const char *uuid, const char *sock,
 			goto out;
 		}
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd >= 0 && !peer_is(fd, uuid)) {
+		if (fd >= 0 && !peer_is(fd, name, uuid)) {
 			syslog(LOG_WARNING, "%s: a process that is not its QEMU connected to %s",
 			       name, sock);
 			close(fd);
@@ -676,8 +745,13 @@ static int hook_restore(struct ctx *ctx, struct dom *d)
 	const char *why;
 	char *out;
 
-	if (lv_marker(d->xml, region, sizeof(region), &id, &size)) {
-		/* a managed save with all of RAM, or a plain 'virsh save' */
+	if (lv_marker(d->xml, region, sizeof(region), &id, &size) ||
+	    !saved_matches(d->xml, d->uuid, id)) {
+		/*
+		 * A managed save with all of RAM, a plain 'virsh save', or an
+		 * image this host's record does not name (a stale marker, an
+		 * older save): as any image; QEMU refuses one without RAM.
+		 */
 		out = lv_xml_clean(d->xml);
 		if (out)
 			fputs(out, stdout);
@@ -749,12 +823,15 @@ out:
 
 /* ---- the update: save, resume ---- */
 
-/* Domain @name of virsh, parsed; its live XML, or the managed save's. */
-static int dom_get(struct dom *d, const char *name, bool saved)
+/*
+ * Domain @uuid, parsed; its live XML, or the managed save's.  virsh is
+ * given UUIDs only: a name may look like an option or another's id.
+ */
+static int dom_get(struct dom *d, const char *uuid, bool saved)
 {
 	char err[512], *xml = NULL;
-	int rc = saved ? VIRSH(&xml, err, "managedsave-dumpxml", (char *)name)
-		       : VIRSH(&xml, err, "dumpxml", (char *)name);
+	int rc = saved ? VIRSH(&xml, err, "managedsave-dumpxml", (char *)uuid)
+		       : VIRSH(&xml, err, "dumpxml", (char *)uuid);
 
 	memset(d, 0, sizeof(*d));
 	if (rc || !xml) {
@@ -764,13 +841,16 @@ static int dom_get(struct dom *d, const char *name, bool saved)
 	return dom_parse(d, xml);
 }
 
-/* The domains virsh lists with @flag ("--state-running", "--with-managed-save"; NULL: all). */
+/*
+ * The UUIDs of the domains virsh lists with @flag ("--state-running",
+ * "--with-managed-save"; NULL: all).
+ */
 static char *names(const char *flag)
 {
 	char err[512], *out = NULL;
 
-	if (flag ? VIRSH(&out, err, "list", "--all", (char *)flag, "--name") :
-		   VIRSH(&out, err, "list", "--all", "--name")) {
+	if (flag ? VIRSH(&out, err, "list", "--all", (char *)flag, "--uuid") :
+		   VIRSH(&out, err, "list", "--all", "--uuid")) {
 		free(out);
 		return NULL;
 	}
@@ -825,7 +905,7 @@ static int qmp_cap(struct dom *d, bool on)
 
 	snprintf(cmd, sizeof(cmd), "{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[{\"capability\":\"x-ignore-shared\",\"state\":%s}]}}",
 		 on ? "true" : "false");
-	return VIRSH(NULL, err, "qemu-monitor-command", d->name, cmd);
+	return VIRSH(NULL, err, "qemu-monitor-command", d->uuid, cmd);
 }
 
 /* x-ignore-shared of the running domain: 1 on, 0 off, -1 unknown. */
@@ -834,7 +914,7 @@ static int cap_state(struct dom *d)
 	char err[512], *out = NULL, *p;
 	int on = -1;
 
-	if (!VIRSH(&out, err, "qemu-monitor-command", d->name,
+	if (!VIRSH(&out, err, "qemu-monitor-command", d->uuid,
 		   "{\"execute\":\"query-migrate-capabilities\"}") && out) {
 		p = strstr(out, "\"x-ignore-shared\"");
 		/* {"capability": "x-ignore-shared", "state": B}, either order */
@@ -851,17 +931,63 @@ static int cap_state(struct dom *d)
 	return on;
 }
 
-static void set_marker(struct dom *d, uint64_t id, uint64_t size, bool on)
+/* The save's marker in the live XML (@nonce), or the plain opt-in element. */
+static int set_marker(struct dom *d, uint64_t id, uint64_t size, const char *nonce)
 {
-	char md[256], err[512];
+	char md[320], err[512];
 
-	if (on)
-		snprintf(md, sizeof(md), "<saved region=\"%s\" id=\"%llu\" size=\"%llu\"/>",
-			 d->region, (unsigned long long)id, (unsigned long long)size);
+	if (nonce)
+		snprintf(md, sizeof(md), "<saved region=\"%s\" id=\"%llu\" size=\"%llu\" nonce=\"%s\"/>",
+			 d->region, (unsigned long long)id, (unsigned long long)size, nonce);
 	else
 		snprintf(md, sizeof(md), "<ram/>");
-	VIRSH(NULL, err, "metadata", d->name, "--live", "--uri", LV_NS, "--key",
-	      LV_PREFIX, "--set", md);
+	return VIRSH(NULL, err, "metadata", d->uuid, "--live", "--uri", LV_NS, "--key",
+		     LV_PREFIX, "--set", md);
+}
+
+/*
+ * A domain an update armed (x-ignore-shared on, the marker in its live
+ * XML) and did not save, vmkeepctl killed in between: still running,
+ * both go, or its next save or snapshot carries no RAM.  Saved: its
+ * record alone goes.  0, or -1 if one was left (virsh failed).
+ */
+static int lv_disarm(void)
+{
+	DIR *dir = opendir(LV_RUN_DIR "/armed");
+	char path[128], err[512], *st;
+	struct dirent *e;
+	struct dom d;
+	int rc = 0;
+
+	while (dir && (e = readdir(dir))) {
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(d.uuid))
+			continue;
+		memset(&d, 0, sizeof(d));
+		memcpy(d.uuid, e->d_name, strlen(e->d_name) + 1);
+		st = NULL;
+		if (VIRSH(&st, err, "domstate", d.uuid) || !st) {
+			free(st);
+			rc = -1;
+			continue;
+		}
+		if (strncmp(st, "shut off", 8)) {
+			if (qmp_cap(&d, false) || set_marker(&d, 0, 0, NULL)) {
+				free(st);
+				rc = -1;
+				continue;
+			}
+			saved_path(path, sizeof(path), d.uuid);
+			unlink(path);
+			printf("libvirt domain %s: an interrupted update left x-ignore-shared and its marker on: cleared\n",
+			       d.uuid);
+		}
+		free(st);
+		path_of(path, sizeof(path), "armed", d.uuid);
+		unlink(path);
+	}
+	if (dir)
+		closedir(dir);
+	return rc;
 }
 
 static long long file_size(const char *name)
@@ -921,7 +1047,20 @@ static int lv_pick(struct ctx *ctx, struct dom **out, unsigned int *nr)
 	return bad;
 }
 
-static int resume_one(struct ctx *ctx, const char *name);
+static int resume_one(struct ctx *ctx, const char *uuid);
+
+/*
+ * Domain @d is shut off: not running, not being started or restored
+ * (libvirt makes it active, paused, before QEMU runs).
+ */
+static bool dom_inactive(struct dom *d)
+{
+	char err[512], *st = NULL;
+	bool off = !VIRSH(&st, err, "domstate", d->uuid) && st && !strncmp(st, "shut off", 8);
+
+	free(st);
+	return off;
+}
 
 /*
  * 'vmkeepctl update' and 'libvirt save': every opted-in running domain
@@ -934,11 +1073,15 @@ int lv_update(struct ctx *ctx, bool check, bool force)
 {
 	unsigned int nr, i, k;
 	struct dom *ds;
-	char err[512], path[128];
+	char err[512], path[128], armed[128], nonce[20], rec[48];
+	unsigned long long rnd[1];
 	struct vmkeep_region *r;
 	long long t0, ms, sz;
-	int bad = lv_pick(ctx, &ds, &nr), rc = 0;
+	sigset_t sigs, old;
+	int bad, rc = 0;
 
+	lv_disarm();
+	bad = lv_pick(ctx, &ds, &nr);
 	if (bad < 0)
 		return 0;	/* no libvirt here */
 	if (bad && !force) {
@@ -952,21 +1095,46 @@ int lv_update(struct ctx *ctx, bool check, bool force)
 		free_doms(ds, nr);
 		return 0;
 	}
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
 	for (i = 0; i < nr && !rc; i++) {
 		struct dom *d = &ds[i];
 
 		r = vmkeep_region_find(ctx->vk, d->region);
-		path_of(path, sizeof(path), "saved", d->uuid);
-		write_file(path, "");
-		set_marker(d, vmkeep_region_get_id(r), lv_memory_bytes(d->xml), true);
-		t0 = now_ms();
-		if (qmp_cap(d, true) || VIRSH(NULL, err, "managedsave", d->name)) {
-			rc = fail(ctx, RC_FAIL, d->name, 0, err[0] ? err : "virsh failed");
-			qmp_cap(d, false);
-			set_marker(d, 0, 0, false);
-			unlink(path);
+		saved_path(path, sizeof(path), d->uuid);
+		path_of(armed, sizeof(armed), "armed", d->uuid);
+		/*
+		 * From the cap to the end of the save, a signal would leave
+		 * them on a running domain: held until the domain is saved
+		 * or put back.  SIGKILL leaves the armed record, which the
+		 * next update, resume or boot disarms.
+		 */
+		sigprocmask(SIG_BLOCK, &sigs, &old);
+		/* a nonce per save: an older image of the same region is not this one */
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			rc = fail(ctx, RC_FAIL, d->name, errno, "no random nonce");
 			break;
 		}
+		snprintf(nonce, sizeof(nonce), "%016llx", (unsigned long long)rnd[0]);
+		snprintf(rec, sizeof(rec), "%llu %s\n",
+			 (unsigned long long)vmkeep_region_get_id(r), nonce);
+		t0 = now_ms();
+		err[0] = '\0';
+		if (write_file(path, rec) || write_file(armed, "") || qmp_cap(d, true) ||
+		    set_marker(d, vmkeep_region_get_id(r), lv_memory_bytes(d->xml), nonce) ||
+		    VIRSH(NULL, err, "managedsave", d->uuid)) {
+			rc = fail(ctx, RC_FAIL, d->name, 0, err[0] ? err : "virsh failed");
+			qmp_cap(d, false);
+			set_marker(d, 0, 0, NULL);
+			unlink(path);
+		}
+		unlink(armed);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (rc)
+			break;
 		ms = now_ms() - t0;
 		sz = file_size(d->name);
 		report(ctx, d->name, "libvirt managed save: %lld bytes (device state; RAM %llu MiB stays in %s), %lld ms",
@@ -975,7 +1143,7 @@ int lv_update(struct ctx *ctx, bool check, bool force)
 	if (rc) {
 		for (k = 0; k < i; k++)
 			if (k != i - 1 || file_size(ds[k].name) >= 0)
-				resume_one(ctx, ds[k].name);
+				resume_one(ctx, ds[k].uuid);
 		fprintf(stderr, "vmkeepctl: update: a libvirt domain could not be saved; the others run again, no kexec\n");
 	}
 	free_doms(ds, nr);
@@ -1009,25 +1177,49 @@ bool lv_libvirt_pid(int pid)
  * Bring one managed save of an update back through libvirt, or discard
  * it when its RAM is not in place.  0 when it runs again.
  */
-static int resume_one(struct ctx *ctx, const char *name)
+static int resume_one(struct ctx *ctx, const char *uuid)
 {
-	char region[VMKEEP_NAME_MAX + 1], err[512];
+	char region[VMKEEP_NAME_MAX + 1], err[512], path[128];
 	uint64_t id, size;
-	const char *why;
+	const char *why, *name;
 	struct dom d;
 	long long t0;
 	int tries, rc = RC_FAIL;
 
-	if (dom_get(&d, name, true))
-		return fail(ctx, RC_FAIL, name, 0, "cannot read its managed save's XML");
-	if (!lv_optin(d.xml) || lv_marker(d.xml, region, sizeof(region), &id, &size)) {
-		printf("%s: managed save with all of its RAM: left to libvirt\n", name);
+	if (dom_get(&d, uuid, true))
+		return fail(ctx, RC_FAIL, uuid, 0, "cannot read its managed save's XML");
+	name = d.name;
+	if (!lv_optin(d.xml) || lv_marker(d.xml, region, sizeof(region), &id, &size) ||
+	    !saved_matches(d.xml, d.uuid, id)) {
+		printf("%s: managed save with all of its RAM (or not vmkeep's record): left to libvirt\n",
+		       name);
+		free(d.xml);
+		return 0;
+	}
+	/*
+	 * libvirt's autostart may be restoring it (or has): then it is
+	 * libvirt's.  The image is discarded only on a definite mismatch.
+	 */
+	if (!dom_inactive(&d)) {
+		printf("%s: already active (libvirt's autostart?): left to libvirt\n", name);
 		free(d.xml);
 		return 0;
 	}
 	why = strcmp(region, d.region) ? "is another domain's" : region_ok(ctx, region, id, size);
+	if (why == unlisted || why == mapped) {
+		fprintf(stderr, "vmkeepctl: libvirt resume %s: saved RAM region %s %s: its managed save stays; resume again\n",
+			name, region, why);
+		free(d.xml);
+		return RC_FAIL;
+	}
 	if (why) {
-		VIRSH(NULL, err, "managedsave-remove", (char *)name);
+		if (!dom_inactive(&d)) {
+			free(d.xml);
+			return 0;
+		}
+		VIRSH(NULL, err, "managedsave-remove", d.uuid);
+		saved_path(path, sizeof(path), d.uuid);
+		unlink(path);
 		fprintf(stderr, "vmkeepctl: libvirt resume %s: saved RAM region %s %s: its managed save (device state only) was discarded; the domain is off: start it anew\n",
 			name, region, why);
 		free(d.xml);
@@ -1036,7 +1228,7 @@ static int resume_one(struct ctx *ctx, const char *name)
 	t0 = now_ms();
 	for (tries = 0; tries < 3 && rc; tries++) {
 		/* a lost race with libvirt's migrate-incoming fails safe: again */
-		if (!VIRSH(NULL, err, "start", (char *)name))
+		if (!VIRSH(NULL, err, "start", d.uuid))
 			rc = 0;
 		else if (file_size(name) < 0)
 			break;
@@ -1062,8 +1254,9 @@ static int lv_resume(struct ctx *ctx)
 
 	if (!list)
 		return fail(ctx, RC_FAIL, NULL, 0, "virsh list failed: is libvirt running?");
+	lv_disarm();
 	if (dev_open(ctx))
-		fprintf(stderr, "vmkeepctl: libvirt resume: vmkeep is not available: vmkeep's managed saves are discarded\n");
+		fprintf(stderr, "vmkeepctl: libvirt resume: vmkeep is not available: vmkeep's managed saves stay; resume again once it is\n");
 	for (n = strtok_r(list, "\n", &save); n; n = strtok_r(NULL, "\n", &save))
 		if (n[0] && resume_one(ctx, n))
 			rc = RC_FAIL;
@@ -1073,11 +1266,33 @@ static int lv_resume(struct ctx *ctx)
 
 /* ---- setup, enable, status ---- */
 
+/*
+ * @text into a new file @path of @mode, never through a symlink or an
+ * existing file: qemu.conf may hold VNC/SPICE passwords, so its copies
+ * are no more readable than it is.
+ */
+static int write_new(const char *path, const char *text, mode_t mode)
+{
+	size_t n = strlen(text);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, mode) || write(fd, text, n) != (ssize_t)n || fsync(fd)) {
+		int err = errno ? -errno : -EIO;
+
+		close(fd);
+		unlink(path);
+		return err;
+	}
+	return close(fd) ? -errno : 0;
+}
+
 static int replace_file(struct ctx *ctx, const char *path, const char *text)
 {
 	char tmp[PATH_MAX], bak[PATH_MAX];
 	struct stat st = { .st_mode = 0644 };
-	FILE *f;
+	int err;
 
 	stat(path, &st);
 	snprintf(bak, sizeof(bak), "%s.vmkeep-%ld", path, (long)time(NULL));
@@ -1088,17 +1303,15 @@ static int replace_file(struct ctx *ctx, const char *path, const char *text)
 
 		if (fd >= 0)
 			close(fd);
-		f = fopen(bak, "we");
-		if (!f || !old || fputs(old, f) < 0 || fclose(f)) {
-			free(old);
-			return fail(ctx, RC_FAIL, bak, errno, "no backup, nothing changed");
-		}
+		err = old ? write_new(bak, old, st.st_mode & 07777) : -errno;
 		free(old);
+		if (err)
+			return fail(ctx, RC_FAIL, bak, -err, "no backup, nothing changed");
 	}
-	f = fopen(tmp, "we");
-	if (!f || fputs(text, f) < 0 || fchmod(fileno(f), st.st_mode & 07777) || fclose(f) ||
-	    rename(tmp, path))
-		return fail(ctx, RC_FAIL, path, errno, NULL);
+	unlink(tmp);	/* one a killed run left */
+	err = write_new(tmp, text, st.st_mode & 07777);
+	if (err || rename(tmp, path))
+		return fail(ctx, RC_FAIL, path, err ? -err : errno, NULL);
 	printf("%s: written (before: %s)\n", path, access(bak, F_OK) ? "none" : bak);
 	return 0;
 }
@@ -1175,7 +1388,11 @@ static int lv_enable(struct ctx *ctx, const char *name)
 	const char *why;
 	int fd, rc;
 
-	if (VIRSH(&xml, err, "dumpxml", "--inactive", (char *)name) || !xml) {
+	struct dom d;
+
+	/* the user's name as an option's value: never taken for an option */
+	if (VIRSH(&xml, err, "dumpxml", "--inactive", "--domain", (char *)name) || !xml ||
+	    dom_parse(&d, xml)) {
 		free(xml);
 		return fail(ctx, RC_FAIL, name, 0, err);
 	}
@@ -1192,7 +1409,7 @@ static int lv_enable(struct ctx *ctx, const char *name)
 			rc = fail(ctx, RC_FAIL, name, 0, err[0] ? err : "cannot write the XML");
 		unlink(tmp);
 	}
-	if (!rc && VIRSH(NULL, err, "metadata", (char *)name, "--config", "--uri", LV_NS,
+	if (!rc && VIRSH(NULL, err, "metadata", d.uuid, "--config", "--uri", LV_NS,
 			 "--key", LV_PREFIX, "--set", "<ram/>"))
 		rc = fail(ctx, RC_FAIL, name, 0, err);
 	if (!rc)
@@ -1205,13 +1422,14 @@ static int lv_enable(struct ctx *ctx, const char *name)
 
 static int lv_status(struct ctx *ctx)
 {
-	char *list = names(NULL), *save = NULL, *n, err[512], *ms = NULL;
+	char *list = names(NULL), *save = NULL, *n, err[512], *ms = NULL, *all;
 	struct vmkeep_region *r;
 	struct dom d;
 	bool vk = !dev_open(ctx);
 
 	if (!list)
 		return fail(ctx, RC_FAIL, NULL, 0, "virsh list failed: is libvirt running?");
+	all = strdup(list);
 	if (vk)
 		vmkeep_regions_refresh(ctx->vk);
 	printf("%-20s %-10s %-46s %-10s %s\n", "DOMAIN", "STATE", "REGION", "REGION-ST", "MANAGED-SAVE");
@@ -1224,20 +1442,30 @@ static int lv_status(struct ctx *ctx)
 			struct dom s;
 			const char *msv = "none";
 
-			VIRSH(&ms, err, "domstate", n);
+			VIRSH(&ms, err, "domstate", d.uuid);
 			r = vk ? vmkeep_region_find(ctx->vk, d.region) : NULL;
-			if (file_size(n) >= 0 && !dom_get(&s, n, true)) {
+			if (file_size(d.name) >= 0 && !dom_get(&s, d.uuid, true)) {
 				msv = lv_marker(s.xml, region, sizeof(region), &id, &size) ?
 				      "all RAM" : "vmkeep (device state)";
 				free(s.xml);
 			}
-			printf("%-20s %-10.10s %-46s %-10s %s\n", n, ms ? strtok(ms, "\n") ?: "" : "?",
+			printf("%-20s %-10.10s %-46s %-10s %s\n", d.name,
+			       ms ? strtok(ms, "\n") ?: "" : "?",
 			       d.region, r ? vmkeep_region_get_state_name(r) : "none", msv);
 			free(ms);
 			ms = NULL;
 		}
 		free(d.xml);
 	}
+	/* a region of a domain libvirt no longer knows holds RAM of nobody's */
+	vmkeep_region_foreach(ctx->vk, r) {
+		const char *rn = vmkeep_region_get_name(r);
+
+		if (vk && all && !strncmp(rn, "libvirt-", 8) && !strstr(all, rn + 8))
+			printf("%-20s %-10s %-46s %-10s %s\n", "(none: leaked)", "-", rn,
+			       vmkeep_region_get_state_name(r), "'vmkeepctl free' it");
+	}
+	free(all);
 	free(list);
 	return 0;
 }
@@ -1289,6 +1517,17 @@ static int cmd_lv_resume(int argc, char **argv, struct ctx *ctx)
 	return rc >= 0 ? rc : lv_resume(ctx);
 }
 
+static int cmd_lv_disarm(int argc, char **argv, struct ctx *ctx)
+{
+	int rc = parse_no_operands(ctx, argc, argv, false);
+
+	if (rc >= 0)
+		return rc;
+	if (lv_disarm())
+		return fail(ctx, RC_FAIL, NULL, 0, "an armed domain could not be disarmed (virsh failed)");
+	return 0;
+}
+
 static int cmd_lv_status(int argc, char **argv, struct ctx *ctx)
 {
 	int rc = parse_no_operands(ctx, argc, argv, false);
@@ -1328,6 +1567,9 @@ static const struct cmd lv_cmds[] = {
 	  .about = "After the kexec: 'virsh start' each domain vmkeep saved, onto its RAM.  One\n"
 	  "whose region is not the one saved with: its managed save is discarded, the\n"
 	  "domain stays off.  Managed saves with all of RAM are left to libvirt.\n" },
+	{ .name = "libvirt disarm", .fn = cmd_lv_disarm,
+	  .about = "Clear x-ignore-shared and the save marker of each running domain an\n"
+	  "interrupted save left them on (update, resume and vmkeep-libvirt.service do it).\n" },
 	{ .name = "libvirt status", .fn = cmd_lv_status,
 	  .about = "The opted-in domains: state, region, managed save.\n" },
 };

@@ -117,6 +117,55 @@ long lv_domain_id(const char *xml)
 }
 
 /*
+ * @s with libvirt's five XML escapes undone, in place (libvirt writes
+ * '&', '<', '>', '"' and '\'' of a name so): the name virsh and the
+ * paths libvirt makes of it use.
+ */
+char *lv_xml_unescape(char *s)
+{
+	static const char *const esc[][2] = {
+		{ "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },
+		{ "&quot;", "\"" }, { "&apos;", "'" },
+	};
+	char *r = s, *w = s;
+	size_t i, n;
+
+	while (*r) {
+		for (i = 0; i < ARRAY_SIZE(esc); i++) {
+			n = strlen(esc[i][0]);
+			if (!strncmp(r, esc[i][0], n))
+				break;
+		}
+		if (i < ARRAY_SIZE(esc)) {
+			*w++ = esc[i][1][0];
+			r += n;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return s;
+}
+
+/*
+ * libvirt's short name of a running domain, the name of its memory
+ * backing directory (virDomainDefGetShortName(): "%d-%.20s", cut after
+ * 20 characters, or 20 bytes where libvirtd's locale does not decode
+ * the name).  @chars: cut after 20 UTF-8 characters, else 20 bytes.
+ */
+void lv_short_name(long id, const char *name, bool chars, char *buf, size_t len)
+{
+	size_t n = 0, c = 0;
+
+	while (chars && name[n] && c <= 20) {
+		if ((name[n] & 0xc0) != 0x80 && ++c > 20)
+			break;
+		n++;
+	}
+	snprintf(buf, len, "%ld-%.*s", id, (int)(chars ? n : 20), name);
+}
+
+/*
  * The marker 'vmkeepctl update' sets in the live XML before the managed
  * save, so that it travels in the image:
  *   <vmkeep:saved xmlns:vmkeep="LV_NS" region="NAME" id="N" size="S"/>
@@ -325,7 +374,10 @@ char *lv_qemu_conf(const char *conf, unsigned int slots, const char **why)
 
 	*why = NULL;
 	for (l = conf; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
-		if (strncmp(l, "cgroup_device_acl", 17) || (b && l > b && e && l < e))
+		const char *k = l + strspn(l, " \t");	/* libvirt skips blanks before a key */
+
+		if (strncmp(k, "cgroup_device_acl", 17) || !strchr(" \t=", k[17]) || !k[17] ||
+		    (b && l > b && e && l < e))
 			continue;
 		*why = "qemu.conf sets cgroup_device_acl itself: add setup --print's slots to it";
 		return NULL;

@@ -289,6 +289,8 @@ bool lv_optin(const char *xml);
 const char *lv_shape_error(const char *xml);
 uint64_t lv_memory_bytes(const char *xml);
 long lv_domain_id(const char *xml);
+char *lv_xml_unescape(char *s);
+void lv_short_name(long id, const char *name, bool chars, char *buf, size_t len);
 int lv_marker(const char *xml, char *region, size_t len, uint64_t *id,
 	      uint64_t *size);
 char *lv_xml_clean(const char *xml);

@@ -1117,6 +1117,32 @@ TEST(libvirt_xml_read)
 }
 
 /*
+ * Test Case: a domain's name as libvirt escapes it in its XML, and the
+ * memory backing directory libvirt makes of its id and name.
+ */
+TEST(libvirt_xml_name)
+{
+	char name[64] = "a&amp;b&lt;c&gt;&quot;d&apos;&amp;amp;", buf[64];
+	unsigned int i;
+
+	ASSERT_STREQ("a&b<c>\"d'&amp;", lv_xml_unescape(name));
+	lv_short_name(3, "web1", true, buf, sizeof(buf));
+	ASSERT_STREQ("3-web1", buf);
+	lv_short_name(12, "abcdefghijklmnopqrstuvwxyz", false, buf, sizeof(buf));
+	ASSERT_STREQ("12-abcdefghijklmnopqrst", buf);
+	lv_short_name(12, "abcdefghijklmnopqrstuvwxyz", true, buf, sizeof(buf));
+	ASSERT_STREQ("12-abcdefghijklmnopqrst", buf);
+	/* 21 two-byte characters: 20 characters, or 20 bytes */
+	memset(name, 0, sizeof(name));
+	for (i = 0; i < 21; i++)
+		memcpy(name + 2 * i, "\u00e9", 2);
+	lv_short_name(1, name, true, buf, sizeof(buf));
+	ASSERT_EQ(2 + 40, strlen(buf));
+	lv_short_name(1, name, false, buf, sizeof(buf));
+	ASSERT_EQ(2 + 20, strlen(buf));
+}
+
+/*
  * Test Case: the restore XML carries the agent's -qmp and the opt-in
  * element instead of the marker; cleaning it gives the original back,
  * and a user's own <qemu:commandline> stays whole.
@@ -1200,6 +1226,7 @@ TEST(libvirt_xml_enable)
 /* Test Case: qemu.conf's block: libvirt's default ACL, the slots, once; an admin's ACL kept. */
 TEST(libvirt_qemu_conf)
 {
+	char *c2;
 	const char *conf = "# stock\n#cgroup_device_acl = [\n"
 		"#    \"/dev/null\", \"/dev/full\", \"/dev/zero\",\n#    \"/dev/kvm\"\n#]\n"
 		"user = \"libvirt-qemu\"\n";
@@ -1221,6 +1248,14 @@ TEST(libvirt_qemu_conf)
 	ASSERT_TRUE(asprintf(&own, "%scgroup_device_acl = [ \"/dev/null\" ]\n", conf) > 0);
 	ASSERT_EQ(NULL, lv_qemu_conf(own, 2, &why));
 	ASSERT_NE(NULL, strstr(why, "sets cgroup_device_acl itself"));
+	/* libvirt's parser takes a key after blanks too */
+	why = NULL;
+	EXPECT_EQ(NULL, lv_qemu_conf(" \tcgroup_device_acl=[ \"/dev/null\" ]\n", 2, &why));
+	EXPECT_NE(NULL, why);
+	/* not a longer key's prefix */
+	c2 = lv_qemu_conf("cgroup_device_acl_x = 1\n", 2, &why);
+	EXPECT_NE(NULL, c2);
+	free(c2);
 	free(a);
 	free(b);
 	free(c);

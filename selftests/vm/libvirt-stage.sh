@@ -374,6 +374,33 @@ post_save_full() {
 	rm -f /var/tmp/post.save
 	return $rc
 }
+# vmkeepctl killed (SIGKILL, from a virsh in front of the real one)
+# between x-ignore-shared and the managed save: the domain runs on with
+# both, recorded as armed; 'libvirt disarm' clears them.
+armed=/run/vmkeep/libvirt/armed
+killed_save() {
+	local w=/var/tmp/vk-kill u n
+	mkdir -p $w
+	printf '#!/bin/sh\ncase " $* " in *" managedsave "*) kill -KILL $PPID; exit 1 ;; esac\nexec /usr/bin/virsh "$@"\n' >$w/virsh
+	chmod +x $w/virsh
+	PATH=$w:$PATH vmkeepctl libvirt save
+	echo "vmkeepctl libvirt save: rc $?"
+	rm -rf $w
+	u=$(ls $armed) && n=$(virsh domname "$u" | head -n 1) || return 1
+	echo "armed: $u ($n)"
+	echo "$n" >"$state/armed"
+	cap_is "$n" true && virsh metadata "$n" --live --uri https://vmkeep.example/libvirt/1 |
+		tee /dev/stderr | grep -q 'saved region='
+}
+disarmed() {
+	local n
+	n=$(cat "$state/armed")
+	vmkeepctl libvirt disarm && cap_is "$n" false && in_state "$n" running || return 1
+	# the opt-in element again, no marker
+	virsh metadata "$n" --live --uri https://vmkeep.example/libvirt/1 >"$state/md" || return 1
+	cat "$state/md"
+	grep -q ram "$state/md" && ! grep -q saved "$state/md" && [ -z "$(ls $armed)" ]
+}
 
 # libvirtd (9.0) or virtqemud (12.x), whichever runs.
 restart_driver() {
@@ -439,6 +466,8 @@ update_vmkeep() {
 	t "safety: that stream is not restored (QEMU refuses its x-ignore-shared)" restore_refused
 	rm -f /var/tmp/safe-*.save /var/tmp/safe-snap.mem
 	t "lv-safe boots anew" virsh start lv-safe
+	t "interrupted save: vmkeepctl killed before managedsave leaves its domain armed (x-ignore-shared, marker)" killed_save
+	t "libvirt disarm: x-ignore-shared off, the marker gone, the domain runs" disarmed
 	t "update refuses an opted-in domain whose RAM is not a region (region freed under it)" update_refuses
 	virsh destroy lv-safe >/dev/null 2>&1
 	virsh undefine lv-safe >/dev/null 2>&1
