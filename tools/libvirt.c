@@ -1574,70 +1574,14 @@ static const struct cmd lv_cmds[] = {
 	  .about = "The opted-in domains: state, region, managed save.\n" },
 };
 
-static void lv_usage(FILE *f)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(lv_cmds); i++) {
-		fputs("  ", f);
-		synopsis(&lv_cmds[i], f);
-	}
-}
-
-static const struct cmd *lv_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(lv_cmds); i++)
-		if (!strcmp(name, lv_cmds[i].name + 8))
-			return &lv_cmds[i];
-	return NULL;
-}
+static const struct cmd_group lv_group = { "libvirt", lv_cmds, ARRAY_SIZE(lv_cmds) };
 
 int lv_help(struct ctx *ctx, const char *name)
 {
-	const struct cmd *sub = name ? lv_find(name) : NULL;
-
-	if (sub) {
-		ctx->cmd = sub;
-		return help(ctx);
-	}
-	if (name) {
-		fprintf(stderr, "vmkeepctl: libvirt: unknown command '%s'\n", name);
-		lv_usage(stderr);
-		return RC_USAGE;
-	}
-	help(ctx);
-	lv_usage(stdout);
-	return RC_OK;
+	return group_help(&lv_group, ctx, name);
 }
 
 int cmd_libvirt(int argc, char **argv, struct ctx *ctx)
 {
-	bool lo = argc == 3 && !strcmp(argv[1], "--list-opts");
-	const struct cmd *sub;
-	size_t i;
-
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		help(ctx);
-		lv_usage(stdout);
-		return argc < 2 ? RC_USAGE : RC_OK;
-	}
-	if (!strcmp(argv[1], "--list-cmds")) {
-		for (i = 0; i < ARRAY_SIZE(lv_cmds); i++)
-			printf("%s\n", lv_cmds[i].name + 8);
-		return RC_OK;
-	}
-	sub = lv_find(argv[lo ? 2 : 1]);
-	if (sub && lo) {
-		list_opts(sub);
-		return RC_OK;
-	}
-	if (sub) {
-		ctx->cmd = sub;
-		return sub->fn(argc - 1, argv + 1, ctx);
-	}
-	fprintf(stderr, "vmkeepctl: libvirt: unknown command '%s'\n", argv[lo ? 2 : 1]);
-	lv_usage(stderr);
-	return RC_USAGE;
+	return group_run(&lv_group, argc, argv, ctx);
 }
