@@ -47,24 +47,6 @@ static int rmmod(void)
 	return syscall(__NR_delete_module, "vmkeep", O_NONBLOCK) ? -errno : 0;
 }
 
-/* Loads the module and presents the pools' identities (they load foreign). */
-#define LOAD_POOLS	"vmkeepctl load >/dev/null"
-
-/* Loaded, with a pool: the /dev/vmkeep fd, or -1. */
-static int load(void)
-{
-	struct vmkeep_pool_info pool;
-	int dev;
-
-	if (system(LOAD_POOLS))
-		return -1;
-	dev = vk_open();
-	if (dev >= 0 && vk_pool(dev, 0, &pool)) {
-		close(dev);
-		return -1;
-	}
-	return dev;
-}
 
 /* Times @what is in the kernel log. */
 static int klog_count(const char *what)
@@ -164,7 +146,7 @@ TEST_F_TIMEOUT(mf, rmmod_race, 600)
 	claimed0 = klog_count("left claimed");
 	corrupt = !access(CORRUPT_PFN, W_OK);
 	for (round = 0; round < ROUNDS; round++) {
-		dev = load();
+		dev = vk_load();
 		if (dev < 0)
 			SKIP(return, "module or pool not available");
 		ASSERT_EQ(0, vk_pool(dev, 0, &pool));
@@ -230,7 +212,7 @@ TEST_F_TIMEOUT(mf, rmmod_race, 600)
 	else
 		EXPECT_LT(0, ok);
 	EXPECT_EQ(claimed0, klog_count("left claimed"));
-	dev = load();
+	dev = vk_load();
 	ASSERT_LE(0, dev);
 	ASSERT_EQ(0, vk_pool(dev, 0, &pool));
 	EXPECT_EQ(free0, pool.free);
@@ -271,7 +253,7 @@ TEST_F_TIMEOUT(mf, left_claimed_unreachable, 120)
 	struct iovec iov;
 	uint64_t pfn;
 
-	dev = load();
+	dev = vk_load();
 	if (dev < 0)
 		SKIP(return, "module or pool not available");
 	fd = vk_alloc(dev, "mr-held", 4 << 20, 0);

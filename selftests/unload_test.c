@@ -55,24 +55,6 @@ static int rmmod_settled(void)
 	return ret;
 }
 
-/* Loads the module and presents the pools' identities (they load foreign). */
-#define LOAD_POOLS	"vmkeepctl load >/dev/null"
-
-/* Loaded, with a pool: the /dev/vmkeep fd, or -1. */
-static int load(void)
-{
-	struct vmkeep_pool_info pool;
-	int dev;
-
-	if (system(LOAD_POOLS))
-		return -1;
-	dev = vk_open();
-	if (dev >= 0 && vk_pool(dev, 0, &pool)) {
-		close(dev);
-		return -1;
-	}
-	return dev;
-}
 
 /* A 2 MiB region whose first page is vmsplice()d into @pfd; its fd is closed. */
 static int held_region(int dev, const char *name, int pfd[2])
@@ -120,7 +102,7 @@ static int klog_count(const char *msg)
  */
 TEST(rmmod_opath)
 {
-	int dev = load(), fd, opath, ret;
+	int dev = vk_load(), fd, opath, ret;
 	char path[64];
 
 	if (dev < 0)
@@ -139,7 +121,7 @@ TEST(rmmod_opath)
 	close(opath);
 	if (ret)
 		EXPECT_EQ(0, rmmod_settled());
-	EXPECT_EQ(0, system(LOAD_POOLS));
+	EXPECT_EQ(0, system(VK_LOAD_POOLS));
 }
 
 /*
@@ -150,7 +132,7 @@ TEST(rmmod_opath)
 TEST(rmmod_held_freed)
 {
 	struct vmkeep_pool_info pool;
-	int dev = load(), pfd[2], ret;
+	int dev = vk_load(), pfd[2], ret;
 	char buf[4096];
 
 	if (dev < 0)
@@ -170,7 +152,7 @@ TEST(rmmod_held_freed)
 	EXPECT_EQ(0, vk_pool(dev, 0, &pool));
 	close(dev);
 	EXPECT_EQ(0, rmmod_settled());
-	EXPECT_EQ(0, system(LOAD_POOLS));
+	EXPECT_EQ(0, system(VK_LOAD_POOLS));
 }
 
 static double now(void)
@@ -245,7 +227,7 @@ TEST_F_TIMEOUT(unload, rmmod_format_zeroing, 300)
 	char *p;
 
 	for (round = 0; round < FORMAT_ROUNDS; round++) {
-		dev = load();
+		dev = vk_load();
 		if (dev < 0)
 			SKIP(return, "module or pool not available");
 		len = big_len(dev);
@@ -293,7 +275,7 @@ TEST_F_TIMEOUT(unload, rmmod_format_zeroing, 300)
 	}
 	TH_LOG("%d rounds, the zeroer still clearing the region at FORMAT in %d",
 	       round, busy);
-	dev = load();
+	dev = vk_load();
 	ASSERT_LE(0, dev);
 	ASSERT_EQ(0, vk_pool(dev, 0, &pool));
 	EXPECT_EQ(0U, pool.nr_regions);
@@ -314,7 +296,7 @@ TEST_F_TIMEOUT(unload, rmmod_format_zeroing, 300)
 TEST_F_TIMEOUT(unload, rmmod_killed_zeroing, 120)
 {
 	struct vmkeep_region_info info = {};
-	int dev = load(), fd, status;
+	int dev = vk_load(), fd, status;
 	double t0, t;
 	uint64_t len;
 	pid_t pid;
@@ -333,7 +315,7 @@ TEST_F_TIMEOUT(unload, rmmod_killed_zeroing, 120)
 		_exit(syscall(__NR_delete_module, "vmkeep", 0) ? errno : 0);
 	usleep(100000);
 	if (waitpid(pid, &status, WNOHANG) == pid) {
-		dev = load();
+		dev = vk_load();
 		if (dev >= 0)
 			vk_free(dev, "ul-kill");
 		close(dev);
@@ -346,7 +328,7 @@ TEST_F_TIMEOUT(unload, rmmod_killed_zeroing, 120)
 	TH_LOG("SIGKILL ended rmmod after %.3f s", t);
 	EXPECT_TRUE(WIFSIGNALED(status));
 	EXPECT_NE(0, access("/sys/module/vmkeep", F_OK));
-	dev = load();
+	dev = vk_load();
 	ASSERT_LE(0, dev);
 	ASSERT_EQ(0, vk_find(dev, "ul-kill", &info));
 	EXPECT_EQ(VMKEEP_STATE_QUARANTINED, info.state)
@@ -367,7 +349,7 @@ TEST_F_TIMEOUT(unload, rmmod_killed_zeroing, 120)
 TEST_F(unload, rmmod_held_unfreed)
 {
 	static const char msg[] = "pages still held, pool left claimed";
-	int dev = load(), pfd[2], logged, status;
+	int dev = vk_load(), pfd[2], logged, status;
 	char buf[4096];
 	pid_t pid;
 	FILE *f;

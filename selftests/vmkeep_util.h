@@ -169,4 +169,23 @@ static inline uint64_t vk_pattern(const char *name, uint64_t off)
 	return (h ^ off) * 0x9e3779b97f4a7c15ULL;
 }
 
+/* Loads the module and presents the pools' identities (they load foreign). */
+#define VK_LOAD_POOLS	"vmkeepctl load >/dev/null"
+
+/* Loaded, with a pool: the /dev/vmkeep fd, or -1. */
+static inline int vk_load(void)
+{
+	struct vmkeep_pool_info pool;
+	int dev;
+
+	if (system(VK_LOAD_POOLS))
+		return -1;
+	dev = vk_open();
+	if (dev >= 0 && vk_pool(dev, 0, &pool)) {
+		close(dev);
+		return -1;
+	}
+	return dev;
+}
+
 #endif /* _VMKEEP_UTIL_H */
