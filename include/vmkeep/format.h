@@ -69,8 +69,17 @@
  * region is quarantined: its memory is neither the VM's alone nor zero.
  */
 #define VMKEEP_FMT_UNCLEARED	(1U << 2)
+/*
+ * Memory of a live update set (vmkeep_luo.c), not a region: never named,
+ * opened or listed as one.  The name is "luo.SET" for the set's tables
+ * (exactly one %VMKEEP_FMT_UNIT) and "luo.SET.N" for its data.  A
+ * vmkeep that predates it quarantines the entry (unknown flag) and so
+ * keeps its memory.
+ */
+#define VMKEEP_FMT_LUO		(1U << 3)
 #define VMKEEP_FMT_ENTRY_FLAGS	\
-	(VMKEEP_FMT_EXCLUSIVE | VMKEEP_FMT_QUARANTINED | VMKEEP_FMT_UNCLEARED)
+	(VMKEEP_FMT_EXCLUSIVE | VMKEEP_FMT_QUARANTINED | VMKEEP_FMT_UNCLEARED | \
+	 VMKEEP_FMT_LUO)
 
 /*
  * &struct vmkeep_fmt_region.flags set by the reader only, never stored:
@@ -290,5 +299,232 @@ bool vmkeep_fmt_foreign(const void *hdr, u64 *base, u64 *size);
 void vmkeep_fmt_format(void *meta, struct vmkeep_fmt_pool *p);
 /* Whether @p->id is set: the header was written with an identity. */
 bool vmkeep_fmt_has_id(const struct vmkeep_fmt_pool *p);
+
+/**
+ * DOC: live update sets
+ *
+ * The state of mainline's live update uAPI (/dev/liveupdate) that one
+ * kexec hands to the next is a *set*: its tables, in one unit of the pool
+ * (the entry "luo.SET"), and the pages of its memfds, in units of its own
+ * (entries "luo.SET.N").  The tables unit holds two copies, A at 0 and B
+ * at %VMKEEP_LUO_COPY_SIZE, each a header followed by session, file and
+ * run records.  Both copies are written whole on the way into kexec (B
+ * after A), and rewritten (B, then A) when the next kernel marks sessions
+ * consumed: the valid copy with the higher generation is the active one.
+ *
+ * Every record has its own checksum.  A record that fails it is taken
+ * from the other copy when that copy is valid and of the same generation;
+ * otherwise its session is quarantined whole, with every other session
+ * whose record of a file or run is unsound: a session comes back whole or
+ * not at all, and a quarantined one keeps its memory.
+ */
+#define VMKEEP_LUO_MAGIC	0x314f554c4b4d56ULL	/* "VMKLUO1" */
+#define VMKEEP_LUO_VERSION	1
+#define VMKEEP_LUO_COPY_SIZE	(1ULL << 20)
+#define VMKEEP_LUO_HEADER_SIZE	256
+#define VMKEEP_LUO_SESSION_SIZE	96
+#define VMKEEP_LUO_FILE_SIZE	64
+#define VMKEEP_LUO_RUN_SIZE	16
+#define VMKEEP_LUO_NAME_LEN	64
+#define VMKEEP_LUO_PAGE		4096ULL
+
+/* vmkeep_luo_session.flags */
+#define VMKEEP_LUO_F_CONSUMED	(1U << 0)	/* finished or dropped: gone */
+#define VMKEEP_LUO_F_QUARANTINED	(1U << 1)	/* .quarantine says why */
+#define VMKEEP_LUO_SESSION_FLAGS (VMKEEP_LUO_F_CONSUMED | VMKEEP_LUO_F_QUARANTINED)
+
+/* vmkeep_luo_file.kind */
+#define VMKEEP_LUO_FMT_MEMFD	1
+#define VMKEEP_LUO_FMT_REGION	2
+
+/* vmkeep_luo_file.flags */
+#define VMKEEP_LUO_F_GONE		(1U << 0)	/* region freed before kexec */
+#define VMKEEP_LUO_FILE_FLAGS	VMKEEP_LUO_F_GONE
+
+/**
+ * struct vmkeep_luo_header - one copy's header (256 bytes)
+ * @magic: %VMKEEP_LUO_MAGIC; 0 while the copy is being rewritten
+ * @version: %VMKEEP_LUO_VERSION
+ * @header_size: %VMKEEP_LUO_HEADER_SIZE
+ * @session_size: %VMKEEP_LUO_SESSION_SIZE
+ * @file_size: %VMKEEP_LUO_FILE_SIZE
+ * @run_size: %VMKEEP_LUO_RUN_SIZE
+ * @nr_sessions: session records after the header
+ * @nr_files: file records after the sessions
+ * @nr_runs: run records after the files; all four tables fit the copy
+ * @set: the set's number, as in its entries' names
+ * @generation: +1 per rewrite of both copies
+ * @crc: crc32c of the 256 bytes with @crc zero
+ * @tables_crc: crc32c of all the records that follow
+ * @reserved: zero
+ */
+struct vmkeep_luo_header {
+	__le64 magic;
+	__le32 version;
+	__le32 header_size;
+	__le32 session_size;
+	__le32 file_size;
+	__le32 run_size;
+	__le32 nr_sessions;
+	__le32 nr_files;
+	__le32 nr_runs;
+	__le64 set;
+	__le64 generation;
+	__le32 crc;
+	__le32 tables_crc;
+	u8 reserved[192];
+};
+
+/**
+ * struct vmkeep_luo_session - one session (96 bytes)
+ * @name: 1 to 63 bytes, NUL-terminated and NUL-padded
+ * @first_file: index of its first file record
+ * @nr_files: its file records, @first_file on; the sessions' slices are
+ *            disjoint
+ * @flags: %VMKEEP_LUO_SESSION_FLAGS
+ * @quarantine: with %VMKEEP_LUO_F_QUARANTINED, why; else 0
+ * @crc: crc32c of the 96 bytes with @crc zero
+ * @reserved: zero
+ */
+struct vmkeep_luo_session {
+	char name[VMKEEP_LUO_NAME_LEN];
+	__le32 first_file;
+	__le32 nr_files;
+	__le32 flags;
+	__le32 quarantine;
+	__le32 crc;
+	u8 reserved[12];
+};
+
+/**
+ * struct vmkeep_luo_file - one preserved file (64 bytes)
+ * @token: the user's token, unique in its session
+ * @kind: %VMKEEP_LUO_FMT_MEMFD or %VMKEEP_LUO_FMT_REGION
+ * @flags: %VMKEEP_LUO_FILE_FLAGS
+ * @crc: crc32c of the 64 bytes with @crc zero
+ * @size: a memfd's size in bytes; a region's length
+ * @pos: a memfd's file position; 0 for a region
+ * @region_id: a region's id in this pool; 0 for a memfd
+ * @seals: a memfd's F_SEAL_* bits; 0 for a region
+ * @first_run: a memfd's first run record; 0 for a region
+ * @nr_runs: a memfd's runs, DIV_ROUND_UP(@size, 4096) pages in all; the
+ *           files' slices are disjoint
+ * @data_crc: crc32c of a memfd's @size bytes; 0 for a region
+ * @reserved: zero
+ */
+struct vmkeep_luo_file {
+	__le64 token;
+	__le16 kind;
+	__le16 flags;
+	__le32 crc;
+	__le64 size;
+	__le64 pos;
+	__le64 region_id;
+	__le32 seals;
+	__le32 first_run;
+	__le32 nr_runs;
+	__le32 data_crc;
+	u8 reserved[8];
+};
+
+/**
+ * struct vmkeep_luo_run - pages of a memfd (16 bytes)
+ * @offset: from the start of the pool, a multiple of 4096, inside one
+ *          extent of the set's data entries
+ * @length: a non-zero multiple of 4096; no two runs overlap
+ */
+struct vmkeep_luo_run {
+	__le64 offset;
+	__le64 length;
+};
+
+/* Decoded, CPU-endian; the fields as above. */
+struct vmkeep_luo_sess {
+	char name[VMKEEP_LUO_NAME_LEN];
+	u32 first_file;
+	u32 nr_files;
+	u32 flags;		/* + VMKEEP_FMT_REPAIRED when repaired */
+	u32 quarantine;
+};
+
+struct vmkeep_luo_fil {
+	u64 token;
+	u32 kind;
+	u32 flags;
+	u64 size;
+	u64 pos;
+	u64 region_id;
+	u32 seals;
+	u32 first_run;
+	u32 nr_runs;
+	u32 data_crc;
+};
+
+struct vmkeep_luo_span {
+	u64 offset;
+	u64 length;
+};
+
+/**
+ * struct vmkeep_luo_set - the decoded header of a set's tables
+ * @set: the set's number
+ * @generation: of the active copy
+ * @copy: the active copy, 0 (A) or 1 (B)
+ * @nr_sessions: records in the active copy
+ * @nr_files: records in the active copy
+ * @nr_runs: records in the active copy
+ * @damage: VMKEEP_D_* when no copy is valid (every session of the set is
+ *          lost to the reader, its memory kept); else %VMKEEP_D_NONE
+ * @torn: the active copy's records do not match its @tables_crc
+ * @twin: the other copy is valid and of the same generation (repairs)
+ */
+struct vmkeep_luo_set {
+	u64 set;
+	u64 generation;
+	u32 copy;
+	u32 nr_sessions;
+	u32 nr_files;
+	u32 nr_runs;
+	u32 damage;
+	bool torn;
+	bool twin;
+};
+
+/* Bytes of one copy with these many records. */
+u64 vmkeep_luo_copy_bytes(u32 nr_sessions, u32 nr_files, u32 nr_runs);
+
+/*
+ * Reading.  @area is the set's tables unit (%VMKEEP_FMT_UNIT bytes), @set
+ * the number its entry's name gives (a copy of another set is invalid).
+ * vmkeep_luo_read() fills in @s.  Unless s->damage, vmkeep_luo_decode()
+ * decodes the active copy's records into @ss, @fs and @rs (s->nr_* each),
+ * repairs a record that fails its checksum from the twin, checks every
+ * field, slice, name (unique), token (unique in its session), and run
+ * (inside one of the @nr_data spans of the set's data, no overlap), and
+ * quarantines each session with an unsound record of its own, file or
+ * run (%VMKEEP_LUO_F_QUARANTINED with a VMKEEP_Q_* reason).  Returns the
+ * number of sessions quarantined.  @scratch must hold s->nr_runs spans.
+ */
+void vmkeep_luo_read(const void *area, u64 set, struct vmkeep_luo_set *s);
+u32 vmkeep_luo_decode(const void *area, const struct vmkeep_luo_set *s,
+		      const struct vmkeep_luo_span *data, u32 nr_data,
+		      struct vmkeep_luo_sess *ss, struct vmkeep_luo_fil *fs,
+		      struct vmkeep_luo_span *rs, struct vmkeep_luo_span *scratch);
+
+/*
+ * Writing one copy (@copy 0 or 1): vmkeep_luo_begin() clears its magic,
+ * the put functions encode record @idx, vmkeep_luo_end() computes the
+ * tables' checksum over the @s->nr_* records and writes the header with
+ * @s->set and @s->generation.  A caller writes copy 0 then copy 1 with the
+ * same @s (into kexec), or 1 then 0 (a rewrite, @s->generation + 1).
+ */
+void vmkeep_luo_begin(void *area, u32 copy);
+void vmkeep_luo_put_session(void *area, u32 copy, const struct vmkeep_luo_set *s,
+			    u32 idx, const struct vmkeep_luo_sess *ss);
+void vmkeep_luo_put_file(void *area, u32 copy, const struct vmkeep_luo_set *s,
+			 u32 idx, const struct vmkeep_luo_fil *fs);
+void vmkeep_luo_put_run(void *area, u32 copy, const struct vmkeep_luo_set *s,
+			u32 idx, const struct vmkeep_luo_span *rs);
+void vmkeep_luo_end(void *area, u32 copy, const struct vmkeep_luo_set *s);
 
 #endif /* _VMKEEP_FORMAT_H */

@@ -74,6 +74,7 @@ enum {
 	VMKEEP_CMD_STATUS = 0x07,
 	VMKEEP_CMD_FORMAT = 0x08,
 	VMKEEP_CMD_TRUST = 0x09,
+	VMKEEP_CMD_LUO_LIST = 0x0a,
 };
 
 /* Length of a pool's identity (&struct vmkeep_format, &struct vmkeep_trust). */
@@ -169,6 +170,9 @@ struct vmkeep_get {
 #define VMKEEP_Q_OVERLAP	4	/* memory claimed by another region too */
 #define VMKEEP_Q_FIELD		5	/* unknown flag or non-zero reserved field */
 #define VMKEEP_Q_UNCLEARED	6	/* the kernel stopped before its memory was cleared */
+/* Live update sessions only (&struct vmkeep_luo_session_info) */
+#define VMKEEP_Q_LUO_DATA	16	/* a memfd's pages fail their checksum */
+#define VMKEEP_Q_LUO_REGION	17	/* a region it holds is missing or quarantined */
 
 /**
  * struct vmkeep_region_info - one region, as VMKEEP_IOC_LIST reports it
@@ -482,5 +486,85 @@ struct vmkeep_trust {
 	__u8 pool_id[VMKEEP_ID_LEN];
 };
 #define VMKEEP_IOC_TRUST	_IO(VMKEEP_TYPE, VMKEEP_CMD_TRUST)
+
+/* &struct vmkeep_luo_session_info.state */
+#define VMKEEP_LUO_OUTGOING	0	/* made in this boot: goes to the next kernel */
+#define VMKEEP_LUO_INCOMING	1	/* from the previous kernel, not retrieved */
+#define VMKEEP_LUO_RETRIEVED	2	/* from the previous kernel, retrieved */
+#define VMKEEP_LUO_QUARANTINED	3	/* failed validation: never retrieved */
+
+/* &struct vmkeep_luo_file_info.kind */
+#define VMKEEP_LUO_KIND_MEMFD	1
+#define VMKEEP_LUO_KIND_REGION	2
+
+/**
+ * struct vmkeep_luo_session_info - one live update session
+ * @name: NUL-terminated name, as given to LIVEUPDATE_IOCTL_CREATE_SESSION
+ * @set: for an incoming session, the live update set it came in (the
+ *       module's kexec count); 0 for an outgoing one
+ * @bytes: pool bytes its memfds hold (reserved, for an outgoing session)
+ * @state: %VMKEEP_LUO_OUTGOING, %VMKEEP_LUO_INCOMING,
+ *         %VMKEEP_LUO_RETRIEVED or %VMKEEP_LUO_QUARANTINED
+ * @quarantine: why it is quarantined: a VMKEEP_Q_* value
+ * @pool: index of the pool that holds its state
+ * @nr_files: its files, listed in &struct vmkeep_luo_list.files
+ */
+struct vmkeep_luo_session_info {
+	char name[VMKEEP_NAME_LEN];
+	__aligned_u64 set;
+	__aligned_u64 bytes;
+	__u32 state;
+	__u32 quarantine;
+	__u32 pool;
+	__u32 nr_files;
+};
+
+/**
+ * struct vmkeep_luo_file_info - one file of a live update session
+ * @token: the token it was preserved with
+ * @size: a memfd's size; a region's length
+ * @region_id: a region's id in the session's pool; 0 for a memfd
+ * @session: index of its session in &struct vmkeep_luo_list.sessions
+ * @kind: %VMKEEP_LUO_KIND_MEMFD or %VMKEEP_LUO_KIND_REGION
+ */
+struct vmkeep_luo_file_info {
+	__aligned_u64 token;
+	__aligned_u64 size;
+	__aligned_u64 region_id;
+	__u32 session;
+	__u32 kind;
+};
+
+#define VMKEEP_LUO_ENABLED	(1U << 0)
+
+/**
+ * struct vmkeep_luo_list - ioctl(VMKEEP_IOC_LUO_LIST)
+ * @size: sizeof(struct vmkeep_luo_list)
+ * @flags: Input; must be 0
+ * @num_sessions: Input; room in @sessions; Output; number of sessions
+ * @num_files: Input; room in @files; Output; number of files.  If either
+ *             room is too small, EMSGSIZE and only the counts.
+ * @out_flags: Output; %VMKEEP_LUO_ENABLED when this module provides
+ *             /dev/liveupdate (module parameter ``luo=1``)
+ * @__reserved: must be 0
+ * @sessions: Input; user pointer to an array of
+ *            &struct vmkeep_luo_session_info
+ * @files: Input; user pointer to an array of &struct vmkeep_luo_file_info
+ *
+ * Lists the sessions of mainline's live update uAPI that this module
+ * keeps: outgoing ones first, then those from the previous kernel.
+ * Needs no permission beyond an open /dev/vmkeep.
+ */
+struct vmkeep_luo_list {
+	__u32 size;
+	__u32 flags;
+	__u32 num_sessions;
+	__u32 num_files;
+	__u32 out_flags;
+	__u32 __reserved;
+	__aligned_u64 sessions;
+	__aligned_u64 files;
+};
+#define VMKEEP_IOC_LUO_LIST	_IO(VMKEEP_TYPE, VMKEEP_CMD_LUO_LIST)
 
 #endif /* _UAPI_LINUX_VMKEEP_H */
