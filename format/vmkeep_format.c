@@ -579,6 +579,9 @@ static void unique_names(struct vmkeep_fmt_region *r, u32 nr,
 	u32 i, lead, n = 0;
 
 	for (i = 0; i < nr; i++) {
+		/* Live update memory has names of its own, not regions'. */
+		if (r[i].flags & VMKEEP_FMT_LUO)
+			continue;
 		if (vmkeep_fmt_check_name(r[i].name, sizeof(r[i].name))) {
 			/* '!' is not a name byte: no clash with real names */
 			rename_region(&r[i], "bad", i);

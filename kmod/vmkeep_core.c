@@ -47,6 +47,10 @@ static char *pools;
 module_param(pools, charp, 0444);
 MODULE_PARM_DESC(pools, "SIZE@ADDR[:1G][,SIZE@ADDR[:1G]...]: reserved ranges (memmap=SIZE$ADDR) to keep regions in");
 
+static bool luo;
+module_param(luo, bool, 0444);
+MODULE_PARM_DESC(luo, "provide /dev/liveupdate, mainline's live update uAPI, on a kernel without its own (default off: systemd uses any /dev/liveupdate it finds)");
+
 static unsigned int max_regions = VMKEEP_FMT_MAX_ENTRIES;
 module_param(max_regions, uint, 0444);
 MODULE_PARM_DESC(max_regions, "regions per pool, at most 4094 (what one metadata copy holds)");
@@ -218,7 +222,8 @@ static struct vmkeep_pool *pool_pick(const struct vmkeep_alloc *cmd,
 		pages_1g = pool->page_order == PUD_ORDER;
 		if (want_1g != pages_1g)
 			continue;
-		if (pool->nr_regions >= min(max_regions, VMKEEP_FMT_MAX_ENTRIES))
+		if (pool->nr_regions >= max_regions ||
+		    pool->nr_regions + pool->nr_luo >= VMKEEP_FMT_MAX_ENTRIES)
 			continue;
 		free = vmkeep_pool_free_bytes(pool);
 		if (free >= cmd->length && free > best_free) {
@@ -659,7 +664,9 @@ static bool pool_busy(const struct vmkeep_pool *pool)
 	const struct vmkeep_region *region;
 
 	lockdep_assert_held(&vmkeep_lock);
-	if (!list_empty(&pool->pending) || !list_empty(&pool->freed))
+	/* Live update state goes with its sessions (vmkeep_luo.c). */
+	if (!list_empty(&pool->pending) || !list_empty(&pool->freed) ||
+	    !list_empty(&pool->luo))
 		return true;
 	list_for_each_entry(region, &pool->regions, link)
 		if (region->nr_open)
@@ -741,11 +748,28 @@ static int vmkeep_ioc_trust(struct vmkeep_ucmd *ucmd)
 			return PTR_ERR(pool);
 		ret = vmkeep_pool_trust(pool, cmd->pool_id, adopt);
 	}
-	/* The restored regions' device nodes. */
+	/* The restored regions' device nodes, then the live update sets. */
 	vmkeep_nodes_flush();
+	if (!ret)
+		vmkeep_luo_restore(pool);
 	if (ret || !adopt)
 		return ret;
 	return vmkeep_respond(ucmd, sizeof(*cmd));
+}
+
+static int vmkeep_ioc_luo_list(struct vmkeep_ucmd *ucmd)
+{
+	struct vmkeep_luo_list *cmd = ucmd->cmd;
+	int ret;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+	ret = vmkeep_luo_list(cmd);
+	if (ret && ret != -EMSGSIZE)
+		return ret;
+	return vmkeep_respond(ucmd, sizeof(*cmd)) ?: ret;
 }
 
 union vmkeep_ucmd_buffer {
@@ -759,6 +783,7 @@ union vmkeep_ucmd_buffer {
 	struct vmkeep_status status;
 	struct vmkeep_format format;
 	struct vmkeep_trust trust;
+	struct vmkeep_luo_list luo_list;
 };
 
 struct vmkeep_ioctl_op {
@@ -789,6 +814,7 @@ static const struct vmkeep_ioctl_op vmkeep_ops[] = {
 	IOCTL_OP(VMKEEP_IOC_STATUS, vmkeep_ioc_status, struct vmkeep_status, pools),
 	IOCTL_OP(VMKEEP_IOC_FORMAT, vmkeep_ioc_format, struct vmkeep_format, __reserved),
 	IOCTL_OP(VMKEEP_IOC_TRUST, vmkeep_ioc_trust, struct vmkeep_trust, pool_id),
+	IOCTL_OP(VMKEEP_IOC_LUO_LIST, vmkeep_ioc_luo_list, struct vmkeep_luo_list, files),
 };
 
 static long vmkeep_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -879,6 +905,7 @@ static int vmkeep_reboot(struct notifier_block *nb, unsigned long action,
 			return NOTIFY_DONE;
 	}
 	vmkeep_zero_drain(false);
+	vmkeep_luo_reboot();
 	guard(mutex)(&vmkeep_lock);
 	pools_mark_clean();
 	return NOTIFY_DONE;
@@ -1030,6 +1057,9 @@ static int __init vmkeep_init(void)
 	ret = misc_register(&vmkeep_misc);
 	if (ret)
 		goto err_nodes;
+	ret = vmkeep_luo_init(luo);
+	if (ret)
+		goto err_misc;
 	/*
 	 * Last step that makes region nodes openable: nothing may fail after
 	 * it, or a node file opened meanwhile would outlive the module.
@@ -1043,6 +1073,8 @@ static int __init vmkeep_init(void)
 	vmkeep_crash_debugfs(vmkeep_debugfs_dir);
 	return 0;
 
+err_misc:
+	misc_deregister(&vmkeep_misc);
 err_nodes:
 	vmkeep_nodes_exit();
 	return ret;
@@ -1052,6 +1084,7 @@ static void __exit vmkeep_exit(void)
 {
 	debugfs_remove_recursive(vmkeep_debugfs_dir);
 	unregister_reboot_notifier(&vmkeep_reboot_nb);
+	vmkeep_luo_exit();
 	misc_deregister(&vmkeep_misc);
 	/* The next load takes every byte of a region for the VM's. */
 	vmkeep_zero_exit();
