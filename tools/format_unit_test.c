@@ -975,7 +975,9 @@ TEST_F(fmt, entry_fields)
 		e = STORED(3, 1);
 		switch (i) {
 		case 0:
-			e->flags |= htole32(1U << 3);
+			/* The lowest bit that is no entry flag. */
+			e->flags |= htole32((VMKEEP_FMT_ENTRY_FLAGS + 1) &
+					    ~VMKEEP_FMT_ENTRY_FLAGS);
 			break;
 		case 1:
 			e->mode = htole32(01000);
@@ -1027,6 +1029,32 @@ TEST_F(fmt, entry_uncleared)
 	store(self->meta, &self->wp, self->in, 3, 0);
 	ASSERT_EQ(0, LOAD());
 	ASSERT_INTACT(1);
+}
+
+/*
+ * Test Case: live update memory (VMKEEP_FMT_LUO, vmkeep_luo.c) is stored
+ * and read back as such, never as a region of that name; two of one name
+ * (a set's tables, "luo.N") are no duplicate region names.
+ */
+TEST_F(fmt, entry_luo)
+{
+	u32 i;
+
+	mkregions(self->in, 3);
+	for (i = 1; i < 3; i++) {
+		self->in[i].flags = VMKEEP_FMT_LUO;
+		self->in[i].uid = 0;
+		self->in[i].gid = 0;
+		self->in[i].mode = 0;
+		snprintf(self->in[i].name, sizeof(self->in[i].name), "luo.1");
+	}
+	store(self->meta, &self->wp, self->in, 3, 0);
+	ASSERT_NE(0, le32toh(ent(self->meta, self->wp.copy, 1)->flags) &
+		     VMKEEP_FMT_LUO);
+	ASSERT_EQ(0, LOAD());
+	ASSERT_INTACT(0);
+	ASSERT_INTACT(1);
+	ASSERT_INTACT(2);
 }
 
 /* Test Case: a duplicate id quarantines the later region, Q_FIELD */
