@@ -510,6 +510,8 @@ static int luo_preserve(struct luo_session *s, u64 token, int fd)
 	if (f->file->f_op == &vmkeep_region_fops) {
 		f->kind = VMKEEP_LUO_FMT_REGION;
 		key = f->file->private_data;
+		/* A region's length never changes: LUO_LIST reports it. */
+		f->size = ((struct vmkeep_region *)key)->fmt.length;
 	} else if (shmem_file(f->file) && !file_inode(f->file)->i_nlink) {
 		f->kind = VMKEEP_LUO_FMT_MEMFD;
 		key = file_inode(f->file);
