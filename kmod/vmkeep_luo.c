@@ -323,11 +323,32 @@ static void luo_put_pages(const struct vmkeep_luo_span *runs, u32 nr)
 	}
 }
 
-static int luo_add_run(struct luo_file *f, u64 off, u64 len, u32 *room)
+/* Whether page @page of @chunk is the first of one of its extents. */
+static bool chunk_extent_start(const struct vmkeep_luo_chunk *chunk,
+			       unsigned long page)
+{
+	u64 off = (u64)page * LUO_PAGE, base = 0;
+	u32 i;
+
+	for (i = 0; i < chunk->fmt.nr_extents; i++) {
+		if (off == base)
+			return true;
+		base += chunk->fmt.extents[i].length;
+	}
+	return false;
+}
+
+/*
+ * A run lies inside one extent of one chunk, as the next kernel checks:
+ * a page that starts an extent (@join false) starts a run, even where
+ * the previous extent or chunk ends next to it in the pool.
+ */
+static int luo_add_run(struct luo_file *f, u64 off, u64 len, u32 *room,
+		       bool join)
 {
 	struct vmkeep_luo_span *runs;
 
-	if (f->nr_runs && f->runs[f->nr_runs - 1].offset +
+	if (join && f->nr_runs && f->runs[f->nr_runs - 1].offset +
 	    f->runs[f->nr_runs - 1].length == off) {
 		f->runs[f->nr_runs - 1].length += len;
 		return 0;
@@ -356,7 +377,8 @@ static int luo_take_from(struct vmkeep_luo_chunk *chunk, struct luo_file *f,
 		end = min(find_next_bit(chunk->pages, n, start), start + *need);
 		for (p = start; p < end; p++) {
 			ret = luo_add_run(f, chunk_page_offset(chunk, p),
-					  LUO_PAGE, room);
+					  LUO_PAGE, room,
+					  !chunk_extent_start(chunk, p));
 			if (ret)
 				return ret;
 			__set_bit(p, chunk->pages);
