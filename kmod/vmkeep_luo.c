@@ -1219,7 +1219,13 @@ static int luo_restore_session(struct luo_set *set, u32 idx)
 	s->idx = idx;
 	if (r->flags & VMKEEP_LUO_F_QUARANTINED)
 		s->quarantine = r->quarantine ?: VMKEEP_Q_FIELD;
-	else if (set->hdr.torn)
+	/*
+	 * A torn copy with a twin of its generation had every record of
+	 * this session checked against its own checksum and the twin's
+	 * (vmkeep_luo_decode()): damage elsewhere in the tables costs this
+	 * session nothing.  Without a twin nothing vouches for the records.
+	 */
+	else if (set->hdr.torn && !set->hdr.twin)
 		s->quarantine = VMKEEP_Q_CRC;
 	else if (luo_lookup(&luo_incoming, s->name) &&
 		 !luo_lookup(&luo_incoming, s->name)->quarantine)
