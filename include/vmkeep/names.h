@@ -93,6 +93,8 @@ static inline const char *vmkeep_quarantine_name(__u32 why)
 		[VMKEEP_Q_OVERLAP] = "overlap",
 		[VMKEEP_Q_FIELD] = "field",
 		[VMKEEP_Q_UNCLEARED] = "uncleared",
+		[VMKEEP_Q_LUO_DATA] = "data",
+		[VMKEEP_Q_LUO_REGION] = "region",
 	};
 
 	return vmkeep_enum_str(names, ARRAY_SIZE(names), why);
@@ -109,6 +111,8 @@ static inline const char *vmkeep_quarantine_desc(__u32 why)
 		[VMKEEP_Q_OVERLAP] = "memory claimed by another region",
 		[VMKEEP_Q_FIELD] = "unknown flag or reserved field set",
 		[VMKEEP_Q_UNCLEARED] = "kernel stopped before its memory was cleared",
+		[VMKEEP_Q_LUO_DATA] = "a memfd's bytes fail their checksum",
+		[VMKEEP_Q_LUO_REGION] = "a region it holds is missing or quarantined",
 	};
 
 	return vmkeep_enum_str(desc, ARRAY_SIZE(desc), why);
