@@ -1244,6 +1244,10 @@ static int luo_restore_session(struct luo_set *set, u32 idx)
 		pr_warn("live update session '%s' (set %llu, pool %u) quarantined: %s; its memory is kept\n",
 			s->name, set->nr, set->pool->index,
 			vmkeep_quarantine_desc(s->quarantine));
+	} else if (r->flags & VMKEEP_FMT_REPAIRED) {
+		/* As for regions: the admin learns that a copy went bad. */
+		pr_info("live update session '%s' (set %llu, pool %u) repaired from the other copy of its tables\n",
+			s->name, set->nr, set->pool->index);
 	}
 	return 0;
 }
