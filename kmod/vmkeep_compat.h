@@ -9,6 +9,7 @@
 #define _VMKEEP_COMPAT_H
 
 #include <linux/completion.h>
+#include <linux/fcntl.h>
 #include <linux/mm.h>
 #include <linux/huge_mm.h>
 #include <linux/memremap.h>
@@ -187,5 +188,19 @@ static inline void vmkeep_pgmap_kill(struct dev_pagemap *pgmap)
 	wait_for_completion(&pgmap->done);
 	WRITE_ONCE(pgmap->ops, NULL);
 }
+
+/* 6.3: F_SEAL_EXEC; a memfd sealed with it cannot come back to 6.1. */
+#ifdef F_SEAL_EXEC
+#define VMKEEP_F_SEAL_EXEC	F_SEAL_EXEC
+#else
+#define VMKEEP_F_SEAL_EXEC	0
+#endif
+
+/* 7.0: shmem_file_setup() takes vma_flags_t (7.2 checked). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+#define VMKEEP_SHMEM_NORESERVE	mk_vma_flags(VMA_NORESERVE_BIT)
+#else
+#define VMKEEP_SHMEM_NORESERVE	VM_NORESERVE
+#endif
 
 #endif /* _VMKEEP_COMPAT_H */

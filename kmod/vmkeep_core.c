@@ -47,6 +47,10 @@ static char *pools;
 module_param(pools, charp, 0444);
 MODULE_PARM_DESC(pools, "SIZE@ADDR[:1G][,SIZE@ADDR[:1G]...]: reserved ranges (memmap=SIZE$ADDR) to keep regions in");
 
+static bool luo;
+module_param(luo, bool, 0444);
+MODULE_PARM_DESC(luo, "provide /dev/liveupdate, mainline's live update uAPI, on a kernel without its own (default off: systemd uses any /dev/liveupdate it finds)");
+
 static unsigned int max_regions = VMKEEP_FMT_MAX_ENTRIES;
 module_param(max_regions, uint, 0444);
 MODULE_PARM_DESC(max_regions, "regions per pool, at most 4094 (what one metadata copy holds)");
@@ -218,7 +222,8 @@ static struct vmkeep_pool *pool_pick(const struct vmkeep_alloc *cmd,
 		pages_1g = pool->page_order == PUD_ORDER;
 		if (want_1g != pages_1g)
 			continue;
-		if (pool->nr_regions >= min(max_regions, VMKEEP_FMT_MAX_ENTRIES))
+		if (pool->nr_regions >= max_regions ||
+		    pool->nr_regions + pool->nr_luo >= VMKEEP_FMT_MAX_ENTRIES)
 			continue;
 		free = vmkeep_pool_free_bytes(pool);
 		if (free >= cmd->length && free > best_free) {
@@ -678,11 +683,47 @@ static struct vmkeep_pool *pool_lookup(u32 index)
 	return vmkeep_pools[index];
 }
 
+/*
+ * FORMAT's checks and the format.  Live update sets (vmkeep_luo.c) go
+ * only with a forced FORMAT that passes every other check, under luo_lock.
+ */
+static int format_pool(struct vmkeep_format *cmd, struct vmkeep_ucmd *ucmd,
+		       struct vmkeep_region **busy)
+{
+	bool force = cmd->flags & VMKEEP_FORMAT_FORCE;
+	struct vmkeep_pool *pool;
+
+	guard(mutex)(&vmkeep_lock);
+	pool = pool_lookup(cmd->pool);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	if (!force && (pool->nr_regions || pool->fmt.state == VMKEEP_POOL_DAMAGED ||
+		       pool->fmt.state == VMKEEP_POOL_FOREIGN))
+		return -EBUSY;
+	if (pool_busy(pool))
+		return -EBUSY;
+	/* A crash was injected, or the metadata went bad. */
+	if (vmkeep_crashed || pool->meta_bad)
+		return -EIO;
+	if (!list_empty(&pool->luo) && (!force || vmkeep_luo_forget_pool(pool)))
+		return -EBUSY;
+	if (pool->shifted)
+		pr_warn("pool %u: forced format over the metadata of another vmkeep pool (see above): its regions in this range are gone\n",
+			pool->index);
+	*busy = pool_zero_busy(pool);
+	vmkeep_pool_format(pool);
+	memcpy(cmd->out_pool_id, pool->fmt.id, sizeof(cmd->out_pool_id));
+	if (ucmd->user_size < offsetofend(struct vmkeep_format, out_pool_id))
+		pr_warn("pool %u: formatted by %s, built before pool identities: the identity is not returned, so the pool loads foreign after the next boot\n",
+			pool->index, current->comm);
+	return 0;
+}
+
 static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 {
 	struct vmkeep_format *cmd = ucmd->cmd;
 	struct vmkeep_region *busy = NULL;
-	struct vmkeep_pool *pool;
+	int ret;
 
 	if (cmd->flags & ~VMKEEP_FORMAT_FORCE)
 		return -EOPNOTSUPP;
@@ -690,29 +731,11 @@ static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 		return -EINVAL;
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	scoped_guard(mutex, &vmkeep_lock) {
-		pool = pool_lookup(cmd->pool);
-		if (IS_ERR(pool))
-			return PTR_ERR(pool);
-		if (!(cmd->flags & VMKEEP_FORMAT_FORCE) &&
-		    (pool->nr_regions || pool->fmt.state == VMKEEP_POOL_DAMAGED ||
-		     pool->fmt.state == VMKEEP_POOL_FOREIGN))
-			return -EBUSY;
-		if (pool_busy(pool))
-			return -EBUSY;
-		/* A crash was injected, or the metadata went bad. */
-		if (vmkeep_crashed || pool->meta_bad)
-			return -EIO;
-		if (pool->shifted)
-			pr_warn("pool %u: forced format over the metadata of another vmkeep pool (see above): its regions in this range are gone\n",
-				pool->index);
-		busy = pool_zero_busy(pool);
-		vmkeep_pool_format(pool);
-		memcpy(cmd->out_pool_id, pool->fmt.id, sizeof(cmd->out_pool_id));
-		if (ucmd->user_size < offsetofend(struct vmkeep_format, out_pool_id))
-			pr_warn("pool %u: formatted by %s, built before pool identities: the identity is not returned, so the pool loads foreign after the next boot\n",
-				pool->index, current->comm);
-	}
+	vmkeep_luo_lock();
+	ret = format_pool(cmd, ucmd, &busy);
+	vmkeep_luo_unlock();
+	if (ret)
+		return ret;
 	vmkeep_nodes_flush();
 	if (busy) {
 		vmkeep_zero_wait(busy);
@@ -741,11 +764,28 @@ static int vmkeep_ioc_trust(struct vmkeep_ucmd *ucmd)
 			return PTR_ERR(pool);
 		ret = vmkeep_pool_trust(pool, cmd->pool_id, adopt);
 	}
-	/* The restored regions' device nodes. */
+	/* The restored regions' device nodes, then the live update sets. */
 	vmkeep_nodes_flush();
+	if (!ret)
+		vmkeep_luo_restore(pool);
 	if (ret || !adopt)
 		return ret;
 	return vmkeep_respond(ucmd, sizeof(*cmd));
+}
+
+static int vmkeep_ioc_luo_list(struct vmkeep_ucmd *ucmd)
+{
+	struct vmkeep_luo_list *cmd = ucmd->cmd;
+	int ret;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+	ret = vmkeep_luo_list(cmd);
+	if (ret && ret != -EMSGSIZE)
+		return ret;
+	return vmkeep_respond(ucmd, sizeof(*cmd)) ?: ret;
 }
 
 union vmkeep_ucmd_buffer {
@@ -759,6 +799,7 @@ union vmkeep_ucmd_buffer {
 	struct vmkeep_status status;
 	struct vmkeep_format format;
 	struct vmkeep_trust trust;
+	struct vmkeep_luo_list luo_list;
 };
 
 struct vmkeep_ioctl_op {
@@ -789,6 +830,7 @@ static const struct vmkeep_ioctl_op vmkeep_ops[] = {
 	IOCTL_OP(VMKEEP_IOC_STATUS, vmkeep_ioc_status, struct vmkeep_status, pools),
 	IOCTL_OP(VMKEEP_IOC_FORMAT, vmkeep_ioc_format, struct vmkeep_format, __reserved),
 	IOCTL_OP(VMKEEP_IOC_TRUST, vmkeep_ioc_trust, struct vmkeep_trust, pool_id),
+	IOCTL_OP(VMKEEP_IOC_LUO_LIST, vmkeep_ioc_luo_list, struct vmkeep_luo_list, files),
 };
 
 static long vmkeep_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -879,6 +921,7 @@ static int vmkeep_reboot(struct notifier_block *nb, unsigned long action,
 			return NOTIFY_DONE;
 	}
 	vmkeep_zero_drain(false);
+	vmkeep_luo_reboot();
 	guard(mutex)(&vmkeep_lock);
 	pools_mark_clean();
 	return NOTIFY_DONE;
@@ -1030,6 +1073,9 @@ static int __init vmkeep_init(void)
 	ret = misc_register(&vmkeep_misc);
 	if (ret)
 		goto err_nodes;
+	ret = vmkeep_luo_init(luo);
+	if (ret)
+		goto err_misc;
 	/*
 	 * Last step that makes region nodes openable: nothing may fail after
 	 * it, or a node file opened meanwhile would outlive the module.
@@ -1043,6 +1089,8 @@ static int __init vmkeep_init(void)
 	vmkeep_crash_debugfs(vmkeep_debugfs_dir);
 	return 0;
 
+err_misc:
+	misc_deregister(&vmkeep_misc);
 err_nodes:
 	vmkeep_nodes_exit();
 	return ret;
@@ -1052,6 +1100,7 @@ static void __exit vmkeep_exit(void)
 {
 	debugfs_remove_recursive(vmkeep_debugfs_dir);
 	unregister_reboot_notifier(&vmkeep_reboot_nb);
+	vmkeep_luo_exit();
 	misc_deregister(&vmkeep_misc);
 	/* The next load takes every byte of a region for the VM's. */
 	vmkeep_zero_exit();

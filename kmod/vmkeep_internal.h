@@ -46,6 +46,8 @@
  * @shifted: empty, but holds another pool's metadata: reported damaged
  * @meta_bad: a memory failure hit the metadata: never read or written
  *            again in this load (held, FORMAT and TRUST refused)
+ * @luo: memory of live update sets (&struct vmkeep_luo_chunk.link)
+ * @nr_luo: entries of @luo
  * @bad: the pages of 4 KiB that a memory failure hit since load, indexed
  *       by page from @base: never mapped, zeroed, read, written or handed
  *       to a new region again (vmkeep_pool_page_failed()).  Entries are
@@ -76,7 +78,25 @@ struct vmkeep_pool {
 	u32 flags;
 	bool shifted;
 	bool meta_bad;
+	struct list_head luo;
+	unsigned int nr_luo;
 	struct xarray bad;
+};
+
+/**
+ * struct vmkeep_luo_chunk - pool memory of a live update set (vmkeep_luo.c)
+ * @link: in &vmkeep_pool.luo
+ * @fmt: its entry: %VMKEEP_FMT_LUO, named when the set is written
+ * @written: in the pool's metadata (written into kexec, or found at load)
+ * @pages: the 4 KiB pages taken, while its set is outgoing; else NULL
+ *
+ * Protected by vmkeep_lock, but for @pages (the live update lock).
+ */
+struct vmkeep_luo_chunk {
+	struct list_head link;
+	struct vmkeep_fmt_region fmt;
+	bool written;
+	unsigned long *pages;
 };
 
 /**
@@ -93,6 +113,7 @@ struct vmkeep_pool {
  * @freed: set by FREE or FORMAT: nothing may open the region again
  * @free_written: freed, and the pool's metadata without it is written:
  *                its memory may go back to the pool
+ * @restored: restored at this load, not made by ALLOC since
  * @held: the reaper found a page of it still referenced
  * @held_off: the reaper found no page referenced below this offset
  * @pins_module: freed, closed and held: the module stays while the pages
@@ -137,6 +158,7 @@ struct vmkeep_region {
 	bool pending;
 	bool freed;
 	bool free_written;
+	bool restored;
 	bool held;
 	bool pins_module;
 	u64 held_off;
@@ -204,6 +226,24 @@ void *vmkeep_region_va(const struct vmkeep_region *region, u64 offset,
 bool vmkeep_pool_bad(struct vmkeep_pool *pool, phys_addr_t phys, u64 len,
 		     phys_addr_t *first);
 u32 vmkeep_region_bad_pages(const struct vmkeep_region *region);
+struct vmkeep_luo_chunk *vmkeep_pool_luo_reserve(struct vmkeep_pool *pool,
+						 u64 length);
+void vmkeep_pool_luo_drop(struct vmkeep_luo_chunk *chunk,
+			  struct vmkeep_pool *pool);
+void vmkeep_pool_luo_forget(struct vmkeep_pool *pool);
+struct vmkeep_region *vmkeep_pool_region_by_id(struct vmkeep_pool *pool,
+					       u64 id);
+
+/* vmkeep_luo.c */
+int vmkeep_luo_init(bool on);
+void vmkeep_luo_exit(void);
+void vmkeep_luo_restore(struct vmkeep_pool *pool);
+void vmkeep_luo_reboot(void);
+int vmkeep_luo_forget_pool(struct vmkeep_pool *pool);
+void vmkeep_luo_lock(void);
+void vmkeep_luo_unlock(void);
+struct vmkeep_luo_list;
+int vmkeep_luo_list(struct vmkeep_luo_list *cmd);
 
 /* vmkeep_node.c */
 int vmkeep_nodes_init(void);

@@ -149,6 +149,7 @@ static void pool_mark_bad(struct vmkeep_pool *pool)
  */
 static void pool_rebuild(struct vmkeep_pool *pool)
 {
+	struct vmkeep_luo_chunk *chunk;
 	struct vmkeep_region *region;
 
 	lockdep_assert_held(&vmkeep_lock);
@@ -160,6 +161,8 @@ static void pool_rebuild(struct vmkeep_pool *pool)
 		pool_mark(pool, &region->fmt);
 	list_for_each_entry(region, &pool->freed, link)
 		pool_mark(pool, &region->fmt);
+	list_for_each_entry(chunk, &pool->luo, link)
+		pool_mark(pool, &chunk->fmt);
 	pool_mark_bad(pool);
 }
 
@@ -372,6 +375,7 @@ static void pool_written(struct vmkeep_pool *pool)
  */
 void vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags)
 {
+	struct vmkeep_luo_chunk *chunk;
 	struct vmkeep_region *region;
 	ktime_t t0 = ktime_get();
 	u32 i = 0;
@@ -388,6 +392,9 @@ void vmkeep_pool_commit(struct vmkeep_pool *pool, u32 flags)
 		if (crash_point(pool, "entry"))
 			return;
 	}
+	list_for_each_entry(chunk, &pool->luo, link)
+		if (chunk->written)
+			vmkeep_fmt_put(pool->va, &pool->fmt, i++, &chunk->fmt);
 	vmkeep_fmt_write_header(pool->va, &pool->fmt, i, flags);
 	if (crash_point(pool, "header"))
 		return;
@@ -623,14 +630,27 @@ static int pool_restore_one(struct vmkeep_pool *pool,
 			    struct vmkeep_fmt_region *r, u32 idx,
 			    struct pool_restore_counts *c)
 {
+	struct vmkeep_luo_chunk *chunk;
 	struct vmkeep_region *region;
 
+	if ((r->flags & VMKEEP_FMT_LUO) && !r->quarantine) {
+		chunk = kzalloc(sizeof(*chunk), GFP_KERNEL);
+		if (!chunk)
+			return -ENOMEM;
+		chunk->fmt = *r;
+		chunk->written = true;
+		list_add_tail(&chunk->link, &pool->luo);
+		pool->nr_luo++;
+		pool->fmt.next_id = max(pool->fmt.next_id, r->id + 1);
+		return 0;
+	}
 	c->quarantined += pool_rename_taken(pool, r, idx);
 	region = vmkeep_region_new(pool, r, r->quarantine ?
 				   VMKEEP_STATE_QUARANTINED :
 				   VMKEEP_STATE_INCOMING);
 	if (!region)
 		return -ENOMEM;
+	region->restored = true;
 	list_add_tail(&region->link, &pool->regions);
 	pool->nr_regions++;
 	pool->fmt.next_id = max(pool->fmt.next_id, r->id + 1);
@@ -649,6 +669,18 @@ static int pool_restore_one(struct vmkeep_pool *pool,
 	return 0;
 }
 
+static void pool_drop_luo(struct vmkeep_pool *pool)
+{
+	struct vmkeep_luo_chunk *chunk, *tmp;
+
+	list_for_each_entry_safe(chunk, tmp, &pool->luo, link) {
+		list_del(&chunk->link);
+		kvfree(chunk->pages);
+		kfree(chunk);
+	}
+	pool->nr_luo = 0;
+}
+
 /* Undo a restore that ran out of memory: nothing was written or opened. */
 static void pool_unrestore(struct vmkeep_pool *pool)
 {
@@ -660,7 +692,81 @@ static void pool_unrestore(struct vmkeep_pool *pool)
 		vmkeep_region_put(region);
 	}
 	pool->nr_regions = 0;
+	pool_drop_luo(pool);
 	pool_rebuild(pool);
+}
+
+/**
+ * vmkeep_pool_luo_reserve() - memory for a live update set
+ * @pool: a ready pool, not held
+ * @length: bytes, a multiple of %VMKEEP_FMT_UNIT
+ *
+ * The chunk is not written until its set is (vmkeep_luo_reboot()): a
+ * kernel that stops before forgets it, and its memory is free again.
+ *
+ * Return: the chunk, in @pool's list, or an ERR_PTR (-ENOSPC, -ENOMEM).
+ */
+struct vmkeep_luo_chunk *vmkeep_pool_luo_reserve(struct vmkeep_pool *pool,
+						 u64 length)
+{
+	struct vmkeep_luo_chunk *chunk;
+	int ret;
+
+	lockdep_assert_held(&vmkeep_lock);
+	if (pool->fmt.state != VMKEEP_POOL_READY ||
+	    (pool->flags & VMKEEP_POOL_HELD) ||
+	    pool->nr_regions + pool->nr_luo >= VMKEEP_FMT_MAX_ENTRIES)
+		return ERR_PTR(-ENOSPC);
+	chunk = kzalloc(sizeof(*chunk), GFP_KERNEL);
+	if (!chunk)
+		return ERR_PTR(-ENOMEM);
+	chunk->fmt.length = round_up(length, PAGE_SIZE << pool->page_order);
+	chunk->fmt.flags = VMKEEP_FMT_LUO;
+	ret = pool_reserve(pool, &chunk->fmt);
+	if (ret) {
+		kfree(chunk);
+		return ERR_PTR(ret);
+	}
+	chunk->fmt.id = pool->fmt.next_id++;
+	list_add_tail(&chunk->link, &pool->luo);
+	pool->nr_luo++;
+	return chunk;
+}
+
+/*
+ * A chunk's memory goes back to @pool; the caller writes the metadata if
+ * the chunk was in it.
+ */
+void vmkeep_pool_luo_drop(struct vmkeep_luo_chunk *chunk,
+			  struct vmkeep_pool *pool)
+{
+	lockdep_assert_held(&vmkeep_lock);
+	list_del(&chunk->link);
+	pool->nr_luo--;
+	kvfree(chunk->pages);
+	kfree(chunk);
+	pool_rebuild(pool);
+}
+
+/* A forced FORMAT: the pool's live update memory goes with the rest. */
+void vmkeep_pool_luo_forget(struct vmkeep_pool *pool)
+{
+	lockdep_assert_held(&vmkeep_lock);
+	pool_drop_luo(pool);
+	pool_rebuild(pool);
+}
+
+/* The live, sound region of @pool with @id, or NULL. */
+struct vmkeep_region *vmkeep_pool_region_by_id(struct vmkeep_pool *pool,
+					       u64 id)
+{
+	struct vmkeep_region *region;
+
+	lockdep_assert_held(&vmkeep_lock);
+	list_for_each_entry(region, &pool->regions, link)
+		if (region->fmt.id == id)
+			return region;
+	return NULL;
 }
 
 /*
@@ -1106,6 +1212,7 @@ static int pool_create(phys_addr_t base, u64 size, unsigned int order)
 	INIT_LIST_HEAD(&pool->regions);
 	INIT_LIST_HEAD(&pool->pending);
 	INIT_LIST_HEAD(&pool->freed);
+	INIT_LIST_HEAD(&pool->luo);
 	xa_init(&pool->bad);
 	bitmap_set(pool->used, 0, pool_meta_units(pool));
 
@@ -1216,6 +1323,7 @@ void vmkeep_pools_exit(void)
 			pools[i] = vmkeep_pools[i];
 			held[i] = pool_drop(&pools[i]->regions);
 			held[i] = pool_drop(&pools[i]->freed) || held[i];
+			pool_drop_luo(pools[i]);
 		}
 		vmkeep_nr_pools = 0;
 	}
