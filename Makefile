@@ -119,7 +119,7 @@ guest:
 	$(MAKE) -C guest
 
 # sparse prints its findings as warnings without failing: fail on them.
-sparse:
+sparse: $(LUO_SRC)/.stamp
 	$(KBUILD) C=2 modules 2>&1 | tee $(CACHE)/sparse.log
 	! grep -E ': (warning|error):' $(CACHE)/sparse.log
 

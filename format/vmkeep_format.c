@@ -580,7 +580,7 @@ static void unique_names(struct vmkeep_fmt_region *r, u32 nr,
 
 	for (i = 0; i < nr; i++) {
 		/* Live update memory has names of its own, not regions'. */
-		if (r[i].flags & VMKEEP_FMT_LUO)
+		if ((r[i].flags & VMKEEP_FMT_LUO) && !r[i].quarantine)
 			continue;
 		if (vmkeep_fmt_check_name(r[i].name, sizeof(r[i].name))) {
 			/* '!' is not a name byte: no clash with real names */
