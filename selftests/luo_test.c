@@ -42,6 +42,9 @@
 /* Written into the big memfd after it was preserved: it must arrive. */
 #define LATE_OFF	(2 * MiB + 7)
 #define LATE		"written-after-PRESERVE_FD"
+/* And through a shared mapping made before PRESERVE_FD. */
+#define MAPPED_OFF	(100 * 1000)
+#define MAPPED		"stored-through-a-mapping"
 #define TOKEN0		"{\"version\":1,\"fdstore\":[\"vk-luo\"]}"
 #define SYSTEMD_SEALS	(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
@@ -246,6 +249,8 @@ static uint8_t big_late(const char *key, uint64_t off)
 	(void)key;
 	if (off >= LATE_OFF && off < LATE_OFF + strlen(LATE))
 		return LATE[off - LATE_OFF];
+	if (off >= MAPPED_OFF && off < MAPPED_OFF + strlen(MAPPED))
+		return MAPPED[off - MAPPED_OFF];
 	return big_byte(off);
 }
 
@@ -308,6 +313,21 @@ static void check_bytes(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(0, bad) TH_LOG("%s: %llu bytes differ, the first at %llu", key ?: MAIN,
 				 (unsigned long long)bad, (unsigned long long)first);
 	EXPECT_EQ(0, pread(fd, buf, 1, size)) TH_LOG("a byte past the end");
+}
+
+/* systemd knows a session fd by its link: "anon_inode:[luo_session] NAME". */
+static int check_session_name(int fd, const char *name)
+{
+	char path[64], link[128], want[128];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = 0;
+	snprintf(want, sizeof(want), "anon_inode:[luo_session] %s", name);
+	return strcmp(link, want) ? -EINVAL : 0;
 }
 
 /* A session fd lives on in a daemon that holds @fds and nothing else. */
@@ -571,13 +591,16 @@ TEST(s1_list_outgoing)
 
 /*
  * Test Case: the sessions the kexec hands over, held by a daemon: "vk-luo"
- * with its four files (a write inside the big memfd after PRESERVE_FD),
- * and the damage cases' sessions; the pool's free bytes go to FACTS.
+ * with its four files (writes inside the big memfd after PRESERVE_FD,
+ * by pwrite and through a mapping made before), and the damage cases'
+ * sessions; the session fd's link is systemd's "[luo_session] NAME"; the
+ * pool's free bytes go to FACTS.
  */
 TEST(s1_handover)
 {
 	int luo = luo_open(), dev = vk_open(), fds[8], n = 0, big, tok, empty, reg, mfd;
 	struct facts facts = { .magic = FACTS_MAGIC };
+	char *map;
 	static struct luo_list l;
 	unsigned int i;
 	pid_t pid;
@@ -599,6 +622,9 @@ TEST(s1_handover)
 	ASSERT_LE(0, big);
 	ASSERT_LE(0, empty);
 	ASSERT_LE(0, reg);
+	map = mmap(NULL, BIG_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, big, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	EXPECT_EQ(0, check_session_name(fds[n], MAIN));
 	/* systemd's token 0 at its end, as systemd leaves it. */
 	ASSERT_EQ((off_t)strlen(TOKEN0), lseek(tok, 0, SEEK_CUR));
 	ASSERT_EQ(0, luo_preserve(fds[n], tok, T_TOKEN0));
@@ -606,6 +632,8 @@ TEST(s1_handover)
 	ASSERT_EQ(0, luo_preserve(fds[n], empty, T_EMPTY));
 	ASSERT_EQ(0, luo_preserve(fds[n], reg, T_REGION));
 	ASSERT_EQ((ssize_t)strlen(LATE), pwrite(big, LATE, strlen(LATE), LATE_OFF));
+	memcpy(map + MAPPED_OFF, MAPPED, strlen(MAPPED));
+	munmap(map, BIG_SIZE);
 	/* The session holds the files: the fds may go. */
 	close(tok);
 	close(big);
@@ -666,13 +694,15 @@ static void check_memfd_seals(struct __test_metadata *_metadata, int fd,
  * write after PRESERVE_FD too), size, position and its own seals (those
  * preservation added are gone), the fds O_CLOEXEC; a second RETRIEVE_FD
  * is the same open file; the region maps its pattern and is incoming
- * until FINISH, active after; LUO_LIST says retrieved; after FINISH no
- * file, after close no session.
+ * until FINISH, active after, and another uid holding the session fd
+ * cannot open it (EACCES, not kept for root's try); LUO_LIST says
+ * retrieved; after FINISH no file, after close no session.
  */
 TEST(s2_main_session)
 {
-	int luo = luo_open(), dev = vk_open(), s, tok, big, big2, empty, reg, i;
+	int luo = luo_open(), dev = vk_open(), s, tok, big, big2, empty, reg, i, status;
 	struct vmkeep_region_info info;
+	pid_t pid;
 	const struct vmkeep_luo_file_info *f;
 	static struct luo_list l;
 	struct stat st, st2;
@@ -700,6 +730,7 @@ TEST(s2_main_session)
 
 	s = luo_retrieve(luo, MAIN);
 	ASSERT_LE(0, s);
+	EXPECT_EQ(0, check_session_name(s, MAIN));
 	EXPECT_EQ(-EINVAL, luo_retrieve(luo, MAIN));
 	EXPECT_EQ(-EINVAL, luo_preserve(s, 0, 99));
 	ASSERT_EQ(0, luo_list(&l));
@@ -744,6 +775,20 @@ TEST(s2_main_session)
 	EXPECT_EQ(0, lseek(empty, 0, SEEK_CUR));
 	check_memfd_seals(_metadata, empty, F_SEAL_SEAL);
 
+	/*
+	 * The session fd in another uid's hands opens no region it may not
+	 * open (root's, 0600), and its EACCES does not stick.
+	 */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(1);
+		_exit(luo_get(s, T_REGION) == -EACCES ? 0 : 2);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("uid 65534 got root's region");
 	reg = luo_get(s, T_REGION);
 	ASSERT_LE(0, reg);
 	EXPECT_EQ(FD_CLOEXEC, fcntl(reg, F_GETFD) & FD_CLOEXEC);
