@@ -55,7 +55,7 @@
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
-#include <linux/liveupdate.h>
+#include <uapi/linux/liveupdate.h>
 #include <vmkeep/names.h>
 
 #include "vmkeep_compat.h"
@@ -260,16 +260,21 @@ static unsigned long chunk_pages(const struct vmkeep_luo_chunk *chunk)
 	return chunk->fmt.length / LUO_PAGE;
 }
 
-/* Pool offset of page @page of @chunk: its extents end to end. */
+/*
+ * Pool offset of page @page of @chunk, its extents end to end; @first
+ * says it starts an extent (a run never spans two: format.h).
+ */
 static u64 chunk_page_offset(const struct vmkeep_luo_chunk *chunk,
-			     unsigned long page)
+			     unsigned long page, bool *first)
 {
 	u64 off = (u64)page * LUO_PAGE;
 	u32 i;
 
 	for (i = 0; i < chunk->fmt.nr_extents; i++) {
-		if (off < chunk->fmt.extents[i].length)
+		if (off < chunk->fmt.extents[i].length) {
+			*first = !off;
 			return chunk->fmt.extents[i].offset + off;
+		}
 		off -= chunk->fmt.extents[i].length;
 	}
 	return U64_MAX;
@@ -331,32 +336,12 @@ static void luo_put_pages(const struct vmkeep_luo_span *runs, u32 nr)
 			vmkeep_pool_luo_drop(chunk, luo_pool);
 }
 
-/* Whether page @page of @chunk is the first of one of its extents. */
-static bool chunk_extent_start(const struct vmkeep_luo_chunk *chunk,
-			       unsigned long page)
-{
-	u64 off = (u64)page * LUO_PAGE, base = 0;
-	u32 i;
-
-	for (i = 0; i < chunk->fmt.nr_extents; i++) {
-		if (off == base)
-			return true;
-		base += chunk->fmt.extents[i].length;
-	}
-	return false;
-}
-
-/*
- * A run lies inside one extent of one chunk, as the next kernel checks:
- * a page that starts an extent (@join false) starts a run, even where
- * the previous extent or chunk ends next to it in the pool.
- */
-static int luo_add_run(struct luo_file *f, u64 off, u64 len, u32 *room,
-		       bool join)
+static int luo_add_run(struct luo_file *f, u64 off, u64 len, bool first,
+		       u32 *room)
 {
 	struct vmkeep_luo_span *runs;
 
-	if (join && f->nr_runs && f->runs[f->nr_runs - 1].offset +
+	if (!first && f->nr_runs && f->runs[f->nr_runs - 1].offset +
 	    f->runs[f->nr_runs - 1].length == off) {
 		f->runs[f->nr_runs - 1].length += len;
 		return 0;
@@ -378,15 +363,16 @@ static int luo_take_from(struct vmkeep_luo_chunk *chunk, struct luo_file *f,
 			 unsigned long *need, u32 *room)
 {
 	unsigned long n = chunk_pages(chunk), start, end, p;
+	bool first;
+	u64 off;
 	int ret;
 
 	for (start = find_first_zero_bit(chunk->pages, n); *need && start < n;
 	     start = find_next_zero_bit(chunk->pages, n, end)) {
 		end = min(find_next_bit(chunk->pages, n, start), start + *need);
 		for (p = start; p < end; p++) {
-			ret = luo_add_run(f, chunk_page_offset(chunk, p),
-					  LUO_PAGE, room,
-					  !chunk_extent_start(chunk, p));
+			off = chunk_page_offset(chunk, p, &first);
+			ret = luo_add_run(f, off, LUO_PAGE, first, room);
 			if (ret)
 				return ret;
 			__set_bit(p, chunk->pages);
@@ -1419,7 +1405,8 @@ static int luo_set_decode(struct luo_set *set)
 	int ret = -ENOMEM;
 
 	data = luo_data_spans(set, &nr_data);
-	scratch = kvcalloc(set->hdr.nr_runs ?: 1, sizeof(*scratch), GFP_KERNEL);
+	scratch = kvcalloc(vmkeep_luo_scratch(&set->hdr) ?: 1, sizeof(*scratch),
+			   GFP_KERNEL);
 	set->ss = kvcalloc(set->hdr.nr_sessions ?: 1, sizeof(*set->ss), GFP_KERNEL);
 	set->fs = kvcalloc(set->hdr.nr_files ?: 1, sizeof(*set->fs), GFP_KERNEL);
 	set->rs = kvcalloc(set->hdr.nr_runs ?: 1, sizeof(*set->rs), GFP_KERNEL);
