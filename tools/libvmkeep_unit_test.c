@@ -16,6 +16,7 @@
 
 #include "kselftest_harness.h"
 #include "private.h"
+#include <vmkeep/names.h>
 
 /* Test Case: a context opens its device on first use and reports -errno. */
 TEST(ctx_device)
@@ -162,6 +163,26 @@ TEST(pool_iterators)
 	EXPECT_EQ(NULL, vmkeep_region_get_first(vk));
 	EXPECT_EQ(0, errno);
 	vmkeep_unref(vk);
+}
+
+/*
+ * Test Case: the reasons of live update sessions (16 and 17) have names
+ * and log descriptions; the gap below them and values past them read
+ * "unknown"
+ */
+TEST(quarantine_names_luo)
+{
+	EXPECT_STREQ("uncleared", vmkeep_quarantine_name(VMKEEP_Q_UNCLEARED));
+	EXPECT_STREQ("data", vmkeep_quarantine_name(VMKEEP_Q_LUO_DATA));
+	EXPECT_STREQ("region", vmkeep_quarantine_name(VMKEEP_Q_LUO_REGION));
+	EXPECT_STREQ("a memfd's bytes fail their checksum",
+		     vmkeep_quarantine_desc(VMKEEP_Q_LUO_DATA));
+	EXPECT_STREQ("a region it holds is missing or quarantined",
+		     vmkeep_quarantine_desc(VMKEEP_Q_LUO_REGION));
+	EXPECT_STREQ("unknown", vmkeep_quarantine_name(VMKEEP_Q_UNCLEARED + 1));
+	EXPECT_STREQ("unknown", vmkeep_quarantine_name(VMKEEP_Q_LUO_DATA - 1));
+	EXPECT_STREQ("unknown", vmkeep_quarantine_desc(VMKEEP_Q_LUO_DATA - 1));
+	EXPECT_STREQ("unknown", vmkeep_quarantine_name(VMKEEP_Q_LUO_REGION + 1));
 }
 
 static size_t read_file(const char *path, char *buf, size_t len)
