@@ -194,9 +194,10 @@ static struct vmkeep_luo_file_info lf[4] = {
  */
 TEST(session_iterators)
 {
-	struct vmkeep_region_info ri[2] = {
-		{ .name = "same-id-other-pool", .id = 7, .pool = 1 },
+	struct vmkeep_region_info ri[3] = {
+		{ .name = "same-id-other-size", .id = 7, .pool = 1, .length = 4 << 20 },
 		{ .name = "vm1-ram", .id = 7, .pool = 0, .length = 2 << 20 },
+		{ .name = "vm2-ram", .id = 8, .pool = 1, .length = 2 << 20 },
 	};
 	struct vmkeep_session_file *file;
 	struct vmkeep_session *s;
@@ -204,7 +205,7 @@ TEST(session_iterators)
 	unsigned int n = 0;
 
 	ASSERT_EQ(0, vmkeep_new(&vk));
-	ASSERT_EQ(0, vmkeep_ctx_set_snapshot(vk, ri, 2, NULL, 0, 0));
+	ASSERT_EQ(0, vmkeep_ctx_set_snapshot(vk, ri, 3, NULL, 0, 0));
 	/* an empty live update snapshot comes with it: no device asked */
 	EXPECT_EQ(NULL, vmkeep_session_get_first(vk));
 	EXPECT_EQ(0, errno);
@@ -240,6 +241,14 @@ TEST(session_iterators)
 	EXPECT_EQ(7, vmkeep_session_file_get_region_id(file));
 	ASSERT_NE(NULL, vmkeep_session_file_get_region(file));
 	EXPECT_STREQ("vm1-ram", vmkeep_region_get_name(vmkeep_session_file_get_region(file)));
+	/* ids are per pool: two regions of that id and size, none is named */
+	ri[0].length = 2 << 20;
+	ASSERT_EQ(0, vmkeep_ctx_set_snapshot(vk, ri, 3, NULL, 0, 0));
+	ASSERT_EQ(3, vmkeep_ctx_set_luo_snapshot(vk, ls, 3, lf, 4, VMKEEP_LUO_ENABLED));
+	s = vmkeep_session_get_first(vk);
+	file = vmkeep_session_file_get_next(vmkeep_session_file_get_first(s));
+	EXPECT_EQ(7, vmkeep_session_file_get_region_id(file));
+	EXPECT_EQ(NULL, vmkeep_session_file_get_region(file));
 	EXPECT_EQ(NULL, vmkeep_session_file_get_next(file));
 
 	s = vmkeep_session_get_next(s);

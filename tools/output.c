@@ -370,7 +370,7 @@ static json_object *session_json(struct vmkeep_session *s)
  * {"enabled": bool, "sessions": [{..., "files": [...]}...]}: "enabled"
  * when the module provides /dev/liveupdate; "set" and "region_id" are
  * null for an outgoing session and a memfd, "region" the name of the
- * region a file holds, null for a memfd or a region gone.
+ * region a file holds (vmkeep_session_file_get_region()), or null.
  *
  * Return: a new object for the caller to put, or NULL (JSON null) when
  * the module does not list sessions.
@@ -444,7 +444,7 @@ static void session_state(struct vmkeep_session *s, char *buf, size_t len)
 		snprintf(buf, len, "%s", vmkeep_session_get_state_name(s));
 }
 
-/* The region a file holds: its name, "id N" when it is gone, "-" for a memfd. */
+/* A file's region: its name, else "id N" (vmkeep_session_file_get_region()); "-" for a memfd. */
 static void file_region(struct vmkeep_session_file *file, char *buf, size_t len)
 {
 	struct vmkeep_region *r = vmkeep_session_file_get_region(file);

@@ -214,9 +214,9 @@ unsigned int vmkeep_session_file_get_kind(struct vmkeep_session_file *file);
 const char *vmkeep_session_file_get_kind_name(struct vmkeep_session_file *file);
 /* A memfd's size; a region's length */
 uint64_t vmkeep_session_file_get_size(struct vmkeep_session_file *file);
-/* A region's id in the session's pool; 0 for a memfd */
+/* A region's id in its pool; 0 for a memfd */
 uint64_t vmkeep_session_file_get_region_id(struct vmkeep_session_file *file);
-/* That region in the region snapshot; NULL for a memfd or a region gone */
+/* The one region of that id and size in the region snapshot, or NULL */
 struct vmkeep_region *vmkeep_session_file_get_region(struct vmkeep_session_file *file);
 
 #ifdef __cplusplus
