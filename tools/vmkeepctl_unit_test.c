@@ -1105,7 +1105,7 @@ TEST(sessions_tables)
 	ASSERT_NE(NULL, buf);
 	EXPECT_EQ(0, strncmp(buf, on[0], strlen(on[0]))) TH_LOG("\n%s", buf);
 	for (i = 1; i < ARRAY_SIZE(on); i++)
-		EXPECT_NE(NULL, strstr(buf, on[i])) TH_LOG("no %s", on[i]);
+		EXPECT_NE(NULL, strstr(buf, on[i])) TH_LOG("on[%u] not in\n%s", i, buf);
 	EXPECT_EQ(NULL, strstr(buf, "is off"));
 	free(buf);
 	vmkeep_unref(vk);
@@ -1116,7 +1116,7 @@ TEST(sessions_tables)
 	buf = sessions_text(vk);
 	ASSERT_NE(NULL, buf);
 	for (i = 0; i < ARRAY_SIZE(off); i++)
-		EXPECT_NE(NULL, strstr(buf, off[i])) TH_LOG("no %s in\n%s", off[i], buf);
+		EXPECT_NE(NULL, strstr(buf, off[i])) TH_LOG("off[%u] not in\n%s", i, buf);
 	free(buf);
 	vmkeep_unref(vk);
 }
