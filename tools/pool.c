@@ -33,17 +33,32 @@ const struct opt adopt_opts[] = {
 	{}
 };
 
-/* Whether pool @index is ready: FORMAT wrote it. */
-/* Ready and not held: as a FORMAT leaves a pool. */
-static bool is_formatted(struct ctx *ctx, unsigned long index)
+/* Pool @index in the pool snapshot, or NULL. */
+static struct vmkeep_pool *find_pool_index(struct ctx *ctx, unsigned long index)
 {
 	struct vmkeep_pool *p;
 
 	vmkeep_pool_foreach(ctx->vk, p)
 		if (vmkeep_pool_get_index(p) == index)
-			return !strcmp(vmkeep_pool_get_state_name(p), "ready") &&
-			       !vmkeep_pool_is_held(p);
-	return false;
+			return p;
+	return NULL;
+}
+
+/*
+ * Whether pool @index is as a FORMAT leaves it although vmkeep_format()
+ * failed, which it does for the ioctl and for keeping the identity alike:
+ * ready, not held, no region, no handoff, and, when it was ready before
+ * (@gen: its generation then, else 0), of a newer generation.  A refused
+ * FORMAT of a ready pool (EBUSY: regions or live update sessions open)
+ * leaves it as it was.
+ */
+static bool is_formatted(struct ctx *ctx, unsigned long index, uint64_t gen)
+{
+	struct vmkeep_pool *p = find_pool_index(ctx, index);
+
+	return p && !strcmp(vmkeep_pool_get_state_name(p), "ready") &&
+	       !vmkeep_pool_is_held(p) && !vmkeep_pool_get_nr_regions(p) &&
+	       !vmkeep_pool_get_handoffs(p) && vmkeep_pool_get_generation(p) > gen;
 }
 
 const struct opt format_opts[] = {
@@ -374,7 +389,9 @@ int cmd_format(int argc, char **argv, struct ctx *ctx)
 {
 	struct vk_fw_range *fw = NULL;
 	unsigned int sessions, open;
+	struct vmkeep_pool *p;
 	unsigned long pool;
+	uint64_t gen;
 	char obj[24];
 	int err, nfw, rc = pool_cmd_start(ctx, argc, argv, &pool, obj, sizeof(obj));
 
@@ -392,9 +409,12 @@ int cmd_format(int argc, char **argv, struct ctx *ctx)
 	free(fw);
 	if (rc)
 		return rc;
+	p = find_pool_index(ctx, pool);
+	gen = p && !strcmp(vmkeep_pool_get_state_name(p), "ready") ?
+	      vmkeep_pool_get_generation(p) : 0;
 	sessions = pool_sessions(ctx, pool, &open);
 	err = vmkeep_format(ctx->vk, pool, param.force);
-	if (err < 0 && vmkeep_pools_refresh(ctx->vk) >= 0 && is_formatted(ctx, pool))
+	if (err < 0 && vmkeep_pools_refresh(ctx->vk) >= 0 && is_formatted(ctx, pool, gen))
 		return fail(ctx, RC_FAIL, obj, -err,
 			    "formatted, but its identity could not be kept in /var/lib/vmkeep: it loads foreign after the next boot ('vmkeepctl adopt')");
 	if (err < 0)
