@@ -8,8 +8,9 @@
  *   vkluo preserve SESSION REGION
  *	a memfd of 10,000 bytes, its position at 1234 (token 1), and the
  *	region REGION with a line at its start (token 2) in a new session;
- *	the memfd's size is frozen while it is preserved (F_SEAL_GROW and
- *	F_SEAL_SHRINK shown).  A child keeps the session until the kexec;
+ *	the memfd's size is frozen while it is preserved (ftruncate EPERM;
+ *	on 6.x F_SEAL_GROW and F_SEAL_SHRINK shown).  A child keeps the
+ *	session until the kexec;
  *	the parent exits 0 once all is made.
  *   vkluo retrieve SESSION REGION
  *	both back: the memfd a new "memfd:" file with the bytes, size,
@@ -109,8 +110,9 @@ static int preserve(const char *name, const char *region)
 		return fail("memfd");
 	if (preserve_fd(s, m, MEMFD_TOKEN))
 		return fail("PRESERVE_FD of the memfd");
+	/* 6.x: the seals that freeze its size; 7.x: mainline's freeze, none */
 	seals = fcntl(m, F_GET_SEALS);
-	if (seals != (F_SEAL_GROW | F_SEAL_SHRINK))
+	if (seals != (F_SEAL_GROW | F_SEAL_SHRINK) && seals)
 		return wrong("F_GET_SEALS of the preserved memfd", seals,
 			     F_SEAL_GROW | F_SEAL_SHRINK);
 	if (ftruncate(m, 2 * MEMFD_SIZE) != -1 || errno != EPERM)
