@@ -164,7 +164,7 @@ PLANS ?= selftests/vm/plans/check.plan selftests/vm/plans/corrupt.plan \
 	selftests/vm/plans/trust.plan selftests/vm/plans/filemodel.plan \
 	selftests/vm/plans/e2e-7.2.plan selftests/vm/plans/updflow.plan \
 	selftests/vm/plans/mf-race.plan selftests/vm/plans/luo.plan \
-	selftests/vm/plans/luo-vmkeep.plan
+	selftests/vm/plans/luo-vmkeep.plan selftests/vm/plans/luotools.plan
 QEMU_PLANS := selftests/vm/plans/e2e-7.2.plan selftests/vm/plans/e2e-10.0.plan \
 	selftests/vm/plans/e2e-11.1.plan selftests/vm/plans/vmflow.plan \
 	selftests/vm/plans/vmflow-10.0.plan selftests/vm/plans/vmflow-11.1.plan

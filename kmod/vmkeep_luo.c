@@ -18,9 +18,9 @@
  * that the reboot notifier, which cannot fail a kexec, only copies: each
  * memfd's bytes into its pages, the tables (format.h, "live update
  * sets"), then the pool's entries with the clean mark.  A preserved
- * memfd's size is frozen (F_SEAL_GROW and F_SEAL_SHRINK are added, and
- * taken away again when it is unpreserved); its bytes are those of the
- * kexec.  A region file is preserved by reference: the region goes
+ * memfd's size is frozen (on 7.x as mainline freezes it, until it is
+ * unpreserved; on 6.x by F_SEAL_GROW and F_SEAL_SHRINK, which stay); its
+ * bytes are those of the kexec.  A region file is preserved by reference: the region goes
  * through the kexec as every region does.
  *
  * Incoming: when the pool proves to be this host's (VMKEEP_IOC_TRUST), each
@@ -1835,6 +1835,21 @@ void vmkeep_luo_reboot(void)
 	luo_settle_incoming();
 }
 
+/* The pool a file's memory is in, for LUO_LIST. */
+static u32 luo_file_pool(const struct luo_session *s, const struct luo_file *f)
+{
+	unsigned int i;
+
+	if (f->kind == VMKEEP_LUO_FMT_MEMFD)
+		return s->incoming ? s->pool : luo_pool->index;
+	if (!s->incoming)
+		return ((struct vmkeep_region *)f->file->private_data)->pool->index;
+	for (i = 0; i < vmkeep_nr_pools; i++)
+		if (vmkeep_pools[i]->base == f->pos)
+			return i;
+	return VMKEEP_LUO_NO_POOL;
+}
+
 static void luo_fill(struct vmkeep_luo_session_info *si,
 		     struct vmkeep_luo_file_info *fi, u32 *nf, u32 idx,
 		     const struct luo_session *s)
@@ -1857,6 +1872,7 @@ static void luo_fill(struct vmkeep_luo_session_info *si,
 				    (s->incoming ? f->region_id :
 				     ((struct vmkeep_region *)f->file->private_data)->fmt.id) : 0;
 		fi[*nf].session = idx;
+		fi[*nf].pool = luo_file_pool(s, f);
 		fi[*nf].kind = f->kind == VMKEEP_LUO_FMT_MEMFD ?
 			       VMKEEP_LUO_KIND_MEMFD : VMKEEP_LUO_KIND_REGION;
 		(*nf)++;

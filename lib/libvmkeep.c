@@ -603,27 +603,22 @@ VMKEEP_EXPORT const char *vmkeep_session_file_get_kind_name(struct vmkeep_sessio
 
 /*
  * The region a file holds, from the region snapshot (taken if there is
- * none): the one region of its id and length.  The module lists a
- * region's id in its own pool, which need not be the session's, and
- * ids are unique per pool: when two pools have a region of that id and
- * length, NULL, as for a memfd or a region gone.
+ * none): the region of its pool, id and length; NULL for a memfd or a
+ * region gone.
  */
 VMKEEP_EXPORT struct vmkeep_region *
 vmkeep_session_file_get_region(struct vmkeep_session_file *file)
 {
-	struct vmkeep_region *region, *found = NULL;
+	struct vmkeep_region *region;
 
 	if (file->info.kind != VMKEEP_LUO_KIND_REGION)
 		return NULL;
-	vmkeep_region_foreach(file->session->ctx, region) {
-		if (region->info.id != file->info.region_id ||
-		    region->info.length != file->info.size)
-			continue;
-		if (found)
-			return NULL;
-		found = region;
-	}
-	return found;
+	vmkeep_region_foreach(file->session->ctx, region)
+		if (region->info.id == file->info.region_id &&
+		    region->info.pool == file->info.pool &&
+		    region->info.length == file->info.size)
+			return region;
+	return NULL;
 }
 
 VMKEEP_EXPORT int vmkeep_region_open(struct vmkeep_region *region)

@@ -241,14 +241,20 @@ TEST(session_iterators)
 	EXPECT_EQ(7, vmkeep_session_file_get_region_id(file));
 	ASSERT_NE(NULL, vmkeep_session_file_get_region(file));
 	EXPECT_STREQ("vm1-ram", vmkeep_region_get_name(vmkeep_session_file_get_region(file)));
-	/* ids are per pool: two regions of that id and size, none is named */
+	/* ids are per pool: of two regions of that id and size, its pool's */
 	ri[0].length = 2 << 20;
 	ASSERT_EQ(0, vmkeep_ctx_set_snapshot(vk, ri, 3, NULL, 0, 0));
 	ASSERT_EQ(3, vmkeep_ctx_set_luo_snapshot(vk, ls, 3, lf, 4, VMKEEP_LUO_ENABLED));
 	s = vmkeep_session_get_first(vk);
 	file = vmkeep_session_file_get_next(vmkeep_session_file_get_first(s));
 	EXPECT_EQ(7, vmkeep_session_file_get_region_id(file));
-	EXPECT_EQ(NULL, vmkeep_session_file_get_region(file));
+	EXPECT_STREQ("vm1-ram", vmkeep_region_get_name(vmkeep_session_file_get_region(file)));
+	lf[2].pool = 1;
+	ASSERT_EQ(3, vmkeep_ctx_set_luo_snapshot(vk, ls, 3, lf, 4, VMKEEP_LUO_ENABLED));
+	s = vmkeep_session_get_first(vk);
+	file = vmkeep_session_file_get_next(vmkeep_session_file_get_first(s));
+	EXPECT_STREQ("same-id-other-size", vmkeep_region_get_name(vmkeep_session_file_get_region(file)));
+	lf[2].pool = 0;
 	EXPECT_EQ(NULL, vmkeep_session_file_get_next(file));
 
 	s = vmkeep_session_get_next(s);

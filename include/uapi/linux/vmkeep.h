@@ -529,6 +529,10 @@ struct vmkeep_luo_session_info {
  *             session's (ids are unique per pool only); 0 for a memfd
  * @session: index of its session in &struct vmkeep_luo_list.sessions
  * @kind: %VMKEEP_LUO_KIND_MEMFD or %VMKEEP_LUO_KIND_REGION
+ * @pool: index of the pool of its memory: a region's own pool (with
+ *        @region_id, the region), a memfd's session's; %VMKEEP_LUO_NO_POOL
+ *        for a region whose pool is not loaded
+ * @__reserved: 0
  */
 struct vmkeep_luo_file_info {
 	__aligned_u64 token;
@@ -536,7 +540,11 @@ struct vmkeep_luo_file_info {
 	__aligned_u64 region_id;
 	__u32 session;
 	__u32 kind;
+	__u32 pool;
+	__u32 __reserved;
 };
+
+#define VMKEEP_LUO_NO_POOL	0xffffffffU
 
 #define VMKEEP_LUO_ENABLED	(1U << 0)
 
