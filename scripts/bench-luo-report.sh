@@ -41,6 +41,8 @@ time, which is read from the console (kexec copy).  In the next kernel
 ``load``, module load and pool restore included); ``RETRIEVE_FD``
 copies them page by page into a new memfd, allocating its pages (retrieve);
 every byte is checked, and the memcpy is timed again (memcpy after).
+The load's check is the crc32c alone: set beside the kexec copy (a read
+and the same crc32c) it shows what the checksum costs.
 A ratio is copy / memcpy in MiB/s, repetition by repetition, each copy
 beside the memcpy of its own kernel: 1 is as fast as memcpy.
 
@@ -85,8 +87,9 @@ accel=$(sed -n 's/^ACCEL=//p' "$run/vm.env" 2>/dev/null || echo unknown)
 echo "This run: kernel $kernel, QEMU $accel, $(sed -n 's/^MEM=//p' "$run/vm.env" 2>/dev/null) MiB guest."
 # luo-host.txt (make bench-luo-run): QEMUS LOAD CPUS when it started
 if read -r qemus load cpus 2>/dev/null <"$bench/luo-host.txt"; then
-	printf 'When it started, %s other QEMU processes ran on the host\n(%s CPUs, load average %s)%s.\n' \
-		"$qemus" "$cpus" "$load" "$([ "$qemus" = 0 ] || echo ': the machine was shared')"
+	shared=$(awk -v q="$qemus" -v l="$load" 'BEGIN { print (q > 0 || l >= 0.5) ? "shared" : "idle" }')
+	printf 'Before its VM started, the host (%s CPUs) ran %s other QEMU processes\nand had a load average of %s: the figures are those of a %s machine.\n' \
+		"$cpus" "$qemus" "$load" "$shared"
 fi
 echo
 printf '.. list-table:: MiB/s unless named: median (min-max)\n   :header-rows: 1\n\n'
