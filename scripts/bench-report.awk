@@ -98,6 +98,14 @@ END {
 	ratio("poolscale-load-15G/1G", "poolscale 15G-2M load_us", "poolscale 1G-2M load_us")
 	ratio("poolscale-load-15G/4G", "poolscale 15G-2M load_us", "poolscale 4G-2M load_us")
 	ratio("poolscale-load-1G-pages-15G/4G", "poolscale 15G-1G load_us", "poolscale 4G-1G load_us")
+	# Live update: each copy beside the memcpy of its own kernel.
+	for (i = 1; i <= nk; i++) {
+		split(order[i], f, " ")
+		if (f[1] == "luo" && f[3] == "kexec_mibs")
+			ratio("luo-kexec/memcpy-" f[2], order[i], "luo " f[2] " memcpy_out_mibs")
+		if (f[1] == "luo" && f[3] == "retrieve_mibs")
+			ratio("luo-retrieve/memcpy-" f[2], order[i], "luo " f[2] " memcpy_in_mibs")
+	}
 	for (i = 1; i <= nk; i++) {
 		split(order[i], f, " ")
 		if (f[1] != "downtime" || f[2] !~ /^full-/ || f[3] != "downtime_ms")

@@ -9,7 +9,8 @@
 # bench-handoff.png (restore time vs region size and count) and
 # bench-downtime.png (VM downtime vs guest RAM, vmkeep and full copy);
 # bench-vms-report.sh adds the section of the bench-vms plans
-# (OUTDIR/vms-VER/results.txt) and bench-vms.png.
+# (OUTDIR/vms-VER/results.txt) and bench-vms.png, bench-luo-report.sh
+# the live update section (OUTDIR/vm-luo).
 
 set -euo pipefail
 
@@ -140,8 +141,9 @@ Benchmarks
 ==========
 
 \`\`make bench\`\` boots test VMs (bench.plan; bench-scale.plan for
-allocation and first touch) and measures vmkeep beside what an operator
-would use instead, side by side in the same VM.  Every figure is
+allocation and first touch; bench-luo.plan for live update) and
+measures vmkeep beside what an operator would use instead, side by
+side in the same VM.  Every figure is
 the median of its repetitions, with the minimum and maximum in brackets;
 every ratio is computed repetition by repetition (both sides of a pair
 from the same repetition in the same VM), then summarised the same way.
@@ -307,4 +309,6 @@ EOF
 } >"$doc/benchmarks.rst"
 # VM downtime on each QEMU (the bench-vms plans): its own section and plot.
 "$top/scripts/bench-vms-report.sh" "$out" "$doc" >>"$doc/benchmarks.rst"
+# The live update step (bench-luo.plan): memfd copies beside memcpy.
+"$top/scripts/bench-luo-report.sh" "$out" >>"$doc/benchmarks.rst"
 echo "bench-report: $out/bench.json, $doc/benchmarks.rst, $doc/bench-handoff.png, $doc/bench-downtime.png" >&2

@@ -23,6 +23,9 @@
 #   full REPS MIB...    full RAM copy: save and restore in this kernel
 #   save REP MIB...     vmkeep: save each VM, keeping its RAM for the kexec
 #   restore REP MIB...  vmkeep: restore each VM after the kexec
+#   luo-load MIB REP    vmkeepctl load after a kexec that carried a memfd
+#                       of MIB through /dev/liveupdate (bench-luo.plan):
+#                       the load checks its bytes against their checksum
 
 set -u
 step=${1:?usage: bench.sh STEP [ARGS]}
@@ -188,6 +191,13 @@ save|restore)
 	for mib; do
 		e2e "$step" "$mib" "vmkeep-${mib}M" "$rep"
 	done
+	;;
+luo-load)
+	mib=$1 rep=$2
+	us=$(vkbench time sh -c 'vmkeepctl load >/dev/null')
+	rc=$?
+	echo "# bench: luo ${mib}M load_us $us $rep"
+	ok $rc "vmkeepctl load, a memfd of $mib MiB incoming: $us us"
 	;;
 *)
 	echo "bench.sh: unknown step $step" >&2
