@@ -24,9 +24,13 @@
 # vmkeep-stamp.service (that script's serial line stamper, before libvirt)
 # enabled, 4 GiB and a pool of 1 GiB; -m MODE passes vmkeep_test.mode=MODE
 # (libvirt-stage.sh's update path, "baseline" without it).
+# -r sid: the systemd root of sid (systemd 262) with its 7.x kernel
+# instead of Debian 12's.  -s systemd-luo.sh: the live update face
+# (vmkeep.luo=1 through modprobe.d, loaded by the initramfs hook) and a
+# service's fd store across 'systemctl kexec' (selftests/vkfdstore).
 #
-# Environment: VM_TIMEOUT (seconds for both boots, 600; 1200 with VMs;
-# 2400 with libvirt).
+# Environment: VM_TIMEOUT (seconds for both boots, 600; 900 with
+# systemd-luo.sh; 1200 with VMs; 2400 with libvirt).
 
 set -euo pipefail
 
@@ -35,34 +39,41 @@ CACHE=${CACHE:-$top/.cache}
 verbose=0
 stage=
 suite=
+libvirt=0
 mode=
-while getopts "vs:l:m:" opt; do
+while getopts "vs:l:r:m:" opt; do
 	case $opt in
 	v) verbose=1 ;;
 	s) stage=$OPTARG ;;
-	l) suite=$OPTARG ;;
+	l) suite=$OPTARG libvirt=1 ;;
+	r) suite=$OPTARG ;;
 	m) mode=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-debs=$(cd "${1:?usage: systemd-test.sh [-v] [-s STAGE_SCRIPT] [-l bookworm|sid [-m MODE]] DEBDIR}" && pwd)
+debs=$(cd "${1:?usage: systemd-test.sh [-v] [-s STAGE_SCRIPT] [-r sid | -l bookworm|sid [-m MODE]] DEBDIR}" && pwd)
 case $suite in
 "")	kver=6.12 ;;
 bookworm) kver=6.12 ;;
 sid)	kver=7 ;;
-*)	echo "systemd-test: -l bookworm or sid, not '$suite'" >&2; exit 2 ;;
+*)	echo "systemd-test: -l or -r bookworm or sid, not '$suite'" >&2; exit 2 ;;
 esac
-if [ -z "$suite" ]; then
+if [ $libvirt = 0 ]; then
 	stage=${stage:-systemd-stage.sh} mem=2048 pool=512M@0x40000000 img=2G
-	tmo=$([ "$stage" = systemd-stage.sh ] && echo 600 || echo 1200)
+	case $stage in
+	systemd-stage.sh) tmo=600 ;;
+	systemd-luo.sh) tmo=900 ;;
+	*) tmo=1200 ;;
+	esac
 else
 	stage=${stage:-libvirt-stage.sh} mem=4096 pool=1G@0x40000000 img=6G tmo=2400
 fi
 # shellcheck source=/dev/null
 . "$("$top/scripts/fetch-kernel.sh" $kver)"
-base=$("$top/scripts/systemd-root.sh" ${suite:+-l} "$KREL")
-dir=$CACHE/systemd-test$([ "$stage" = systemd-stage.sh ] || echo "-${stage%.sh}${suite:+-$suite}${mode:+-$mode}")
+base=$("$top/scripts/systemd-root.sh" $([ $libvirt = 0 ] || echo -l) "$KREL")
+dir=$CACHE/systemd-test$([ "$stage" = systemd-stage.sh ] && [ -z "$suite" ] ||
+	echo "-${stage%.sh}${suite:+-$suite}${mode:+-$mode}")
 root=$dir/root
 log() { [ $verbose = 0 ] || echo "systemd-test: $*" >&2; }
 
@@ -98,6 +109,11 @@ mkdir -p "$root/tmp/debs"
 cp "$debs"/*.deb "$root/tmp/debs/"
 rm -f "$root"/tmp/debs/*-dbgsym_*.deb
 log "dpkg -i $(cd "$root/tmp/debs" && echo *.deb)"
+# The admin's opt-in to the live update face, before the packages: their
+# initramfs trigger then builds an initrd with vmkeep in it.
+if [ "$stage" = systemd-luo.sh ]; then
+	echo "options vmkeep luo=1" >"$root/etc/modprobe.d/vmkeep.conf"
+fi
 set +e
 check "dpkg -i vmkeep-dkms vmkeepctl libvmkeep1 libvmkeep-dev" \
 	in_root sh -c 'DEBIAN_FRONTEND=noninteractive dpkg -i /tmp/debs/*.deb'
@@ -113,10 +129,21 @@ if [ -n "$signer" ]; then
 else
 	n=$((n + 1)); echo "ok $n dkms signed vmkeep.ko # SKIP dkms made no key"
 fi
+if [ "$stage" = systemd-luo.sh ]; then
+	in_root lsinitramfs "/boot/initrd.img-$KREL" >"$dir/initrd.list" 2>&1
+	for f in 'usr/lib/modules/.*/vmkeep\.ko' usr/sbin/vmkeepctl 'usr/lib/.*/libvmkeep\.so\.1' \
+		 scripts/init-bottom/vmkeep etc/modprobe.d/vmkeep.conf; do
+		check "the initramfs trigger put $f into the initrd" grep -q "^$f" "$dir/initrd.list"
+	done
+	check "no pool identity in the initrd" sh -c "! grep -q 'var/lib/vmkeep' '$dir/initrd.list'"
+	echo "# initrd.img-$KREL: mode $(stat -c %a "$root/boot/initrd.img-$KREL"), $(wc -l <"$dir/initrd.list") files"
+fi
 for f in /usr/sbin/vmkeepctl /usr/share/man/man8/vmkeepctl.8.gz \
 	 /usr/share/bash-completion/completions/vmkeepctl \
 	 /lib/systemd/system/vmkeep.service /usr/lib/vmkeep/vmkeep-shutdown \
 	 /etc/kernel/postinst.d/zz-vmkeep /etc/default/grub.d/vmkeep.cfg \
+	 /usr/share/initramfs-tools/hooks/vmkeep \
+	 /usr/share/initramfs-tools/scripts/init-bottom/vmkeep \
 	 /usr/include/vmkeep/libvmkeep.h /usr/lib/x86_64-linux-gnu/pkgconfig/libvmkeep.pc \
 	 /usr/src/vmkeep-0.1/dkms.conf; do
 	check "installed $f" test -e "$root$f"
@@ -159,7 +186,7 @@ fi
 # The libvirt stage: the root's own libvirt and QEMU run vkguest; the
 # stamper of the domains' serial lines runs before libvirt and stops
 # after libvirt-guests.
-if [ -n "$suite" ]; then
+if [ $libvirt = 1 ]; then
 	install -D -m 0644 "$top/guest/vkguest" "$root/var/lib/libvirt/boot/vkguest"
 	cat >"$root/etc/systemd/system/vmkeep-stamp.service" <<'EOU'
 [Unit]
@@ -173,6 +200,25 @@ WantedBy=multi-user.target
 EOU
 	ln -s /etc/systemd/system/vmkeep-stamp.service \
 		"$root/etc/systemd/system/multi-user.target.wants/vmkeep-stamp.service"
+fi
+
+# The live update stage: the service whose fd store crosses the kexec.
+if [ "$stage" = systemd-luo.sh ]; then
+	install -D -m 0755 "$top/selftests/vkfdstore" "$root/usr/local/bin/vkfdstore"
+	cat >"$root/etc/systemd/system/vk-fdstore.service" <<'EOU'
+[Unit]
+Description=vmkeep test: a memfd and a region file in the fd store across kexec
+After=vmkeep.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+NotifyAccess=all
+FileDescriptorStoreMax=4
+FileDescriptorStorePreserve=yes
+ExecStart=/bin/sh -c 'case "$$(cat /proc/cmdline)" in \
+	*vmkeep_test.stage=2*) exec /usr/local/bin/vkfdstore check /run/vk-fdstore.result ;; \
+	*) exec vmkeepctl exec --region sd-luo:fd=10 -- /usr/local/bin/vkfdstore store ;; esac'
+EOU
 fi
 
 # The test unit; the journal on disk (for boot -1) and on the console.
@@ -221,7 +267,7 @@ timeout "${VM_TIMEOUT:-$tmo}" qemu-system-x86_64 \
 	-append "console=ttyS0 root=/dev/vda rw panic=-1 $memmap vmkeep.pools=$pool${mode:+ vmkeep_test.mode=$mode}" \
 	>"$dir/qemu.log" 2>&1
 qrc=$?
-set -e
+# From here on every check reports, none ends the script.
 t2=$(date +%s)
 
 tr -d '\r' <"$dir/results.log" >"$dir/results.txt"
@@ -237,9 +283,17 @@ for s in "@@ stage 1 kexec" "@@ stage 2 start" "@@ stage 2 poweroff"; do
 	grep -q "^$s" "$dir/results.txt"
 	ok $? "the guest reached '$s'"
 done
-if [ -z "$suite" ]; then
+if [ $libvirt = 0 ] && [ "$stage" != systemd-luo.sh ]; then
 	grep -q "vmkeep: poweroff with 1 region(s): sd-a: their memory does not survive a cold boot" "$dir/console.txt"
 	ok $? "systemctl poweroff warns that the region's memory does not survive"
+fi
+# systemd-shutdown logs its LUO lines after journald is gone: console only.
+if [ "$stage" = systemd-luo.sh ]; then
+	grep -a -E 'LUO|liveupdate|vmkeep: initramfs' "$dir/console.txt" | sed 's/^/# console: /'
+	grep -q "Preserved fd stores in LUO session 'systemd' for kexec." "$dir/console.txt"
+	ok $? "systemd-shutdown preserved the fd stores in LUO session 'systemd' (console)"
+	! grep -a -E "$(sed -n 's/^luo_errors="\(.*\)"$/\1/p' "$top/selftests/vm/systemd-luo.sh")" "$dir/console.txt"
+	ok $? "console: no LUO error or warning"
 fi
 grep -q "reboot: Power down" "$dir/console.txt"
 ok $? "the guest powered off (qemu exit $qrc)"
@@ -250,7 +304,7 @@ awk -v console="$dir/console.txt" -v strict="$([ "${VM_STALLS:-warn}" = fail ] &
 	-v standalone=1 -f "$top/selftests/vm/console.awk" || crc=$?
 ok $crc "console: no BUG, WARNING, Oops, Call Trace"
 grep -a 'vmkeep\(ctl\|-shutdown\)\[' "$dir/console.txt" | sed 's/^/# journal: /' || true
-echo "# systemd-test: setup $((t1 - t0)) s, VM $((t2 - t1)) s (two boots and a systemctl kexec, TCG)${suite:+, $suite libvirt root}"
+echo "# systemd-test: setup $((t1 - t0)) s, VM $((t2 - t1)) s (two boots and a systemctl kexec, TCG)${suite:+, $suite $([ $libvirt = 1 ] && echo libvirt || echo systemd) root}"
 echo "1..$n"
 if [ $rc = 0 ]; then
 	rm -f "$dir/root.img"
