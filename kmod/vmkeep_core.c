@@ -690,6 +690,7 @@ static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 	struct vmkeep_format *cmd = ucmd->cmd;
 	struct vmkeep_region *busy = NULL;
 	struct vmkeep_pool *pool;
+	int ret;
 
 	if (cmd->flags & ~VMKEEP_FORMAT_FORCE)
 		return -EOPNOTSUPP;
@@ -697,6 +698,15 @@ static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 		return -EINVAL;
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
+	if (cmd->flags & VMKEEP_FORMAT_FORCE) {
+		scoped_guard(mutex, &vmkeep_lock)
+			pool = pool_lookup(cmd->pool);
+		if (IS_ERR(pool))
+			return PTR_ERR(pool);
+		ret = vmkeep_luo_forget_pool(pool);
+		if (ret)
+			return ret;
+	}
 	scoped_guard(mutex, &vmkeep_lock) {
 		pool = pool_lookup(cmd->pool);
 		if (IS_ERR(pool))

@@ -228,6 +228,7 @@ struct vmkeep_luo_chunk *vmkeep_pool_luo_reserve(struct vmkeep_pool *pool,
 						 u64 length);
 void vmkeep_pool_luo_drop(struct vmkeep_luo_chunk *chunk,
 			  struct vmkeep_pool *pool);
+void vmkeep_pool_luo_forget(struct vmkeep_pool *pool);
 struct vmkeep_region *vmkeep_pool_region_by_id(struct vmkeep_pool *pool,
 					       u64 id);
 
@@ -236,6 +237,7 @@ int vmkeep_luo_init(bool on);
 void vmkeep_luo_exit(void);
 void vmkeep_luo_restore(struct vmkeep_pool *pool);
 void vmkeep_luo_reboot(void);
+int vmkeep_luo_forget_pool(struct vmkeep_pool *pool);
 struct vmkeep_luo_list;
 int vmkeep_luo_list(struct vmkeep_luo_list *cmd);
 

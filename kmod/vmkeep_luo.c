@@ -971,14 +971,23 @@ static struct file *luo_session_file(struct luo_session *s)
 	return anon_inode_getfile(name, &luo_session_fops, s, O_RDWR);
 }
 
+/*
+ * The session of @name; among incoming ones a sound one first: a
+ * quarantined session stays across kexecs, and must not take the name
+ * from the sessions that come after it.
+ */
 static struct luo_session *luo_lookup(struct list_head *list, const char *name)
 {
-	struct luo_session *s;
+	struct luo_session *s, *found = NULL;
 
-	list_for_each_entry(s, list, link)
-		if (!strncmp(s->name, name, LUO_NAME_LEN))
+	list_for_each_entry(s, list, link) {
+		if (strncmp(s->name, name, LUO_NAME_LEN))
+			continue;
+		if (!s->quarantine)
 			return s;
-	return NULL;
+		found = found ?: s;
+	}
+	return found;
 }
 
 static struct file *luo_create(const char *name)
@@ -1188,7 +1197,8 @@ static int luo_restore_session(struct luo_set *set, u32 idx)
 		s->quarantine = r->quarantine ?: VMKEEP_Q_FIELD;
 	else if (set->hdr.torn)
 		s->quarantine = VMKEEP_Q_CRC;
-	else if (luo_lookup(&luo_incoming, s->name))
+	else if (luo_lookup(&luo_incoming, s->name) &&
+		 !luo_lookup(&luo_incoming, s->name)->quarantine)
 		s->quarantine = VMKEEP_Q_NAME;
 	list_add_tail(&s->link, &luo_incoming);
 	set->nr_live++;
@@ -1386,6 +1396,37 @@ void vmkeep_luo_restore(struct vmkeep_pool *pool)
 		luo_set_read(pool, chunk_tables(pool, nrs[i]), nrs[i]);
 	}
 	kfree(nrs);
+}
+
+/**
+ * vmkeep_luo_forget_pool() - a forced FORMAT drops @pool's live update sets
+ * @pool: the pool
+ *
+ * Return: 0, or -EBUSY while a session of the pool is outgoing or
+ * retrieved.
+ */
+int vmkeep_luo_forget_pool(struct vmkeep_pool *pool)
+{
+	struct luo_set *set, *tmp;
+	struct luo_session *s;
+
+	guard(mutex)(&luo_lock);
+	if (luo_pool == pool)
+		return -EBUSY;
+	list_for_each_entry(s, &luo_incoming, link)
+		if (s->set && s->set->pool == pool && s->retrieved)
+			return -EBUSY;
+	list_for_each_entry_safe(set, tmp, &luo_sets, link)
+		if (set->pool == pool)
+			luo_set_forget(set);
+	scoped_guard(mutex, &vmkeep_lock) {
+		if (pool->nr_luo)
+			pr_warn("pool %u: forced format: its live update sets go too\n",
+				pool->index);
+		vmkeep_pool_luo_forget(pool);
+	}
+	__clear_bit(pool->index, &luo_read_pools);
+	return 0;
 }
 
 /* The number of the outgoing set: above every set any pool holds. */

@@ -747,6 +747,14 @@ void vmkeep_pool_luo_drop(struct vmkeep_luo_chunk *chunk,
 	pool_rebuild(pool);
 }
 
+/* A forced FORMAT: the pool's live update memory goes with the rest. */
+void vmkeep_pool_luo_forget(struct vmkeep_pool *pool)
+{
+	lockdep_assert_held(&vmkeep_lock);
+	pool_drop_luo(pool);
+	pool_rebuild(pool);
+}
+
 /* The live, sound region of @pool with @id, or NULL. */
 struct vmkeep_region *vmkeep_pool_region_by_id(struct vmkeep_pool *pool,
 					       u64 id)
