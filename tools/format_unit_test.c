@@ -975,7 +975,7 @@ TEST_F(fmt, entry_fields)
 		e = STORED(3, 1);
 		switch (i) {
 		case 0:
-			e->flags |= htole32(1U << 3);
+			e->flags |= htole32(1U << 4);
 			break;
 		case 1:
 			e->mode = htole32(01000);
