@@ -493,7 +493,7 @@ static void decode_entry(const struct vmkeep_fmt_entry *src,
 	r->gid = le32_to_cpu(e.gid);
 	r->mode = le32_to_cpu(e.mode);
 	flags = le32_to_cpu(e.flags);
-	r->flags = flags & VMKEEP_FMT_EXCLUSIVE;
+	r->flags = flags & (VMKEEP_FMT_EXCLUSIVE | VMKEEP_FMT_LUO);
 	memcpy(r->name, e.name, sizeof(r->name));
 
 	if (vmkeep_crc32c(0, &e, sizeof(e)) != crc) {
@@ -836,7 +836,8 @@ void vmkeep_fmt_put(void *meta, const struct vmkeep_fmt_pool *p, u32 idx,
 		    const struct vmkeep_fmt_region *r)
 {
 	u32 i, nr = r->nr_extents;
-	u32 flags = r->flags & (VMKEEP_FMT_EXCLUSIVE | VMKEEP_FMT_UNCLEARED);
+	u32 flags = r->flags & (VMKEEP_FMT_EXCLUSIVE | VMKEEP_FMT_UNCLEARED |
+				 VMKEEP_FMT_LUO);
 	struct vmkeep_fmt_entry e;
 
 	if (idx >= VMKEEP_FMT_MAX_ENTRIES)

@@ -1029,6 +1029,25 @@ TEST_F(fmt, entry_uncleared)
 	ASSERT_INTACT(1);
 }
 
+/*
+ * Test Case: the memory of a live update set (VMKEEP_FMT_LUO) is stored
+ * with its flag and read back with it: without it the next kernel takes
+ * the set's tables and data for regions, and no session comes back
+ */
+TEST_F(fmt, entry_luo)
+{
+	mkregions(self->in, 3);
+	self->in[1].flags = VMKEEP_FMT_LUO;
+	snprintf(self->in[1].name, sizeof(self->in[1].name), "luo.1");
+	store(self->meta, &self->wp, self->in, 3, 0);
+	ASSERT_NE(0, le32toh(ent(self->meta, self->wp.copy, 1)->flags) &
+		     VMKEEP_FMT_LUO);
+	ASSERT_EQ(0, LOAD());
+	ASSERT_INTACT(0);
+	ASSERT_INTACT(1);
+	ASSERT_INTACT(2);
+}
+
 /* Test Case: a duplicate id quarantines the later region, Q_FIELD */
 TEST_F(fmt, entry_dup_id)
 {
