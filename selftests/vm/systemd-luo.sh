@@ -28,7 +28,13 @@ done
 krel=$(uname -r)
 # systemd 262's LUO warnings and errors (src/shared/luo-util.c,
 # src/core/luo.c) and the module's own.
+# Expected, as with mainline's LUO: sid's journald and udevd keep fds
+# that no LUO can preserve (journal stream sockets, udev's inotify fd)
+# with FileDescriptorStorePreserve=yes, and PRESERVE_FD says ENOENT.
+luo_expected="Failed to preserve LUO fd [0-9]+ \(name '(stored|inotify)'\) with token [0-9]+, will be lost across kexec: No such file or directory"
 luo_errors="Failed to open /dev/liveupdate|Failed to create LUO session|Failed to preserve LUO|will be lost across kexec|Failed to retrieve LUO|Failed to parse LUO mapping|LUO mapping has unsupported version|for LUO serialization, as the session name|Unable to finish session|Failed to serialize.*LUO|Failed to deserialize.*LUO|vmkeep: .*(luo|LUO|liveupdate).*(fail|error|quarantin|lost|dropped)"
+
+export luo_expected luo_errors
 
 # t DESCRIPTION COMMAND...: one result line; the output as diagnostics.
 t() {
@@ -68,13 +74,11 @@ early() {
 			"n=\$(systemctl show -P NFileDescriptorStore vk-fdstore.service); echo NFileDescriptorStore=\$n; [ \"\$n\" = 2 ]"
 		t "vmkeepctl kexec loads this kernel" vmkeepctl kexec --kernel "/boot/vmlinuz-$krel" \
 			--initrd "/boot/initrd.img-$krel" --reuse-cmdline \
-			--append "vmkeep_test.stage=2 systemd.log_level=debug printk.devkmsg=on"
+			--append "vmkeep_test.stage=2 systemd.log_level=debug systemd.log_ratelimit_kmsg=0 printk.devkmsg=on log_buf_len=16M"
 		echo "@@ stage 1 kexec uptime=$(cut -d' ' -f1 /proc/uptime)"
 		systemctl --no-block kexec
 		;;
 	2)
-		t "the previous boot's journal: PID 1 serialized the fd store for LUO" bash -c \
-			"journalctl -b -1 -q -o cat | grep -E 'LUO|liveupdate' ; journalctl -b -1 -q -o cat | grep -q 'Serialized 2 fd store entries for LUO'"
 		t "PID 1 found session 'systemd' and restored 2 fds" bash -c \
 			"journalctl -b -q -o cat | grep -E 'LUO|liveupdate' | grep -v 'vmkeep-test\\[' ;
 			 journalctl -b -q -o cat | grep -q \"Found LUO session 'systemd', restoring fd stores\" &&
@@ -88,8 +92,9 @@ early() {
 			echo "not ok - stage $stage: vk-fdstore.service wrote no result"
 		fi
 		journalctl -b -u vk-fdstore -q -o cat | grep '^# ' | sed 's/^/#   /'
-		t "no LUO error or warning in either boot's journal" bash -c \
-			"! journalctl -b -1 -q -o cat | grep -E '$luo_errors' && ! journalctl -b -q -o cat | grep -E '$luo_errors'"
+		t "no LUO error or warning in either boot's journal (but ENOENT for the fds of journald and udevd)" bash -c \
+			"journalctl -b -1 -q -o cat | grep -E \"\$luo_expected\" | sed 's/^/expected: /';
+			 ! { journalctl -b -1 -q -o cat; journalctl -b -q -o cat; } | grep -E \"\$luo_errors\" | grep -v -E \"\$luo_expected\""
 		t "the region is listed" bash -c "vmkeepctl list; vmkeepctl list | grep -q '^sd-luo '"
 		echo "@@ stage 2 poweroff"
 		systemctl --no-block poweroff
