@@ -975,7 +975,9 @@ TEST_F(fmt, entry_fields)
 		e = STORED(3, 1);
 		switch (i) {
 		case 0:
-			e->flags |= htole32(1U << 4);
+			/* the lowest bit that is not a known flag */
+			e->flags |= htole32(~VMKEEP_FMT_ENTRY_FLAGS &
+					    (VMKEEP_FMT_ENTRY_FLAGS + 1));
 			break;
 		case 1:
 			e->mode = htole32(01000);

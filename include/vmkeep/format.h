@@ -312,11 +312,25 @@ bool vmkeep_fmt_has_id(const struct vmkeep_fmt_pool *p);
  * after A), and rewritten (B, then A) when the next kernel marks sessions
  * consumed: the valid copy with the higher generation is the active one.
  *
- * Every record has its own checksum.  A record that fails it is taken
- * from the other copy when that copy is valid and of the same generation;
- * otherwise its session is quarantined whole, with every other session
- * whose record of a file or run is unsound: a session comes back whole or
- * not at all, and a quarantined one keeps its memory.
+ * Every record has its own checksum; run records, which have no room for
+ * one, are covered by their file's @runs_crc.  A record that fails it is
+ * taken from the other copy when that copy is valid and of the same
+ * generation (a file's runs with it); otherwise its session is
+ * quarantined whole, with every other session whose record of a file or
+ * run is unsound: a session comes back whole or not at all, and a
+ * quarantined one keeps its memory.  So a bit flipped anywhere costs no
+ * session, and two flips cost one session at most.
+ *
+ * The header's @tables_crc covers all records: a copy whose records do
+ * not match it (a bit flip, or records of an older generation under a
+ * newer header, which pass their own checksums) is *torn*.  The reader
+ * says so and prefers a twin that is not torn; what a torn active copy
+ * means for the set is the caller's decision.
+ *
+ * A session's files are the slice [@first_file, @first_file + @nr_files)
+ * of the file records, a memfd's runs the slice [@first_run, @first_run +
+ * @nr_runs) of the run records.  Slices of two sessions, consumed ones
+ * included, never share a file; slices of two files never share a run.
  */
 #define VMKEEP_LUO_MAGIC	0x314f554c4b4d56ULL	/* "VMKLUO1" */
 #define VMKEEP_LUO_VERSION	1
@@ -410,6 +424,8 @@ struct vmkeep_luo_session {
  * @nr_runs: a memfd's runs, DIV_ROUND_UP(@size, 4096) pages in all; the
  *           files' slices are disjoint
  * @data_crc: crc32c of a memfd's @size bytes; 0 for a region
+ * @runs_crc: crc32c of its @nr_runs run records (0 without runs); written
+ *            by vmkeep_luo_end()
  * @reserved: zero
  */
 struct vmkeep_luo_file {
@@ -424,7 +440,8 @@ struct vmkeep_luo_file {
 	__le32 first_run;
 	__le32 nr_runs;
 	__le32 data_crc;
-	u8 reserved[8];
+	__le32 runs_crc;
+	u8 reserved[4];
 };
 
 /**
@@ -432,18 +449,45 @@ struct vmkeep_luo_file {
  * @offset: from the start of the pool, a multiple of 4096, inside one
  *          extent of the set's data entries
  * @length: a non-zero multiple of 4096; no two runs overlap
+ *
+ * No checksum of its own: its file's @runs_crc covers it.
  */
 struct vmkeep_luo_run {
 	__le64 offset;
 	__le64 length;
 };
 
-/* Decoded, CPU-endian; the fields as above. */
+/*
+ * Decoded, CPU-endian; the fields as above.  Whatever the records say,
+ * every session's slice of @fs and every file's slice of @rs lies inside
+ * the tables, and no two slices share a file or a run: an unknown or
+ * out-of-range slice, or one shared with another, is decoded as empty
+ * (but for the runs of a live session's memfds, which share none).  So
+ * walking all slices, or writing the decoded set back, is O(records).
+ *
+ * &struct vmkeep_luo_sess.flags, besides the stored ones:
+ * %VMKEEP_FMT_REPAIRED - a record of it, its files' or their runs' was
+ *	taken from the twin (never with %VMKEEP_LUO_F_QUARANTINED);
+ * %VMKEEP_FMT_UNTRUSTED - its slice of files is not known (decoded as
+ *	empty): its record failed its checksum, or the slice lies outside
+ *	the tables or shares files with another session's.
+ * A quarantined session has %VMKEEP_LUO_F_QUARANTINED and @quarantine; a
+ * consumed one is never quarantined.  The name of one whose record failed
+ * its checksum, or whose name is invalid, is made printable: kept when it
+ * is, else "!bad-<index>" (which a valid name may equal: quarantined
+ * sessions are never looked up by name).
+ *
+ * &struct vmkeep_luo_fil.flags, besides %VMKEEP_LUO_F_GONE:
+ * %VMKEEP_FMT_REPAIRED - its record or its runs were taken from the twin;
+ * %VMKEEP_FMT_UNTRUSTED - its record failed its checksum: decoded as zero.
+ * Runs of a memfd whose runs fail @runs_crc unrepaired are decoded as
+ * read, its slice as empty.
+ */
 struct vmkeep_luo_sess {
 	char name[VMKEEP_LUO_NAME_LEN];
 	u32 first_file;
 	u32 nr_files;
-	u32 flags;		/* + VMKEEP_FMT_REPAIRED when repaired */
+	u32 flags;
 	u32 quarantine;
 };
 
@@ -474,9 +518,11 @@ struct vmkeep_luo_span {
  * @nr_files: records in the active copy
  * @nr_runs: records in the active copy
  * @damage: VMKEEP_D_* when no copy is valid (every session of the set is
- *          lost to the reader, its memory kept); else %VMKEEP_D_NONE
+ *          lost to the reader, its memory kept); else %VMKEEP_D_NONE.
+ *          %VMKEEP_D_GEOMETRY: the tables of another set.
  * @torn: the active copy's records do not match its @tables_crc
- * @twin: the other copy is valid and of the same generation (repairs)
+ * @twin: the other copy is valid, of the same generation and with the
+ *        same counts (repairs)
  */
 struct vmkeep_luo_set {
 	u64 set;
@@ -503,8 +549,16 @@ u64 vmkeep_luo_copy_bytes(u32 nr_sessions, u32 nr_files, u32 nr_runs);
  * (inside one of the @nr_data spans of the set's data, no overlap), and
  * quarantines each session with an unsound record of its own, file or
  * run (%VMKEEP_LUO_F_QUARANTINED with a VMKEEP_Q_* reason).  Returns the
- * number of sessions quarantined.  @scratch must hold s->nr_runs spans.
+ * number of sessions quarantined.  @scratch must hold
+ * vmkeep_luo_scratch(s) spans: the largest of the three counts.
  */
+static inline u32 vmkeep_luo_scratch(const struct vmkeep_luo_set *s)
+{
+	u32 n = s->nr_sessions > s->nr_files ? s->nr_sessions : s->nr_files;
+
+	return n > s->nr_runs ? n : s->nr_runs;
+}
+
 void vmkeep_luo_read(const void *area, u64 set, struct vmkeep_luo_set *s);
 u32 vmkeep_luo_decode(const void *area, const struct vmkeep_luo_set *s,
 		      const struct vmkeep_luo_span *data, u32 nr_data,
@@ -513,10 +567,14 @@ u32 vmkeep_luo_decode(const void *area, const struct vmkeep_luo_set *s,
 
 /*
  * Writing one copy (@copy 0 or 1): vmkeep_luo_begin() clears its magic,
- * the put functions encode record @idx, vmkeep_luo_end() computes the
+ * the put functions encode record @idx (in any order), vmkeep_luo_end()
+ * seals each memfd's record with the checksum of its runs, computes the
  * tables' checksum over the @s->nr_* records and writes the header with
- * @s->set and @s->generation.  A caller writes copy 0 then copy 1 with the
- * same @s (into kexec), or 1 then 0 (a rewrite, @s->generation + 1).
+ * @s->set and @s->generation, its magic last.  A caller writes copy 0
+ * then copy 1 with the same @s (into kexec), or 1 then 0 (a rewrite,
+ * @s->generation + 1).  Records the counts do not fit are not written.
+ * A session is written with %VMKEEP_LUO_F_QUARANTINED when its
+ * @quarantine is non-zero.
  */
 void vmkeep_luo_begin(void *area, u32 copy);
 void vmkeep_luo_put_session(void *area, u32 copy, const struct vmkeep_luo_set *s,
