@@ -73,12 +73,20 @@ endif
 # sid's headers (KVER=7) need sid's gcc: build in a chroot made on first use.
 KRUN = $(if $(filter 7,$(KVER)),$(CURDIR)/scripts/sid-chroot.sh)
 KSRC := $(CACHE)/ksrc
-KBUILD = $(KRUN) $(MAKE) -C $(KDIR) M=$(CURDIR) W=1 KCFLAGS=-Werror
+# Mainline's live update uAPI header and selftests, from Debian's
+# linux-source-7.2 (scripts/fetch-luo.sh): the module includes the header
+# from LUO_UAPI where the kernel's headers lack it (kmod/Kbuild).
+LUO_SRC := $(CACHE)/luo-src
+LUO_UAPI := $(CACHE)/luo-uapi
+KBUILD = $(KRUN) $(MAKE) -C $(KDIR) M=$(CURDIR) W=1 KCFLAGS=-Werror LUO_UAPI=$(LUO_UAPI)
 
 all: modules tools
 
-modules:
+modules: $(LUO_SRC)/.stamp
 	$(KBUILD) modules
+
+$(LUO_SRC)/.stamp:
+	scripts/fetch-luo.sh
 
 tools:
 	$(MAKE) -C lib
@@ -87,15 +95,31 @@ tools:
 $(KSRC)/.stamp:
 	scripts/fetch-ksrc.sh
 
-selftests: $(KSRC)/.stamp tools guest
+selftests: $(KSRC)/.stamp tools guest luo-selftests
 	$(MAKE) -C selftests KSFT=$(KSRC)/tools/testing/selftests
+
+# Mainline's tools/testing/selftests/liveupdate, built as the package has
+# them with only the uAPI's include path set, into $(LUO_ST) with their
+# do_kexec.sh; luo.plan runs them.  Their Makefile writes objects next to
+# the sources, so they build in a copy.
+LUO_ST := $(CACHE)/luo-st
+luo-selftests: $(LUO_ST)/.stamp
+$(LUO_ST)/.stamp: $(LUO_SRC)/.stamp
+	rm -rf $(CACHE)/luo-build $(LUO_ST)
+	cp -a $(LUO_SRC) $(CACHE)/luo-build
+	mkdir -p $(LUO_ST)
+	$(MAKE) -C $(CACHE)/luo-build/tools/testing/selftests/liveupdate \
+		OUTPUT=$(LUO_ST) KHDR_INCLUDES="-isystem $(LUO_UAPI)"
+	cp $(LUO_SRC)/tools/testing/selftests/liveupdate/do_kexec.sh $(LUO_ST)/
+	rm -f $(LUO_ST)/*.[od]
+	touch $@
 
 # vkguest, the tiny guest the VM tests run in QEMU.
 guest:
 	$(MAKE) -C guest
 
 # sparse prints its findings as warnings without failing: fail on them.
-sparse:
+sparse: $(LUO_SRC)/.stamp
 	$(KBUILD) C=2 modules 2>&1 | tee $(CACHE)/sparse.log
 	! grep -E ': (warning|error):' $(CACHE)/sparse.log
 
@@ -139,7 +163,7 @@ PLANS ?= selftests/vm/plans/check.plan selftests/vm/plans/corrupt.plan \
 	selftests/vm/plans/e2e-1g.plan selftests/vm/plans/fwram.plan \
 	selftests/vm/plans/trust.plan selftests/vm/plans/filemodel.plan \
 	selftests/vm/plans/e2e-7.2.plan selftests/vm/plans/updflow.plan \
-	selftests/vm/plans/mf-race.plan
+	selftests/vm/plans/mf-race.plan selftests/vm/plans/luo.plan
 QEMU_PLANS := selftests/vm/plans/e2e-7.2.plan selftests/vm/plans/e2e-10.0.plan \
 	selftests/vm/plans/e2e-11.1.plan selftests/vm/plans/vmflow.plan \
 	selftests/vm/plans/vmflow-10.0.plan selftests/vm/plans/vmflow-11.1.plan
@@ -207,13 +231,16 @@ grub-check:
 # Debian packages (debian/): vmkeep-dkms, vmkeepctl, libvmkeep1 and
 # libvmkeep-dev, built from the files git knows of (not .cache or
 # .git) copied into $(DEB)/src; the .debs land in $(DEB).
+# kmod/luo-uapi, the uAPI header of the DKMS source (debian/rules), comes
+# from $(LUO_UAPI) and is never committed.
 DEB := $(CACHE)/deb
-deb:
+deb: $(LUO_SRC)/.stamp
 	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$$(cat VERSION)" ] || \
 		{ echo "debian/changelog is at $$v, VERSION at $$(cat VERSION)" >&2; exit 1; }
 	rm -rf $(DEB)
 	mkdir -p $(DEB)/src
 	git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - | tar -xf - -C $(DEB)/src
+	cp -a $(LUO_UAPI) $(DEB)/src/kmod/luo-uapi
 	cd $(DEB)/src && dpkg-buildpackage -b -uc -us >../build.log 2>&1 || \
 		{ tail -n 30 ../build.log; exit 1; }
 	@ls $(DEB)/*.deb
@@ -317,4 +344,4 @@ clean:
 distclean: clean
 	rm -rf $(CACHE)
 
-.PHONY: deps all modules tools guest selftests check-qemu sparse checkpatch unit vmtest check check-all dkms-check grub-check deb systemd-check systemd-luo-check libvirt-check bench bench-vms bench-vms-run install uninstall stress demo clean distclean
+.PHONY: deps all modules tools guest selftests luo-selftests check-qemu sparse checkpatch unit vmtest check check-all dkms-check grub-check deb systemd-check systemd-luo-check libvirt-check bench bench-vms bench-vms-run install uninstall stress demo clean distclean

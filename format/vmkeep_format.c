@@ -580,7 +580,7 @@ static void unique_names(struct vmkeep_fmt_region *r, u32 nr,
 
 	for (i = 0; i < nr; i++) {
 		/* Live update memory has names of its own, not regions'. */
-		if (r[i].flags & VMKEEP_FMT_LUO)
+		if ((r[i].flags & VMKEEP_FMT_LUO) && !r[i].quarantine)
 			continue;
 		if (vmkeep_fmt_check_name(r[i].name, sizeof(r[i].name))) {
 			/* '!' is not a name byte: no clash with real names */
@@ -837,7 +837,7 @@ void vmkeep_fmt_put(void *meta, const struct vmkeep_fmt_pool *p, u32 idx,
 {
 	u32 i, nr = r->nr_extents;
 	u32 flags = r->flags & (VMKEEP_FMT_EXCLUSIVE | VMKEEP_FMT_UNCLEARED |
-				 VMKEEP_FMT_LUO);
+				VMKEEP_FMT_LUO);
 	struct vmkeep_fmt_entry e;
 
 	if (idx >= VMKEEP_FMT_MAX_ENTRIES)

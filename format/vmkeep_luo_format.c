@@ -386,7 +386,9 @@ static bool file_fields_ok(const struct vmkeep_luo_file *e,
 	if (x->kind == VMKEEP_LUO_FMT_MEMFD)
 		return !x->region_id && !(flags & VMKEEP_LUO_F_GONE) &&
 		       !(x->pos >> 63);
-	return x->kind == VMKEEP_LUO_FMT_REGION && x->region_id && !x->pos &&
+	/* A region's is its pool's base: ids are per pool. */
+	return x->kind == VMKEEP_LUO_FMT_REGION && x->region_id &&
+	       !(x->pos & (VMKEEP_FMT_UNIT - 1)) &&
 	       !x->seals && !x->first_run && !x->nr_runs && !x->data_crc &&
 	       !e->runs_crc;
 }

@@ -664,9 +664,7 @@ static bool pool_busy(const struct vmkeep_pool *pool)
 	const struct vmkeep_region *region;
 
 	lockdep_assert_held(&vmkeep_lock);
-	/* Live update state goes with its sessions (vmkeep_luo.c). */
-	if (!list_empty(&pool->pending) || !list_empty(&pool->freed) ||
-	    !list_empty(&pool->luo))
+	if (!list_empty(&pool->pending) || !list_empty(&pool->freed))
 		return true;
 	list_for_each_entry(region, &pool->regions, link)
 		if (region->nr_open)
@@ -685,11 +683,46 @@ static struct vmkeep_pool *pool_lookup(u32 index)
 	return vmkeep_pools[index];
 }
 
+/*
+ * FORMAT's checks and the format.  Live update sets (vmkeep_luo.c) go
+ * only with a forced FORMAT that passes every other check, under luo_lock.
+ */
+static int format_pool(struct vmkeep_format *cmd, struct vmkeep_ucmd *ucmd,
+		       struct vmkeep_region **busy)
+{
+	bool force = cmd->flags & VMKEEP_FORMAT_FORCE;
+	struct vmkeep_pool *pool;
+
+	guard(mutex)(&vmkeep_lock);
+	pool = pool_lookup(cmd->pool);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	if (!force && (pool->nr_regions || pool->fmt.state == VMKEEP_POOL_DAMAGED ||
+		       pool->fmt.state == VMKEEP_POOL_FOREIGN))
+		return -EBUSY;
+	if (pool_busy(pool))
+		return -EBUSY;
+	/* A crash was injected, or the metadata went bad. */
+	if (vmkeep_crashed || pool->meta_bad)
+		return -EIO;
+	if (!list_empty(&pool->luo) && (!force || vmkeep_luo_forget_pool(pool)))
+		return -EBUSY;
+	if (pool->shifted)
+		pr_warn("pool %u: forced format over the metadata of another vmkeep pool (see above): its regions in this range are gone\n",
+			pool->index);
+	*busy = pool_zero_busy(pool);
+	vmkeep_pool_format(pool);
+	memcpy(cmd->out_pool_id, pool->fmt.id, sizeof(cmd->out_pool_id));
+	if (ucmd->user_size < offsetofend(struct vmkeep_format, out_pool_id))
+		pr_warn("pool %u: formatted by %s, built before pool identities: the identity is not returned, so the pool loads foreign after the next boot\n",
+			pool->index, current->comm);
+	return 0;
+}
+
 static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 {
 	struct vmkeep_format *cmd = ucmd->cmd;
 	struct vmkeep_region *busy = NULL;
-	struct vmkeep_pool *pool;
 	int ret;
 
 	if (cmd->flags & ~VMKEEP_FORMAT_FORCE)
@@ -698,38 +731,11 @@ static int vmkeep_ioc_format(struct vmkeep_ucmd *ucmd)
 		return -EINVAL;
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	if (cmd->flags & VMKEEP_FORMAT_FORCE) {
-		scoped_guard(mutex, &vmkeep_lock)
-			pool = pool_lookup(cmd->pool);
-		if (IS_ERR(pool))
-			return PTR_ERR(pool);
-		ret = vmkeep_luo_forget_pool(pool);
-		if (ret)
-			return ret;
-	}
-	scoped_guard(mutex, &vmkeep_lock) {
-		pool = pool_lookup(cmd->pool);
-		if (IS_ERR(pool))
-			return PTR_ERR(pool);
-		if (!(cmd->flags & VMKEEP_FORMAT_FORCE) &&
-		    (pool->nr_regions || pool->fmt.state == VMKEEP_POOL_DAMAGED ||
-		     pool->fmt.state == VMKEEP_POOL_FOREIGN))
-			return -EBUSY;
-		if (pool_busy(pool))
-			return -EBUSY;
-		/* A crash was injected, or the metadata went bad. */
-		if (vmkeep_crashed || pool->meta_bad)
-			return -EIO;
-		if (pool->shifted)
-			pr_warn("pool %u: forced format over the metadata of another vmkeep pool (see above): its regions in this range are gone\n",
-				pool->index);
-		busy = pool_zero_busy(pool);
-		vmkeep_pool_format(pool);
-		memcpy(cmd->out_pool_id, pool->fmt.id, sizeof(cmd->out_pool_id));
-		if (ucmd->user_size < offsetofend(struct vmkeep_format, out_pool_id))
-			pr_warn("pool %u: formatted by %s, built before pool identities: the identity is not returned, so the pool loads foreign after the next boot\n",
-				pool->index, current->comm);
-	}
+	vmkeep_luo_lock();
+	ret = format_pool(cmd, ucmd, &busy);
+	vmkeep_luo_unlock();
+	if (ret)
+		return ret;
 	vmkeep_nodes_flush();
 	if (busy) {
 		vmkeep_zero_wait(busy);

@@ -113,6 +113,7 @@ struct vmkeep_luo_chunk {
  * @freed: set by FREE or FORMAT: nothing may open the region again
  * @free_written: freed, and the pool's metadata without it is written:
  *                its memory may go back to the pool
+ * @restored: restored at this load, not made by ALLOC since
  * @held: the reaper found a page of it still referenced
  * @held_off: the reaper found no page referenced below this offset
  * @pins_module: freed, closed and held: the module stays while the pages
@@ -157,6 +158,7 @@ struct vmkeep_region {
 	bool pending;
 	bool freed;
 	bool free_written;
+	bool restored;
 	bool held;
 	bool pins_module;
 	u64 held_off;
@@ -238,6 +240,8 @@ void vmkeep_luo_exit(void);
 void vmkeep_luo_restore(struct vmkeep_pool *pool);
 void vmkeep_luo_reboot(void);
 int vmkeep_luo_forget_pool(struct vmkeep_pool *pool);
+void vmkeep_luo_lock(void);
+void vmkeep_luo_unlock(void);
 struct vmkeep_luo_list;
 int vmkeep_luo_list(struct vmkeep_luo_list *cmd);
 

@@ -55,7 +55,7 @@
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
-#include <linux/liveupdate.h>
+#include <uapi/linux/liveupdate.h>
 #include <vmkeep/names.h>
 
 #include "vmkeep_compat.h"
@@ -87,7 +87,6 @@ struct luo_set;
  * @size: a memfd's bytes; a region's length
  * @pos: a memfd's file position; for a region, its pool's base
  * @seals: a memfd's own seals
- * @added: the seals preserving it added (%LUO_FREEZE but those it had)
  * @data_crc: of a memfd's bytes
  * @nr_runs: entries of @runs
  * @runs: a memfd's pages in the pool (outgoing: its own; incoming: in the
@@ -104,7 +103,6 @@ struct luo_file {
 	u64 size;
 	u64 pos;
 	u32 seals;
-	u32 added;
 	u32 data_crc;
 	u32 nr_runs;
 	struct vmkeep_luo_span *runs;
@@ -120,8 +118,8 @@ struct luo_file {
  * @nr_files: entries of @files
  * @nr_runs: of its memfds (outgoing: room in the tables)
  * @bytes: pool bytes its memfds hold
- * @set: incoming: the set it came in; not followed once @consumed (the
- *       set may be gone)
+ * @incoming: from the previous kernel
+ * @set: incoming: the set it came in; NULL once the set is gone
  * @set_nr: incoming: @set's number
  * @pool: incoming: @set's pool's index
  * @idx: incoming: its record in @set
@@ -136,6 +134,7 @@ struct luo_session {
 	u32 nr_files;
 	u32 nr_runs;
 	u64 bytes;
+	bool incoming;
 	struct luo_set *set;
 	u64 set_nr;
 	u32 pool;
@@ -261,23 +260,32 @@ static unsigned long chunk_pages(const struct vmkeep_luo_chunk *chunk)
 	return chunk->fmt.length / LUO_PAGE;
 }
 
-/* Pool offset of page @page of @chunk: its extents end to end. */
+/*
+ * Pool offset of page @page of @chunk, its extents end to end; @first
+ * says it starts an extent (a run never spans two: format.h).
+ */
 static u64 chunk_page_offset(const struct vmkeep_luo_chunk *chunk,
-			     unsigned long page)
+			     unsigned long page, bool *first)
 {
 	u64 off = (u64)page * LUO_PAGE;
 	u32 i;
 
 	for (i = 0; i < chunk->fmt.nr_extents; i++) {
-		if (off < chunk->fmt.extents[i].length)
+		if (off < chunk->fmt.extents[i].length) {
+			*first = !off;
 			return chunk->fmt.extents[i].offset + off;
+		}
 		off -= chunk->fmt.extents[i].length;
 	}
 	return U64_MAX;
 }
 
-/* The outgoing data chunk and page of pool offset @off, or NULL. */
-static struct vmkeep_luo_chunk *chunk_of(u64 off, unsigned long *page)
+/*
+ * The outgoing data chunk and page of pool offset @off, and the bytes
+ * left in its extent from there; or NULL.
+ */
+static struct vmkeep_luo_chunk *chunk_of(u64 off, unsigned long *page,
+					 u64 *left)
 {
 	struct vmkeep_luo_chunk *chunk;
 	u64 base;
@@ -292,6 +300,7 @@ static struct vmkeep_luo_chunk *chunk_of(u64 off, unsigned long *page)
 
 			if (off >= start && off - start < len) {
 				*page = (base + off - start) / LUO_PAGE;
+				*left = len - (off - start);
 				return chunk;
 			}
 			base += len;
@@ -303,31 +312,36 @@ static struct vmkeep_luo_chunk *chunk_of(u64 off, unsigned long *page)
 /* Give pages back; a data chunk with none taken goes back to the pool. */
 static void luo_put_pages(const struct vmkeep_luo_span *runs, u32 nr)
 {
-	struct vmkeep_luo_chunk *chunk;
+	struct vmkeep_luo_chunk *chunk, *tmp;
 	unsigned long page;
-	u64 off;
+	u64 off, end, left, n;
 	u32 i;
 
 	lockdep_assert_held(&luo_lock);
 	guard(mutex)(&vmkeep_lock);
 	for (i = 0; i < nr; i++) {
-		for (off = runs[i].offset; off < runs[i].offset + runs[i].length;
-		     off += LUO_PAGE) {
-			chunk = chunk_of(off, &page);
+		end = runs[i].offset + runs[i].length;
+		for (off = runs[i].offset; off < end; off += n * LUO_PAGE) {
+			chunk = chunk_of(off, &page, &left);
 			if (WARN_ON_ONCE(!chunk))
-				continue;
-			__clear_bit(page, chunk->pages);
-			if (bitmap_empty(chunk->pages, chunk_pages(chunk)))
-				vmkeep_pool_luo_drop(chunk, luo_pool);
+				break;
+			n = min(left, end - off) / LUO_PAGE;
+			bitmap_clear(chunk->pages, page, n);
 		}
+		cond_resched();
 	}
+	list_for_each_entry_safe(chunk, tmp, &luo_pool->luo, link)
+		if (chunk->pages && !chunk->written &&
+		    bitmap_empty(chunk->pages, chunk_pages(chunk)))
+			vmkeep_pool_luo_drop(chunk, luo_pool);
 }
 
-static int luo_add_run(struct luo_file *f, u64 off, u64 len, u32 *room)
+static int luo_add_run(struct luo_file *f, u64 off, u64 len, bool first,
+		       u32 *room)
 {
 	struct vmkeep_luo_span *runs;
 
-	if (f->nr_runs && f->runs[f->nr_runs - 1].offset +
+	if (!first && f->nr_runs && f->runs[f->nr_runs - 1].offset +
 	    f->runs[f->nr_runs - 1].length == off) {
 		f->runs[f->nr_runs - 1].length += len;
 		return 0;
@@ -349,18 +363,22 @@ static int luo_take_from(struct vmkeep_luo_chunk *chunk, struct luo_file *f,
 			 unsigned long *need, u32 *room)
 {
 	unsigned long n = chunk_pages(chunk), start, end, p;
+	bool first;
+	u64 off;
 	int ret;
 
 	for (start = find_first_zero_bit(chunk->pages, n); *need && start < n;
 	     start = find_next_zero_bit(chunk->pages, n, end)) {
 		end = min(find_next_bit(chunk->pages, n, start), start + *need);
 		for (p = start; p < end; p++) {
-			ret = luo_add_run(f, chunk_page_offset(chunk, p),
-					  LUO_PAGE, room);
+			off = chunk_page_offset(chunk, p, &first);
+			ret = luo_add_run(f, off, LUO_PAGE, first, room);
 			if (ret)
 				return ret;
 			__set_bit(p, chunk->pages);
 			(*need)--;
+			if (!(p % 512))
+				cond_resched();
 		}
 	}
 	return 0;
@@ -387,12 +405,15 @@ static int luo_take_pages(struct luo_file *f)
 							  VMKEEP_FMT_UNIT));
 		if (IS_ERR(chunk))
 			return PTR_ERR(chunk);
-		chunk->pages = bitmap_zalloc(chunk_pages(chunk), GFP_KERNEL);
+		chunk->pages = kvcalloc(BITS_TO_LONGS(chunk_pages(chunk)),
+					sizeof(long), GFP_KERNEL);
 		if (!chunk->pages) {
 			vmkeep_pool_luo_drop(chunk, luo_pool);
 			return -ENOMEM;
 		}
 		ret = luo_take_from(chunk, f, &need, &room);
+		if (bitmap_empty(chunk->pages, chunk_pages(chunk)))
+			vmkeep_pool_luo_drop(chunk, luo_pool);
 	}
 	return ret;
 }
@@ -406,14 +427,39 @@ static void luo_file_free(struct luo_file *f, bool own_runs)
 	kfree(f);
 }
 
+#ifdef SHMEM_F_MAPPING_FROZEN
+/* 7.x: the mapping freeze of mainline's memfd_luo_preserve(). */
+static void luo_freeze(struct inode *inode, struct luo_file *f)
+{
+	shmem_freeze(inode, true);
+}
+
+static void luo_thaw(struct inode *inode)
+{
+	inode_lock(inode);
+	shmem_freeze(inode, false);
+	inode_unlock(inode);
+}
+#else
+/*
+ * 6.x has no freeze: F_SEAL_GROW and F_SEAL_SHRINK do its job, and stay
+ * when the memfd is unpreserved - a seal is never taken away, others may
+ * rely on it.
+ */
+static void luo_freeze(struct inode *inode, struct luo_file *f)
+{
+	SHMEM_I(inode)->seals |= LUO_FREEZE;
+}
+
+static void luo_thaw(struct inode *inode)
+{
+}
+#endif
+
 /* A memfd is unpreserved: its size thaws, its pages go back. */
 static void luo_memfd_unpreserve(struct luo_file *f)
 {
-	struct inode *inode = file_inode(f->file);
-
-	inode_lock(inode);
-	SHMEM_I(inode)->seals &= ~f->added;
-	inode_unlock(inode);
+	luo_thaw(file_inode(f->file));
 	luo_put_pages(f->runs, f->nr_runs);
 }
 
@@ -449,14 +495,13 @@ static int luo_memfd_preserve(struct luo_session *s, struct luo_file *f)
 	f->size = i_size_read(inode);
 	if (seals & ~LUO_SEALS)
 		ret = -EOPNOTSUPP;
-	else if (f->size >> PAGE_SHIFT > UINT_MAX)
+	else if (DIV_ROUND_UP_ULL(f->size, PAGE_SIZE) > UINT_MAX)
 		ret = -EFBIG;
 	else
 		ret = 0;
 	if (!ret) {
 		f->seals = seals;
-		f->added = LUO_FREEZE & ~seals;
-		SHMEM_I(inode)->seals |= f->added;
+		luo_freeze(inode, f);
 	}
 	inode_unlock(inode);
 	if (ret)
@@ -535,31 +580,69 @@ err_free:
 	return ret;
 }
 
+/* Whether a run of an incoming memfd has a page a memory failure hit. */
+static bool luo_runs_bad(struct vmkeep_pool *pool, const struct luo_file *f)
+{
+	phys_addr_t first;
+	u32 i;
+
+	for (i = 0; i < f->nr_runs; i++)
+		if (vmkeep_pool_bad(pool, pool->base + f->runs[i].offset,
+				    f->runs[i].length, &first))
+			return true;
+	return false;
+}
+
+/*
+ * An incoming memfd's bytes into @file, page by page: no write(2) limits
+ * (MAX_RW_COUNT, RLIMIT_FSIZE, signals) stand between them and the file.
+ */
+static int luo_memfd_fill(struct luo_set *set, struct luo_file *f,
+			  struct file *file)
+{
+	struct address_space *mapping = file->f_mapping;
+	u64 done = 0, len, o;
+	struct page *page;
+	u32 i;
+
+	i_size_write(file_inode(file), f->size);
+	for (i = 0; i < f->nr_runs; i++) {
+		for (o = 0; o < f->runs[i].length && done < f->size;
+		     o += LUO_PAGE, done += len) {
+			len = min(LUO_PAGE, f->size - done);
+			page = shmem_read_mapping_page(mapping, done >> PAGE_SHIFT);
+			if (IS_ERR(page))
+				return PTR_ERR(page);
+			memcpy_to_page(page, offset_in_page(done),
+				       set->pool->va + f->runs[i].offset + o, len);
+			set_page_dirty(page);
+			put_page(page);
+			cond_resched();
+		}
+	}
+	return 0;
+}
+
 /* A new memfd as mainline's memfd_luo_retrieve() makes it. */
 static struct file *luo_memfd_make(struct luo_set *set, struct luo_file *f)
 {
 	u32 seals = f->seals;
 	struct file *file;
-	loff_t pos = 0;
-	ssize_t n;
-	u32 i;
+	int ret;
 
 	if (seals & ~LUO_SEALS)
 		return ERR_PTR(-EOPNOTSUPP);
+	if (luo_runs_bad(set->pool, f))
+		return ERR_PTR(-EIO);
 	file = shmem_file_setup("memfd:", 0, VMKEEP_SHMEM_NORESERVE);
 	if (IS_ERR(file))
 		return file;
 	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
 	file->f_flags |= O_LARGEFILE;
-	for (i = 0; i < f->nr_runs && pos < f->size; i++) {
-		const u64 len = min(f->runs[i].length, f->size - pos);
-
-		n = kernel_write(file, set->pool->va + f->runs[i].offset, len,
-				 &pos);
-		if (n != len) {
-			fput(file);
-			return ERR_PTR(n < 0 ? n : -EIO);
-		}
+	ret = luo_memfd_fill(set, f, file);
+	if (ret) {
+		fput(file);
+		return ERR_PTR(ret);
 	}
 	vfs_setpos(file, f->pos, MAX_LFS_FILESIZE);
 	/* As memfd_add_seals() on a new, executable inode: W^X. */
@@ -576,9 +659,15 @@ static struct file *luo_memfd_make(struct luo_set *set, struct luo_file *f)
 	return file;
 }
 
-/* The region of an incoming file, opened again: GET without the mode. */
+/*
+ * The region of an incoming file, opened again as GET opens it, the
+ * region's owner and mode checked for the caller.  Only a region restored
+ * at this load: ids start again after a FORMAT, a region made since is
+ * not the one preserved.
+ */
 static struct file *luo_region_open(struct luo_file *f)
 {
+	struct vmkeep_caller caller = VMKEEP_CALLER_INIT;
 	struct vmkeep_region *region = NULL;
 	struct file *file;
 	unsigned int i;
@@ -592,8 +681,11 @@ static struct file *luo_region_open(struct luo_file *f)
 			    vmkeep_pools[i]->fmt.state == VMKEEP_POOL_READY)
 				region = vmkeep_pool_region_by_id(vmkeep_pools[i],
 								  f->region_id);
-		if (!region || region->fmt.length != f->size)
+		if (!region || !region->restored ||
+		    region->fmt.length != f->size)
 			return ERR_PTR(-EIO);
+		if (!vmkeep_region_may_open(region, &caller))
+			return ERR_PTR(-EACCES);
 		ret = vmkeep_region_claim(region, NULL);
 		if (ret)
 			return ERR_PTR(ret);
@@ -622,10 +714,11 @@ static int luo_retrieve(struct luo_session *s, u64 token, struct file **out)
 			file = luo_memfd_make(s->set, f);
 		else
 			file = luo_region_open(f);
-		if (IS_ERR(file)) {
+		/* Failures stay, as mainline's; not another uid's EACCES. */
+		if (IS_ERR(file) && PTR_ERR(file) != -EACCES)
 			f->err = PTR_ERR(file);
-			return f->err;
-		}
+		if (IS_ERR(file))
+			return PTR_ERR(file);
 		f->file = file;
 	}
 	*out = get_file(f->file);
@@ -676,9 +769,15 @@ static bool chunk_in_set(const struct vmkeep_luo_chunk *chunk, u64 nr,
 static void luo_set_drop(struct luo_set *set)
 {
 	struct vmkeep_luo_chunk *chunk, *tmp;
+	struct luo_session *s;
 	bool tables;
 
+	lockdep_assert_held(&luo_lock);
 	lockdep_assert_held(&vmkeep_lock);
+	/* Finished sessions whose files are still open outlive it. */
+	list_for_each_entry(s, &luo_incoming, link)
+		if (s->set == set)
+			s->set = NULL;
 	list_for_each_entry_safe(chunk, tmp, &set->pool->luo, link)
 		if (chunk->written && chunk_in_set(chunk, set->nr, &tables))
 			vmkeep_pool_luo_drop(chunk, set->pool);
@@ -959,7 +1058,6 @@ static const struct file_operations luo_session_fops = {
 	.owner = THIS_MODULE,
 	.release = luo_session_release,
 	.unlocked_ioctl = luo_session_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
 };
 
 /* systemd knows a session fd by this name: "anon_inode:[luo_session] N". */
@@ -1125,7 +1223,6 @@ static const struct file_operations luo_dev_fops = {
 	.open = luo_dev_open,
 	.release = luo_dev_release,
 	.unlocked_ioctl = luo_dev_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
 };
 
 static struct miscdevice luo_misc = {
@@ -1169,8 +1266,6 @@ static int luo_restore_file(struct luo_set *set, struct luo_session *s,
 		f->runs = set->rs + r->first_run;
 		f->nr_runs = r->nr_runs;
 		s->bytes += round_up(f->size, LUO_PAGE);
-		if (!s->quarantine && !luo_memfd_sound(set->pool, f))
-			s->quarantine = VMKEEP_Q_LUO_DATA;
 	}
 	list_add_tail(&f->link, &s->files);
 	s->nr_files++;
@@ -1189,6 +1284,7 @@ static int luo_restore_session(struct luo_set *set, u32 idx)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&s->files);
 	strscpy(s->name, r->name, sizeof(s->name));
+	s->incoming = true;
 	s->set = set;
 	s->set_nr = set->nr;
 	s->pool = set->pool->index;
@@ -1207,15 +1303,40 @@ static int luo_restore_session(struct luo_set *set, u32 idx)
 		if (ret)
 			return ret;
 	}
-	if (s->quarantine) {
-		/* Stored, so that the next kernel says the same. */
-		set->ss[idx].flags |= VMKEEP_LUO_F_QUARANTINED;
-		set->ss[idx].quarantine = s->quarantine;
-		pr_warn("live update session '%s' (set %llu, pool %u) quarantined: %s; its memory is kept\n",
-			s->name, set->nr, set->pool->index,
-			vmkeep_quarantine_desc(s->quarantine));
-	}
 	return 0;
+}
+
+static void luo_quarantined(const struct luo_session *s)
+{
+	pr_warn("live update session '%s' (set %llu, pool %u) quarantined: %s; its memory is kept\n",
+		s->name, s->set_nr, s->pool,
+		vmkeep_quarantine_desc(s->quarantine));
+}
+
+/*
+ * The bytes of every memfd of @pool's new sessions against their
+ * checksums, with vmkeep_lock not held: a session with one bad byte, or a
+ * page a memory failure hit, is quarantined whole.  Derived again by every
+ * kernel, never stored.
+ */
+static void luo_check_data(struct vmkeep_pool *pool)
+{
+	struct luo_session *s;
+	struct luo_file *f;
+
+	lockdep_assert_held(&luo_lock);
+	list_for_each_entry(s, &luo_incoming, link) {
+		if (!s->set || s->set->pool != pool || s->retrieved)
+			continue;
+		list_for_each_entry(f, &s->files, link) {
+			if (s->quarantine || f->kind != VMKEEP_LUO_FMT_MEMFD)
+				continue;
+			if (luo_runs_bad(pool, f) || !luo_memfd_sound(pool, f))
+				s->quarantine = VMKEEP_Q_LUO_DATA;
+		}
+		if (s->quarantine)
+			luo_quarantined(s);
+	}
 }
 
 /* A set read in part: none of it is offered, all of it is kept. */
@@ -1272,7 +1393,8 @@ static int luo_set_decode(struct luo_set *set)
 	int ret = -ENOMEM;
 
 	data = luo_data_spans(set, &nr_data);
-	scratch = kvcalloc(set->hdr.nr_runs ?: 1, sizeof(*scratch), GFP_KERNEL);
+	scratch = kvcalloc(vmkeep_luo_scratch(&set->hdr) ?: 1, sizeof(*scratch),
+			   GFP_KERNEL);
 	set->ss = kvcalloc(set->hdr.nr_sessions ?: 1, sizeof(*set->ss), GFP_KERNEL);
 	set->fs = kvcalloc(set->hdr.nr_files ?: 1, sizeof(*set->fs), GFP_KERNEL);
 	set->rs = kvcalloc(set->hdr.nr_runs ?: 1, sizeof(*set->rs), GFP_KERNEL);
@@ -1360,6 +1482,8 @@ static struct vmkeep_luo_chunk *chunk_tables(struct vmkeep_pool *pool, u64 nr)
 	return NULL;
 }
 
+static void luo_read_sets(struct vmkeep_pool *pool);
+
 /**
  * vmkeep_luo_restore() - read the live update sets of a trusted pool
  * @pool: ready, proven to be this host's
@@ -1368,14 +1492,23 @@ static struct vmkeep_luo_chunk *chunk_tables(struct vmkeep_pool *pool, u64 nr)
  */
 void vmkeep_luo_restore(struct vmkeep_pool *pool)
 {
+	guard(mutex)(&luo_lock);
+	scoped_guard(mutex, &vmkeep_lock) {
+		if (__test_and_set_bit(pool->index, &luo_read_pools))
+			return;
+		luo_read_sets(pool);
+	}
+	luo_check_data(pool);
+}
+
+/* Newest first: of two sessions with one name, the newer is retrieved. */
+static void luo_read_sets(struct vmkeep_pool *pool)
+{
 	struct vmkeep_luo_chunk *chunk;
 	u32 n = 0, i;
 	u64 *nrs;
 
-	guard(mutex)(&luo_lock);
-	guard(mutex)(&vmkeep_lock);
-	if (__test_and_set_bit(pool->index, &luo_read_pools))
-		return;
+	lockdep_assert_held(&vmkeep_lock);
 	nrs = kcalloc(pool->nr_luo ?: 1, sizeof(*nrs), GFP_KERNEL);
 	if (!nrs) {
 		pr_err("pool %u: out of memory reading its live update sets; their memory is kept\n",
@@ -1386,7 +1519,7 @@ void vmkeep_luo_restore(struct vmkeep_pool *pool)
 		if (chunk_tables_nr(chunk, &nrs[n]))
 			n++;
 	sort(nrs, n, sizeof(*nrs), cmp_u64s, NULL);
-	for (i = 0; i < n; i++) {
+	for (i = n; i--;) {
 		if ((i && nrs[i] == nrs[i - 1]) ||
 		    (i + 1 < n && nrs[i] == nrs[i + 1])) {
 			pr_err("live update set %llu (pool %u): two tables; neither is read, their memory is kept\n",
@@ -1398,9 +1531,20 @@ void vmkeep_luo_restore(struct vmkeep_pool *pool)
 	kfree(nrs);
 }
 
+/* FORMAT takes luo_lock around vmkeep_lock: see vmkeep_luo_forget_pool(). */
+void vmkeep_luo_lock(void)
+{
+	mutex_lock(&luo_lock);
+}
+
+void vmkeep_luo_unlock(void)
+{
+	mutex_unlock(&luo_lock);
+}
+
 /**
  * vmkeep_luo_forget_pool() - a forced FORMAT drops @pool's live update sets
- * @pool: the pool
+ * @pool: the pool, which passed every other check of FORMAT
  *
  * Return: 0, or -EBUSY while a session of the pool is outgoing or
  * retrieved.
@@ -1410,7 +1554,8 @@ int vmkeep_luo_forget_pool(struct vmkeep_pool *pool)
 	struct luo_set *set, *tmp;
 	struct luo_session *s;
 
-	guard(mutex)(&luo_lock);
+	lockdep_assert_held(&luo_lock);
+	lockdep_assert_held(&vmkeep_lock);
 	if (luo_pool == pool)
 		return -EBUSY;
 	list_for_each_entry(s, &luo_incoming, link)
@@ -1419,12 +1564,9 @@ int vmkeep_luo_forget_pool(struct vmkeep_pool *pool)
 	list_for_each_entry_safe(set, tmp, &luo_sets, link)
 		if (set->pool == pool)
 			luo_set_forget(set);
-	scoped_guard(mutex, &vmkeep_lock) {
-		if (pool->nr_luo)
-			pr_warn("pool %u: forced format: its live update sets go too\n",
-				pool->index);
-		vmkeep_pool_luo_forget(pool);
-	}
+	pr_warn("pool %u: forced format: its live update sets go too\n",
+		pool->index);
+	vmkeep_pool_luo_forget(pool);
 	__clear_bit(pool->index, &luo_read_pools);
 	return 0;
 }
@@ -1445,35 +1587,46 @@ static u64 luo_next_set(void)
 	return next;
 }
 
-/* A memfd's bytes into its pages, at the kexec; its position with them. */
+/*
+ * A memfd's bytes into its pages, at the kexec, and its position.  Read
+ * through a file of its own: the preserved one may be write-only, and a
+ * read leaves holes unallocated.
+ */
 static void luo_copy_memfd(struct luo_file *f)
 {
-	struct address_space *mapping = f->file->f_mapping;
 	u64 done = 0, len, o;
-	struct page *page;
+	struct file *file;
+	loff_t pos = 0;
+	ssize_t n;
 	void *dst;
 	u32 i;
 
 	f->pos = READ_ONCE(f->file->f_pos);
 	f->data_crc = 0;
+	file = dentry_open(&f->file->f_path, O_RDONLY | O_LARGEFILE,
+			   current_cred());
+	if (IS_ERR(file))
+		pr_err("memfd token %llu: cannot be read (%pe): stored as zeroes, quarantined by the next kernel\n",
+		       f->token, file);
 	for (i = 0; i < f->nr_runs; i++) {
 		for (o = 0; o < f->runs[i].length && done < f->size;
-		     o += LUO_PAGE, done += len) {
-			len = min(LUO_PAGE, f->size - done);
+		     o += len, done += len) {
+			len = min3(f->runs[i].length - o, f->size - done, SZ_1G);
 			dst = luo_pool->va + f->runs[i].offset + o;
-			page = shmem_read_mapping_page(mapping, done >> PAGE_SHIFT);
-			if (IS_ERR(page)) {
-				/* Stored as it fails: the next kernel says so. */
-				pr_err("memfd token %llu: page at %#llx unreadable (%pe)\n",
-				       f->token, done, page);
+			n = IS_ERR(file) ? -EIO : kernel_read(file, dst, len, &pos);
+			if (n != len) {
 				memset(dst, 0, len);
-				continue;
+				pos = done + len;
 			}
-			memcpy_from_page(dst, page, 0, len);
-			put_page(page);
 			f->data_crc = vmkeep_crc32c(f->data_crc, dst, len);
+			/* The stored checksum is of zeroes: a wrong one. */
+			if (n != len)
+				f->data_crc = ~f->data_crc;
+			cond_resched();
 		}
 	}
+	if (!IS_ERR(file))
+		fput(file);
 }
 
 static void luo_encode_file(struct luo_file *f, u32 *run,
@@ -1484,7 +1637,6 @@ static void luo_encode_file(struct luo_file *f, u32 *run,
 	r->token = f->token;
 	r->kind = f->kind;
 	if (f->kind == VMKEEP_LUO_FMT_MEMFD) {
-		luo_copy_memfd(f);
 		r->size = f->size;
 		r->pos = f->pos;
 		r->seals = f->seals;
@@ -1539,9 +1691,7 @@ static void luo_write_outgoing(void)
 	struct vmkeep_luo_fil *fs;
 	u32 fi = 0, run = 0, k = 0;
 	struct luo_session *s;
-	ktime_t t0 = ktime_get();
 	struct luo_file *f;
-	u64 bytes = 0;
 	void *area;
 
 	lockdep_assert_held(&luo_lock);
@@ -1560,11 +1710,9 @@ static void luo_write_outgoing(void)
 		       luo_nr_sessions);
 		return;
 	}
-	list_for_each_entry(s, &luo_outgoing, link) {
+	list_for_each_entry(s, &luo_outgoing, link)
 		list_for_each_entry(f, &s->files, link)
 			luo_encode_file(f, &run, &fs[fi++]);
-		bytes += s->bytes;
-	}
 	hdr.set = luo_next_set();
 	hdr.nr_sessions = luo_nr_sessions;
 	hdr.nr_files = luo_nr_files;
@@ -1583,9 +1731,31 @@ static void luo_write_outgoing(void)
 			 hdr.set, k++);
 		chunk->written = true;
 	}
-	pr_info("live update: %u sessions, %u files, %llu bytes of memfds handed over as set %llu in pool %u, %lld us\n",
-		luo_nr_sessions, luo_nr_files, bytes, hdr.set, luo_pool->index,
-		ktime_us_delta(ktime_get(), t0));
+	pr_info("live update: %u sessions, %u files handed over as set %llu in pool %u\n",
+		luo_nr_sessions, luo_nr_files, hdr.set, luo_pool->index);
+}
+
+/*
+ * The memfds' bytes into their pages, under luo_lock alone: the chunks
+ * cannot go, and vmkeep_lock is not held over work this long.
+ */
+static void luo_copy_outgoing(void)
+{
+	ktime_t t0 = ktime_get();
+	struct luo_session *s;
+	struct luo_file *f;
+	u64 bytes = 0;
+
+	lockdep_assert_held(&luo_lock);
+	list_for_each_entry(s, &luo_outgoing, link) {
+		list_for_each_entry(f, &s->files, link)
+			if (f->kind == VMKEEP_LUO_FMT_MEMFD)
+				luo_copy_memfd(f);
+		bytes += s->bytes;
+	}
+	if (bytes)
+		pr_info("live update: %llu bytes of memfds copied in %lld us\n",
+			bytes, ktime_us_delta(ktime_get(), t0));
 }
 
 /*
@@ -1625,6 +1795,8 @@ void vmkeep_luo_reboot(void)
 {
 	mutex_lock(&luo_lock);
 	cancel_delayed_work(&luo_work);
+	if (!list_empty(&luo_outgoing))
+		luo_copy_outgoing();
 	guard(mutex)(&vmkeep_lock);
 	if (vmkeep_crashed)
 		return;
@@ -1641,17 +1813,17 @@ static void luo_fill(struct vmkeep_luo_session_info *si,
 	strscpy(si->name, s->name, sizeof(si->name));
 	si->set = s->set_nr;
 	si->bytes = s->bytes;
-	si->state = !s->set ? VMKEEP_LUO_OUTGOING :
+	si->state = !s->incoming ? VMKEEP_LUO_OUTGOING :
 		    s->quarantine ? VMKEEP_LUO_QUARANTINED :
 		    s->retrieved ? VMKEEP_LUO_RETRIEVED : VMKEEP_LUO_INCOMING;
 	si->quarantine = s->quarantine;
-	si->pool = s->set ? s->pool : luo_pool->index;
+	si->pool = s->incoming ? s->pool : luo_pool->index;
 	si->nr_files = s->nr_files;
 	list_for_each_entry(f, &s->files, link) {
 		fi[*nf].token = f->token;
 		fi[*nf].size = f->size;
 		fi[*nf].region_id = f->kind == VMKEEP_LUO_FMT_REGION ?
-				    (s->set ? f->region_id :
+				    (s->incoming ? f->region_id :
 				     ((struct vmkeep_region *)f->file->private_data)->fmt.id) : 0;
 		fi[*nf].session = idx;
 		fi[*nf].kind = f->kind == VMKEEP_LUO_FMT_MEMFD ?

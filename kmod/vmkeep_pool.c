@@ -650,6 +650,7 @@ static int pool_restore_one(struct vmkeep_pool *pool,
 				   VMKEEP_STATE_INCOMING);
 	if (!region)
 		return -ENOMEM;
+	region->restored = true;
 	list_add_tail(&region->link, &pool->regions);
 	pool->nr_regions++;
 	pool->fmt.next_id = max(pool->fmt.next_id, r->id + 1);
@@ -674,7 +675,7 @@ static void pool_drop_luo(struct vmkeep_pool *pool)
 
 	list_for_each_entry_safe(chunk, tmp, &pool->luo, link) {
 		list_del(&chunk->link);
-		bitmap_free(chunk->pages);
+		kvfree(chunk->pages);
 		kfree(chunk);
 	}
 	pool->nr_luo = 0;
@@ -742,7 +743,7 @@ void vmkeep_pool_luo_drop(struct vmkeep_luo_chunk *chunk,
 	lockdep_assert_held(&vmkeep_lock);
 	list_del(&chunk->link);
 	pool->nr_luo--;
-	bitmap_free(chunk->pages);
+	kvfree(chunk->pages);
 	kfree(chunk);
 	pool_rebuild(pool);
 }

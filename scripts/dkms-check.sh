@@ -29,7 +29,7 @@ n=0
 t() { n=\$((n + 1)); if "\$@" >>"$work/log" 2>&1; then echo "ok \$n \$*";
       else echo "not ok \$n \$*"; rc=1; fi; }
 rc=0
-echo 1..7
+echo 1..8
 export DEBIAN_FRONTEND=noninteractive
 t apt-get -qq update
 t apt-get install -y -qq --no-install-recommends openssl linux-headers-\$krel

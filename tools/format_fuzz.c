@@ -859,7 +859,8 @@ static void luo_invariants(const struct vmkeep_luo_set *s, u32 nq)
 				luo_check_memfd(y);
 			else
 				CHECK(y->kind == VMKEEP_LUO_FMT_REGION &&
-				      y->region_id && !y->pos && !y->seals &&
+				      y->region_id && !y->seals &&
+				      !(y->pos & (VMKEEP_FMT_UNIT - 1)) &&
 				      !y->first_run && !y->nr_runs &&
 				      !y->data_crc);
 		}

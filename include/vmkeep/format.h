@@ -417,7 +417,8 @@ struct vmkeep_luo_session {
  * @flags: %VMKEEP_LUO_FILE_FLAGS
  * @crc: crc32c of the 64 bytes with @crc zero
  * @size: a memfd's size in bytes; a region's length
- * @pos: a memfd's file position; 0 for a region
+ * @pos: a memfd's file position; a region's pool's base address (ids are
+ *       per pool)
  * @region_id: a region's id in this pool; 0 for a memfd
  * @seals: a memfd's F_SEAL_* bits; 0 for a region
  * @first_run: a memfd's first run record; 0 for a region

@@ -30,6 +30,9 @@
 # fails), VM_APPEND (more kernel parameters).
 # A plan's "# machine: TYPE" picks QEMU's machine (default: QEMU's, pc);
 # "# modules: NAME..." adds those modules of the kernel (hwpoison-inject).
+# "# append: PARAM..." adds kernel parameters (vmkeep.luo=1); "# needs:
+# luo" adds mainline's liveupdate selftests and their do_kexec.sh
+# (make luo-selftests: .cache/luo-st) to /selftests.
 # "# watch: START-END[,START-END...]" backs guest RAM with a file that the
 # host reads: the bytes of these guest-physical ranges (below the top of
 # low RAM, where the file offset is the address) when stage 1 starts and
@@ -75,6 +78,16 @@ pool=${VM_POOL:-$(sed -n 's/^# pool: *\([^ ]*\).*/\1/p' "$plan" | head -1)}
 pool=${pool:-512M@0x40000000}
 machine=$(sed -n 's/^# machine: *\([^ ]*\).*/\1/p' "$plan" | head -1)
 watch=$(sed -n 's/^# watch: *\([^ ]*\).*/\1/p' "$plan" | head -1)
+append=$(sed -n 's/^# append: *//p' "$plan" | tr '\n' ' ')
+append=${append% }
+luo_st=
+if grep -q '^# needs: luo' "$plan"; then
+	luo_st=$CACHE/luo-st
+	[ -f "$luo_st/.stamp" ] || {
+		echo "vmtest: $plan needs mainline's liveupdate selftests: make luo-selftests" >&2
+		exit 1
+	}
+fi
 tmo=${VM_TIMEOUT:-300}
 # "# needs: qemu" takes the host's QEMU (Debian 12: 7.2), "# needs: qemu
 # VER" Debian's QEMU VER from a root made by scripts/qemu-root.sh.
@@ -169,6 +182,11 @@ build_initramfs() {
 	for f in "$top"/selftests/*; do
 		[ -f "$f" ] && [ -x "$f" ] && add_bin "$f" "/selftests/$(basename "$f")"
 	done
+	if [ -n "$luo_st" ]; then
+		for f in "$luo_st"/*; do
+			add_bin "$f" "/selftests/$(basename "$f")"
+		done
+	fi
 	# Sourced by the shell tests, not run.
 	install -m 0644 "$top/selftests/ktap.sh" "$root/selftests/ktap.sh"
 
@@ -325,7 +343,7 @@ timeout $((tmo * stages)) qemu-system-x86_64 \
 	-nodefaults -no-reboot -display none \
 	-serial file:"$dir/console.log" -serial file:"$dir/results.log" \
 	-kernel "$VMLINUZ" -initrd "$dir/initrd.img" \
-	-append "console=ttyS0 panic=-1 no_timer_check ${memmap}vmkeep.pools=$pool${VM_APPEND:+ $VM_APPEND}" \
+	-append "console=ttyS0 panic=-1 no_timer_check ${memmap}vmkeep.pools=$pool${append:+ $append}${VM_APPEND:+ $VM_APPEND}" \
 	>"$dir/qemu.log" 2>&1 || rc=$?
 t3=$(date +%s.%N)
 watched=
