@@ -250,8 +250,37 @@ StandardOutput=journal+console
 [Unit]
 SuccessAction=exit
 SuccessActionExitStatus=123
-Wants=vmkeep-format.service
-After=vmkeep-format.service
+FailureAction=exit
+Wants=vmkeep-format.service vmkeep-run-exec.service
+After=vmkeep-format.service vmkeep-run-exec.service
+EOU
+	# The wrapper's emergency-exit.service, for a boot that fails early.
+	cat >"$root/etc/systemd/system/emergency-exit.service" <<'EOU'
+[Unit]
+DefaultDependencies=no
+Conflicts=shutdown.target
+Conflicts=rescue.service
+Before=shutdown.target
+Before=rescue.service
+FailureAction=exit
+
+[Service]
+ExecStart=false
+EOU
+	mkdir -p "$root/etc/systemd/system/emergency.target.d"
+	printf '[Unit]\nWants=emergency-exit.service\n' \
+		>"$root/etc/systemd/system/emergency.target.d/vmkeep-test.conf"
+	# initramfs-tools mounts /run noexec and hands it to the root; the
+	# test runs a script from /run, as systemd's own initrd allows.
+	cat >"$root/etc/systemd/system/vmkeep-run-exec.service" <<'EOU'
+[Unit]
+Description=vmkeep test: /run without noexec, as systemd's initrd mounts it
+DefaultDependencies=no
+After=local-fs.target
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/bin/mount -o remount,exec /run
 EOU
 	cat >"$root/etc/systemd/system/vmkeep-format.service" <<'EOU'
 [Unit]
