@@ -262,6 +262,12 @@ systemd-luo-check: deb
 	$(MAKE) -C selftests vkfdstore
 	selftests/vm/systemd-test.sh -r sid -s systemd-luo.sh $(DEB)
 
+# systemd's own TEST-91-LIVEUPDATE (sid's systemd-tests) on vmkeep's
+# /dev/liveupdate, booted as its integration-test wrapper boots it
+# (selftests/vm/systemd-test.sh -t).
+systemd-test91-check: deb
+	selftests/vm/systemd-test.sh -t $(DEB)
+
 # libvirt domains across 'systemctl kexec' in the libvirt roots (Debian 12:
 # libvirt 9.0, QEMU 7.2; sid: libvirt 12, QEMU 11.1), AppArmor on
 # (selftests/vm/systemd-test.sh -l, selftests/vm/libvirt-stage.sh).
@@ -344,4 +350,4 @@ clean:
 distclean: clean
 	rm -rf $(CACHE)
 
-.PHONY: deps all modules tools guest selftests luo-selftests check-qemu sparse checkpatch unit vmtest check check-all dkms-check grub-check deb systemd-check systemd-luo-check libvirt-check bench bench-vms bench-vms-run install uninstall stress demo clean distclean
+.PHONY: deps all modules tools guest selftests luo-selftests check-qemu sparse checkpatch unit vmtest check check-all dkms-check grub-check deb systemd-check systemd-luo-check systemd-test91-check libvirt-check bench bench-vms bench-vms-run install uninstall stress demo clean distclean
