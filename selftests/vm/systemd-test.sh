@@ -441,7 +441,7 @@ grep -a 'vmkeep\(ctl\|-shutdown\)\[' "$dir/console.txt" | sed 's/^/# journal: /'
 echo "# systemd-test: setup $((t1 - t0)) s, VM $((t2 - t1)) s (two boots and a systemctl kexec, TCG)${suite:+, $suite $([ $libvirt = 1 ] && echo libvirt || echo systemd) root}"
 echo "1..$n"
 if [ $rc = 0 ]; then
-	rm -f "$dir/root.img"
+	rm -f "$dir/root.img" "$dir/esp.img"
 	echo "== PASS: all $n checks passed; logs in $dir" >&2
 else
 	echo "== FAIL: $nfail of $n checks failed; logs in $dir" >&2
