@@ -96,7 +96,7 @@ $(KSRC)/.stamp:
 	scripts/fetch-ksrc.sh
 
 selftests: $(KSRC)/.stamp tools guest luo-selftests
-	$(MAKE) -C selftests KSFT=$(KSRC)/tools/testing/selftests
+	$(MAKE) -C selftests KSFT=$(KSRC)/tools/testing/selftests LUO_UAPI=$(LUO_UAPI)
 
 # Mainline's tools/testing/selftests/liveupdate, built as the package has
 # them with only the uAPI's include path set, into $(LUO_ST) with their
@@ -163,7 +163,8 @@ PLANS ?= selftests/vm/plans/check.plan selftests/vm/plans/corrupt.plan \
 	selftests/vm/plans/e2e-1g.plan selftests/vm/plans/fwram.plan \
 	selftests/vm/plans/trust.plan selftests/vm/plans/filemodel.plan \
 	selftests/vm/plans/e2e-7.2.plan selftests/vm/plans/updflow.plan \
-	selftests/vm/plans/mf-race.plan selftests/vm/plans/luo.plan
+	selftests/vm/plans/mf-race.plan selftests/vm/plans/luo.plan \
+	selftests/vm/plans/luo-vmkeep.plan selftests/vm/plans/luotools.plan
 QEMU_PLANS := selftests/vm/plans/e2e-7.2.plan selftests/vm/plans/e2e-10.0.plan \
 	selftests/vm/plans/e2e-11.1.plan selftests/vm/plans/vmflow.plan \
 	selftests/vm/plans/vmflow-10.0.plan selftests/vm/plans/vmflow-11.1.plan

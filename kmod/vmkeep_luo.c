@@ -18,9 +18,9 @@
  * that the reboot notifier, which cannot fail a kexec, only copies: each
  * memfd's bytes into its pages, the tables (format.h, "live update
  * sets"), then the pool's entries with the clean mark.  A preserved
- * memfd's size is frozen (F_SEAL_GROW and F_SEAL_SHRINK are added, and
- * taken away again when it is unpreserved); its bytes are those of the
- * kexec.  A region file is preserved by reference: the region goes
+ * memfd's size is frozen (on 7.x as mainline freezes it, until it is
+ * unpreserved; on 6.x by F_SEAL_GROW and F_SEAL_SHRINK, which stay); its
+ * bytes are those of the kexec.  A region file is preserved by reference: the region goes
  * through the kexec as every region does.
  *
  * Incoming: when the pool proves to be this host's (VMKEEP_IOC_TRUST), each
@@ -401,8 +401,8 @@ static int luo_take_pages(struct luo_file *f)
 			ret = luo_take_from(chunk, f, &need, &room);
 	}
 	while (need && !ret) {
-		chunk = vmkeep_pool_luo_reserve(luo_pool, round_up(need * LUO_PAGE,
-							  VMKEEP_FMT_UNIT));
+		chunk = vmkeep_pool_luo_reserve(luo_pool,
+						round_up(need * LUO_PAGE, VMKEEP_FMT_UNIT));
 		if (IS_ERR(chunk))
 			return PTR_ERR(chunk);
 		chunk->pages = kvcalloc(BITS_TO_LONGS(chunk_pages(chunk)),
@@ -555,6 +555,8 @@ static int luo_preserve(struct luo_session *s, u64 token, int fd)
 	if (f->file->f_op == &vmkeep_region_fops) {
 		f->kind = VMKEEP_LUO_FMT_REGION;
 		key = f->file->private_data;
+		/* A region's length never changes: LUO_LIST reports it. */
+		f->size = ((struct vmkeep_region *)key)->fmt.length;
 	} else if (shmem_file(f->file) && !file_inode(f->file)->i_nlink) {
 		f->kind = VMKEEP_LUO_FMT_MEMFD;
 		key = file_inode(f->file);
@@ -1291,7 +1293,13 @@ static int luo_restore_session(struct luo_set *set, u32 idx)
 	s->idx = idx;
 	if (r->flags & VMKEEP_LUO_F_QUARANTINED)
 		s->quarantine = r->quarantine ?: VMKEEP_Q_FIELD;
-	else if (set->hdr.torn)
+	/*
+	 * A torn copy with a twin of its generation had every record of
+	 * this session checked against its own checksum and the twin's
+	 * (vmkeep_luo_decode()): damage elsewhere in the tables costs this
+	 * session nothing.  Without a twin nothing vouches for the records.
+	 */
+	else if (set->hdr.torn && !set->hdr.twin)
 		s->quarantine = VMKEEP_Q_CRC;
 	else if (luo_lookup(&luo_incoming, s->name) &&
 		 !luo_lookup(&luo_incoming, s->name)->quarantine)
@@ -1303,7 +1311,36 @@ static int luo_restore_session(struct luo_set *set, u32 idx)
 		if (ret)
 			return ret;
 	}
+	/* As for regions: the admin learns that a copy went bad. */
+	if (!s->quarantine && (r->flags & VMKEEP_FMT_REPAIRED))
+		pr_info("live update session '%s' (set %llu, pool %u) repaired from the other copy of its tables\n",
+			s->name, set->nr, set->pool->index);
 	return 0;
+}
+
+/*
+ * Whether a region file's region is there, as far as this load knows: in
+ * a pool not trusted yet it may still come, and RETRIEVE_FD looks again.
+ */
+static bool luo_region_sound(const struct luo_file *f)
+{
+	struct vmkeep_region *region;
+	unsigned int i;
+
+	if (f->gone)
+		return true;
+	guard(mutex)(&vmkeep_lock);
+	for (i = 0; i < vmkeep_nr_pools; i++) {
+		if (vmkeep_pools[i]->base != f->pos)
+			continue;
+		if (vmkeep_pools[i]->fmt.state != VMKEEP_POOL_READY)
+			return true;
+		region = vmkeep_pool_region_by_id(vmkeep_pools[i], f->region_id);
+		return region && region->restored &&
+		       region->state != VMKEEP_STATE_QUARANTINED &&
+		       region->fmt.length == f->size;
+	}
+	return false;
 }
 
 static void luo_quarantined(const struct luo_session *s)
@@ -1329,8 +1366,13 @@ static void luo_check_data(struct vmkeep_pool *pool)
 		if (!s->set || s->set->pool != pool || s->retrieved)
 			continue;
 		list_for_each_entry(f, &s->files, link) {
-			if (s->quarantine || f->kind != VMKEEP_LUO_FMT_MEMFD)
+			if (s->quarantine)
+				break;
+			if (f->kind == VMKEEP_LUO_FMT_REGION) {
+				if (!luo_region_sound(f))
+					s->quarantine = VMKEEP_Q_LUO_REGION;
 				continue;
+			}
 			if (luo_runs_bad(pool, f) || !luo_memfd_sound(pool, f))
 				s->quarantine = VMKEEP_Q_LUO_DATA;
 		}
@@ -1634,6 +1676,7 @@ static void luo_encode_file(struct luo_file *f, u32 *run,
 {
 	struct vmkeep_region *region;
 
+	memset(r, 0, sizeof(*r));
 	r->token = f->token;
 	r->kind = f->kind;
 	if (f->kind == VMKEEP_LUO_FMT_MEMFD) {
@@ -1655,13 +1698,14 @@ static void luo_encode_file(struct luo_file *f, u32 *run,
 }
 
 static void luo_write_copy(void *area, u32 copy,
-			   const struct vmkeep_luo_set *hdr,
-			   const struct vmkeep_luo_fil *fs)
+			   const struct vmkeep_luo_set *hdr)
 {
 	struct vmkeep_luo_sess ss = {};
 	u32 si = 0, fi = 0, ri = 0, i;
+	struct vmkeep_luo_fil fr;
 	struct luo_session *s;
 	struct luo_file *f;
+	u32 run = 0;
 
 	vmkeep_luo_begin(area, copy);
 	list_for_each_entry(s, &luo_outgoing, link) {
@@ -1670,8 +1714,8 @@ static void luo_write_copy(void *area, u32 copy,
 		ss.nr_files = s->nr_files;
 		vmkeep_luo_put_session(area, copy, hdr, si++, &ss);
 		list_for_each_entry(f, &s->files, link) {
-			vmkeep_luo_put_file(area, copy, hdr, fi, &fs[fi]);
-			fi++;
+			luo_encode_file(f, &run, &fr);
+			vmkeep_luo_put_file(area, copy, hdr, fi++, &fr);
 			for (i = 0; i < f->nr_runs; i++)
 				vmkeep_luo_put_run(area, copy, hdr, ri++, &f->runs[i]);
 		}
@@ -1688,10 +1732,7 @@ static void luo_write_outgoing(void)
 {
 	struct vmkeep_luo_set hdr = { .generation = 1 };
 	struct vmkeep_luo_chunk *chunk;
-	struct vmkeep_luo_fil *fs;
-	u32 fi = 0, run = 0, k = 0;
-	struct luo_session *s;
-	struct luo_file *f;
+	u32 k = 0;
 	void *area;
 
 	lockdep_assert_held(&luo_lock);
@@ -1704,23 +1745,13 @@ static void luo_write_outgoing(void)
 		       luo_pool->index, luo_nr_sessions);
 		return;
 	}
-	fs = kvcalloc(luo_nr_files ?: 1, sizeof(*fs), GFP_KERNEL);
-	if (!fs) {
-		pr_err("live update: out of memory, %u sessions not handed over\n",
-		       luo_nr_sessions);
-		return;
-	}
-	list_for_each_entry(s, &luo_outgoing, link)
-		list_for_each_entry(f, &s->files, link)
-			luo_encode_file(f, &run, &fs[fi++]);
 	hdr.set = luo_next_set();
 	hdr.nr_sessions = luo_nr_sessions;
 	hdr.nr_files = luo_nr_files;
 	hdr.nr_runs = luo_nr_runs;
 	area = luo_pool->va + luo_tables->fmt.extents[0].offset;
-	luo_write_copy(area, 0, &hdr, fs);
-	luo_write_copy(area, 1, &hdr, fs);
-	kvfree(fs);
+	luo_write_copy(area, 0, &hdr);
+	luo_write_copy(area, 1, &hdr);
 	snprintf(luo_tables->fmt.name, sizeof(luo_tables->fmt.name), "luo.%llu",
 		 hdr.set);
 	luo_tables->written = true;
@@ -1804,6 +1835,21 @@ void vmkeep_luo_reboot(void)
 	luo_settle_incoming();
 }
 
+/* The pool a file's memory is in, for LUO_LIST. */
+static u32 luo_file_pool(const struct luo_session *s, const struct luo_file *f)
+{
+	unsigned int i;
+
+	if (f->kind == VMKEEP_LUO_FMT_MEMFD)
+		return s->incoming ? s->pool : luo_pool->index;
+	if (!s->incoming)
+		return ((struct vmkeep_region *)f->file->private_data)->pool->index;
+	for (i = 0; i < vmkeep_nr_pools; i++)
+		if (vmkeep_pools[i]->base == f->pos)
+			return i;
+	return VMKEEP_LUO_NO_POOL;
+}
+
 static void luo_fill(struct vmkeep_luo_session_info *si,
 		     struct vmkeep_luo_file_info *fi, u32 *nf, u32 idx,
 		     const struct luo_session *s)
@@ -1826,6 +1872,7 @@ static void luo_fill(struct vmkeep_luo_session_info *si,
 				    (s->incoming ? f->region_id :
 				     ((struct vmkeep_region *)f->file->private_data)->fmt.id) : 0;
 		fi[*nf].session = idx;
+		fi[*nf].pool = luo_file_pool(s, f);
 		fi[*nf].kind = f->kind == VMKEEP_LUO_FMT_MEMFD ?
 			       VMKEEP_LUO_KIND_MEMFD : VMKEEP_LUO_KIND_REGION;
 		(*nf)++;

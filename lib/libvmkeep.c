@@ -10,8 +10,9 @@
  * tell EEXIST from ENOSPC without looking at errno.  LIST and STATUS
  * answer in arrays whose size the caller cannot know beforehand: both go
  * through get_array(), the one place that asks, learns the count from
- * EMSGSIZE and asks again.  Their answers are kept in the context as
- * snapshots that the iterators walk, so that a VMM can look at many
+ * EMSGSIZE and asks again; LUO_LIST, with two arrays, through
+ * get_luo_arrays(), the same loop.  Their answers are kept in the context
+ * as snapshots that the iterators walk, so that a VMM can look at many
  * fields of many regions with one ioctl.
  */
 #include <errno.h>
@@ -67,6 +68,8 @@ VMKEEP_EXPORT void vmkeep_unref(struct vmkeep_ctx *ctx)
 	kmod_unref(ctx->kmod);
 	free(ctx->regions);
 	free(ctx->pools);
+	free(ctx->luo_sessions);
+	free(ctx->luo_files);
 	free(ctx->dev_path);
 	free(ctx);
 }
@@ -110,6 +113,7 @@ static int changed(struct vmkeep_ctx *ctx, int ret)
 	if (ret >= 0) {
 		ctx->have_regions = false;
 		ctx->have_pools = false;
+		ctx->have_luo = false;
 	}
 	return ret;
 }
@@ -316,7 +320,112 @@ int vmkeep_ctx_set_snapshot(struct vmkeep_ctx *ctx,
 {
 	int ret = set_regions(ctx, r, nr);
 
+	if (ret >= 0)
+		ret = vmkeep_ctx_set_luo_snapshot(ctx, NULL, 0, NULL, 0, 0);
 	return ret < 0 ? ret : set_pools(ctx, p, np, status_flags);
+}
+
+/*
+ * The live update snapshot: each session with its files, which the
+ * module lists by session; a file of no listed session is left out.
+ */
+int vmkeep_ctx_set_luo_snapshot(struct vmkeep_ctx *ctx,
+				const struct vmkeep_luo_session_info *s,
+				unsigned int ns,
+				const struct vmkeep_luo_file_info *f,
+				unsigned int nf, __u32 out_flags)
+{
+	struct vmkeep_session *sessions = calloc(ns ?: 1, sizeof(*sessions));
+	struct vmkeep_session_file *files = calloc(nf ?: 1, sizeof(*files));
+	unsigned int i, k, n = 0;
+
+	if (!sessions || !files) {
+		free(sessions);
+		free(files);
+		return -ENOMEM;
+	}
+	for (i = 0; i < ns; i++) {
+		sessions[i].ctx = ctx;
+		sessions[i].info = s[i];
+		sessions[i].info.name[VMKEEP_NAME_LEN - 1] = '\0';
+	}
+	/* by session, in the module's order within one */
+	for (k = 0; k < nf; k++)
+		if (f[k].session < ns)
+			sessions[f[k].session].nr_files++;
+	for (i = 0; i < ns; i++) {
+		sessions[i].first_file = n;
+		n += sessions[i].nr_files;
+		sessions[i].nr_files = 0;
+	}
+	for (k = 0; k < nf; k++) {
+		if (f[k].session >= ns)
+			continue;
+		i = f[k].session;
+		files[sessions[i].first_file + sessions[i].nr_files].session = &sessions[i];
+		files[sessions[i].first_file + sessions[i].nr_files++].info = f[k];
+	}
+	free(ctx->luo_sessions);
+	free(ctx->luo_files);
+	ctx->luo_sessions = sessions;
+	ctx->nr_luo_sessions = ns;
+	ctx->luo_files = files;
+	ctx->nr_luo_files = n;
+	ctx->luo_flags = out_flags;
+	ctx->have_luo = true;
+	return ns;
+}
+
+/*
+ * VMKEEP_IOC_LUO_LIST as get_array() does it, with its two arrays: on
+ * EMSGSIZE the module wrote both counts it needs.
+ */
+static int get_luo_arrays(struct vmkeep_ctx *ctx, struct vmkeep_luo_list *l,
+			  struct vmkeep_luo_session_info **s,
+			  struct vmkeep_luo_file_info **f)
+{
+	void *tmp;
+	int ret;
+
+	*s = NULL;
+	*f = NULL;
+	for (;;) {
+		l->sessions = (uintptr_t)*s;
+		l->files = (uintptr_t)*f;
+		ret = vmkeep_dev_ioctl(ctx, VMKEEP_IOC_LUO_LIST, l);
+		if (ret != -EMSGSIZE)
+			break;
+		ret = -ENOMEM;
+		tmp = reallocarray(*s, l->num_sessions ?: 1, sizeof(**s));
+		if (!tmp)
+			break;
+		*s = tmp;
+		tmp = reallocarray(*f, l->num_files ?: 1, sizeof(**f));
+		if (!tmp)
+			break;
+		*f = tmp;
+	}
+	if (ret) {
+		free(*s);
+		free(*f);
+	}
+	return ret;
+}
+
+VMKEEP_EXPORT int vmkeep_sessions_refresh(struct vmkeep_ctx *ctx)
+{
+	struct vmkeep_luo_list l = { .size = sizeof(l) };
+	struct vmkeep_luo_session_info *s;
+	struct vmkeep_luo_file_info *f;
+	int ret = get_luo_arrays(ctx, &l, &s, &f);
+
+	if (ret)
+		return ret;
+	ret = vmkeep_ctx_set_luo_snapshot(ctx, s, l.num_sessions, f, l.num_files,
+					  l.out_flags);
+	free(s);
+	free(f);
+	return ret;
 }
 
 VMKEEP_EXPORT int vmkeep_regions_refresh(struct vmkeep_ctx *ctx)
@@ -419,6 +528,97 @@ VMKEEP_EXPORT struct vmkeep_pool *vmkeep_pool_get_next(struct vmkeep_pool *pool)
 	struct vmkeep_ctx *ctx = pool->ctx;
 
 	return pool + 1 < ctx->pools + ctx->nr_pools ? pool + 1 : NULL;
+}
+
+/* As of the live update snapshot: vmkeep_sessions_refresh() first for news. */
+VMKEEP_EXPORT int vmkeep_liveupdate_is_enabled(struct vmkeep_ctx *ctx)
+{
+	int ret = ctx->have_luo ? 0 : vmkeep_sessions_refresh(ctx);
+
+	if (ret < 0)
+		return ret;
+	return !!(ctx->luo_flags & VMKEEP_LUO_ENABLED);
+}
+
+/* NULL with errno set when the snapshot cannot be taken (ENOTTY: a module without LUO_LIST). */
+VMKEEP_EXPORT struct vmkeep_session *vmkeep_session_get_first(struct vmkeep_ctx *ctx)
+{
+	int ret = ctx->have_luo ? 0 : vmkeep_sessions_refresh(ctx);
+
+	if (ret < 0) {
+		errno = -ret;
+		return NULL;
+	}
+	errno = 0;
+	return ctx->nr_luo_sessions ? &ctx->luo_sessions[0] : NULL;
+}
+
+VMKEEP_EXPORT struct vmkeep_session *
+vmkeep_session_get_next(struct vmkeep_session *session)
+{
+	struct vmkeep_ctx *ctx = session->ctx;
+
+	return session + 1 < ctx->luo_sessions + ctx->nr_luo_sessions ?
+	       session + 1 : NULL;
+}
+
+VMKEEP_EXPORT struct vmkeep_session_file *
+vmkeep_session_file_get_first(struct vmkeep_session *session)
+{
+	return session->nr_files ? &session->ctx->luo_files[session->first_file] : NULL;
+}
+
+VMKEEP_EXPORT struct vmkeep_session_file *
+vmkeep_session_file_get_next(struct vmkeep_session_file *file)
+{
+	struct vmkeep_session *s = file->session;
+
+	return file + 1 < s->ctx->luo_files + s->first_file + s->nr_files ?
+	       file + 1 : NULL;
+}
+
+VMKEEP_EXPORT const char *vmkeep_session_get_state_name(struct vmkeep_session *session)
+{
+	return vmkeep_luo_state_name(session->info.state);
+}
+
+VMKEEP_EXPORT bool vmkeep_session_is_quarantined(struct vmkeep_session *session)
+{
+	return session->info.state == VMKEEP_LUO_QUARANTINED;
+}
+
+/* NULL unless the session is quarantined */
+VMKEEP_EXPORT const char *
+vmkeep_session_get_quarantine_name(struct vmkeep_session *session)
+{
+	if (!vmkeep_session_is_quarantined(session))
+		return NULL;
+	return vmkeep_quarantine_name(session->info.quarantine);
+}
+
+VMKEEP_EXPORT const char *vmkeep_session_file_get_kind_name(struct vmkeep_session_file *file)
+{
+	return vmkeep_luo_kind_name(file->info.kind);
+}
+
+/*
+ * The region a file holds, from the region snapshot (taken if there is
+ * none): the region of its pool, id and length; NULL for a memfd or a
+ * region gone.
+ */
+VMKEEP_EXPORT struct vmkeep_region *
+vmkeep_session_file_get_region(struct vmkeep_session_file *file)
+{
+	struct vmkeep_region *region;
+
+	if (file->info.kind != VMKEEP_LUO_KIND_REGION)
+		return NULL;
+	vmkeep_region_foreach(file->session->ctx, region)
+		if (region->info.id == file->info.region_id &&
+		    region->info.pool == file->info.pool &&
+		    region->info.length == file->info.size)
+			return region;
+	return NULL;
 }
 
 VMKEEP_EXPORT int vmkeep_region_open(struct vmkeep_region *region)
@@ -547,3 +747,17 @@ ACCESSOR(pool, uint64_t, generation, o->info.generation)
 ACCESSOR(pool, uint64_t, handoffs, o->info.handoffs)
 ACCESSOR(pool, uint64_t, restore_ns, o->info.restore_ns)
 ACCESSOR(pool, uint64_t, meta_bytes, o->info.meta_bytes)
+
+ACCESSOR(session, struct vmkeep_ctx *, ctx, o->ctx)
+ACCESSOR(session, const char *, name, o->info.name)
+ACCESSOR(session, unsigned int, state, o->info.state)
+ACCESSOR(session, unsigned int, pool, o->info.pool)
+ACCESSOR(session, uint64_t, set, o->info.set)
+ACCESSOR(session, uint64_t, bytes, o->info.bytes)
+ACCESSOR(session, unsigned int, nr_files, o->nr_files)
+
+ACCESSOR(session_file, struct vmkeep_session *, session, o->session)
+ACCESSOR(session_file, uint64_t, token, o->info.token)
+ACCESSOR(session_file, unsigned int, kind, o->info.kind)
+ACCESSOR(session_file, uint64_t, size, o->info.size)
+ACCESSOR(session_file, uint64_t, region_id, o->info.region_id)

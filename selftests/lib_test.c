@@ -4,13 +4,16 @@
  *
  * libvmkeep against the real module, as a VMM links it: operations
  * return -errno, the iterators see what LIST and STATUS report (also past
- * the library's first guess of the count), FREEZE and THAW.  Needs root
+ * the library's first guess of the count), FREEZE and THAW, the live
+ * update sessions' list.  Needs root
  * and a pool with room; regions made here are "lb-*" and freed in the
  * teardown.  The uAPI itself is api_test's.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <vmkeep/libvmkeep.h>
 
@@ -167,6 +170,25 @@ TEST_F(lib, freeze_thaw)
 	fd = vmkeep_alloc(self->ctx, "lb-frozen", 2 * MiB, NULL);
 	EXPECT_LE(0, fd);
 	close(fd);
+}
+
+/*
+ * Test Case: LUO_LIST through the library: this module answers it, says
+ * whether it provides /dev/liveupdate (luo=1), and the iterator agrees
+ * with the count.
+ */
+TEST_F(lib, sessions)
+{
+	struct vmkeep_session *s;
+	int n = vmkeep_sessions_refresh(self->ctx);
+
+	ASSERT_LE(0, n);
+	EXPECT_EQ(access("/sys/module/vmkeep/parameters/luo", R_OK) ? 0 :
+		  !access("/dev/liveupdate", F_OK),
+		  vmkeep_liveupdate_is_enabled(self->ctx));
+	s = vmkeep_session_get_first(self->ctx);
+	EXPECT_EQ(n ? 1 : 0, !!s);
+	EXPECT_EQ(0, errno);
 }
 
 TEST_HARNESS_MAIN

@@ -30,6 +30,22 @@
  *                                  "PREVIOUS-KERNEL-SECRET"
  *   vkcorrupt SIZE@ADDR check MODE the damage of MODE is still there
  *
+ * Live update sets (format.h, "live update sets"): the tables of set SET
+ * are the entry "luo.SET"; a session is named by its record in copy A.
+ *   vkcorrupt SIZE@ADDR luo-rec SET NAME a|ab
+ *                                  flip the top byte of session NAME's
+ *                                  nr_files in copy A (a) or in both
+ *                                  copies (ab), checksums left wrong: a
+ *                                  reader that believed it would read 2^24
+ *                                  more file records
+ *   vkcorrupt SIZE@ADDR luo-data SET NAME
+ *                                  flip byte 100 of the first memfd of
+ *                                  session NAME, in the pool's data pages
+ *   vkcorrupt SIZE@ADDR luo-zero SET
+ *                                  zero both copies' headers
+ *   vkcorrupt SIZE@ADDR check luo-zero SET
+ *                                  both headers are still zero
+ *
  * The format code is the module's own (format/vmkeep_format.c).
  */
 #include <fcntl.h>
@@ -177,8 +193,126 @@ static int forged(void *meta, struct vmkeep_fmt_pool *p, int fd)
 	       !strcmp(forged_bytes(fd, p), SECRET);
 }
 
+#define LUO_COPY(t, c) ((unsigned char *)(t) + (c) * VMKEEP_LUO_COPY_SIZE)
+#define LUO_HDR(t, c) ((struct vmkeep_luo_header *)LUO_COPY(t, c))
+
+/* The tables of live update set @set, mapped; exits when there are none. */
+static void *luo_tables(void *meta, const struct vmkeep_fmt_pool *p, int fd,
+			const char *set)
+{
+	struct vmkeep_fmt_entry *e;
+	char name[VMKEEP_NAME_LEN];
+	void *t;
+
+	snprintf(name, sizeof(name), "luo.%s", set);
+	e = find(meta, p, name);
+	if (!(e->flags & VMKEEP_FMT_LUO) || e->nr_extents != 1 ||
+	    e->extents[0].length < VMKEEP_FMT_UNIT) {
+		fprintf(stderr, "vkcorrupt: '%s' is no live update tables entry\n", name);
+		exit(1);
+	}
+	t = mmap(NULL, VMKEEP_FMT_UNIT, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 p->base + e->extents[0].offset);
+	if (t == MAP_FAILED) {
+		perror("mmap /dev/mem");
+		exit(1);
+	}
+	return t;
+}
+
+/* Session @name's record in copy @c, read with copy A's counts. */
+static struct vmkeep_luo_session *luo_session(void *t, int c, const char *name)
+{
+	struct vmkeep_luo_header *h = LUO_HDR(t, 0);
+	struct vmkeep_luo_session *s;
+	uint32_t i;
+
+	if (h->magic != VMKEEP_LUO_MAGIC) {
+		fprintf(stderr, "vkcorrupt: copy A of the tables has no magic\n");
+		exit(1);
+	}
+	for (i = 0; i < h->nr_sessions; i++) {
+		s = (void *)(LUO_COPY(t, c) + h->header_size + i * h->session_size);
+		if (!strncmp(s->name, name, sizeof(s->name)))
+			return s;
+	}
+	fprintf(stderr, "vkcorrupt: no session '%s'\n", name);
+	exit(1);
+}
+
+/* Flip byte 100 of session @name's first file, a memfd, in the pool. */
+static void luo_flip_data(void *t, const struct vmkeep_fmt_pool *p, int fd,
+			  const char *name)
+{
+	struct vmkeep_luo_session *s = luo_session(t, 0, name);
+	struct vmkeep_luo_header *h = LUO_HDR(t, 0);
+	unsigned char *files = LUO_COPY(t, 0) + h->header_size +
+			       h->nr_sessions * h->session_size;
+	struct vmkeep_luo_file *f;
+	struct vmkeep_luo_run *r;
+	unsigned char *page;
+
+	f = (void *)(files + s->first_file * h->file_size);
+	if (f->kind != VMKEEP_LUO_FMT_MEMFD || !f->nr_runs || f->size <= 100) {
+		fprintf(stderr, "vkcorrupt: '%s''s first file is no memfd of bytes\n", name);
+		exit(1);
+	}
+	r = (void *)(files + h->nr_files * h->file_size + f->first_run * h->run_size);
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    p->base + r->offset);
+	if (page == MAP_FAILED) {
+		perror("mmap /dev/mem");
+		exit(1);
+	}
+	page[100] ^= 0xff;
+	msync(page, 4096, MS_SYNC);
+	printf("vkcorrupt: '%s' token %llu: byte 100 at pool offset %#llx flipped\n",
+	       name, (unsigned long long)f->token, (unsigned long long)r->offset);
+}
+
+static int luo_damage(void *meta, const struct vmkeep_fmt_pool *p, int fd,
+		      int argc, char **argv)
+{
+	const char *mode = argv[2];
+	void *t;
+	int c;
+
+	if (argc < 4)
+		return 2;
+	t = luo_tables(meta, p, fd, argv[3]);
+	if (!strcmp(mode, "luo-rec") && argc == 6) {
+		for (c = 0; c < (strcmp(argv[5], "ab") ? 1 : 2); c++)
+			luo_session(t, c, argv[4])->nr_files ^= 0x01000000;
+	} else if (!strcmp(mode, "luo-data") && argc == 5) {
+		luo_flip_data(t, p, fd, argv[4]);
+	} else if (!strcmp(mode, "luo-zero")) {
+		memset(LUO_HDR(t, 0), 0, VMKEEP_LUO_HEADER_SIZE);
+		memset(LUO_HDR(t, 1), 0, VMKEEP_LUO_HEADER_SIZE);
+	} else {
+		fprintf(stderr, "vkcorrupt: bad arguments for '%s'\n", mode);
+		return 2;
+	}
+	msync(t, VMKEEP_FMT_UNIT, MS_SYNC);
+	return 0;
+}
+
+/* Nothing wrote over the zeroed headers of set @set. */
+static int luo_zeroed(void *meta, const struct vmkeep_fmt_pool *p, int fd,
+		      const char *set)
+{
+	static const unsigned char zero[VMKEEP_LUO_HEADER_SIZE];
+	void *t;
+
+	vmkeep_fmt_read(meta, (struct vmkeep_fmt_pool *)p);
+	if (p->state != VMKEEP_POOL_READY)
+		return 0;
+	t = luo_tables(meta, p, fd, set);
+	return !memcmp(LUO_HDR(t, 0), zero, sizeof(zero)) &&
+	       !memcmp(LUO_HDR(t, 1), zero, sizeof(zero));
+}
+
 static int check_damage(void *meta, struct vmkeep_fmt_pool *p, int fd,
-			const char *mode)
+			const char *mode, const char *arg)
 {
 	struct vmkeep_fmt_header *a = HDR(meta, 0), *b = HDR(meta, 1);
 	unsigned char *buf;
@@ -196,6 +330,8 @@ static int check_damage(void *meta, struct vmkeep_fmt_pool *p, int fd,
 		ok = both_flipped(meta);
 	} else if (!strcmp(mode, "forge")) {
 		ok = forged(meta, p, fd);
+	} else if (!strcmp(mode, "luo-zero") && arg) {
+		ok = luo_zeroed(meta, p, fd, arg);
 	} else if (!strcmp(mode, "random")) {
 		buf = malloc(VMKEEP_FMT_META_SIZE);
 		random_bytes(buf, VMKEEP_FMT_META_SIZE);
@@ -237,7 +373,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!strcmp(argv[2], "check"))
-		return argc == 4 ? check_damage(meta, &p, fd, argv[3]) : 2;
+		return argc >= 4 ? check_damage(meta, &p, fd, argv[3], argv[4]) : 2;
 	if (!strcmp(argv[2], "forge")) {
 		forge(meta, &p, fd, argc == 4 && !strcmp(argv[3], "legacy"));
 		return 0;
@@ -253,6 +389,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	c = p.copy;
+	if (!strncmp(argv[2], "luo-", 4))
+		return luo_damage(meta, &p, fd, argc, argv);
 	if (!strcmp(argv[2], "entries")) {
 		find(meta, &p, "cr-crc")->reserved[3] ^= 1;
 		e = find(meta, &p, "cr-bounds");

@@ -21,6 +21,8 @@
  *           with STRICT_DEVMEM, as on Debian's kernels).  And each of its
  *           memmap=SIZE$ADDR ranges and vmkeep.pools= entries is RAM in
  *           the firmware's memory map, which the kexec hands on.
+ *           Warnings: bad pages, which the next kernel does not know, and
+ *           live update sessions not finished, which the kexec drops.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -185,6 +187,34 @@ static void check_bad_pages(struct ctx *ctx, struct check *c)
 	}
 }
 
+/*
+ * Live update sessions from the previous kernel that are not finished
+ * are dropped by the next kexec, as mainline drops them (with
+ * /dev/liveupdate off they are kept).  A warning, not a failure.
+ */
+static void check_sessions(struct ctx *ctx, struct check *c)
+{
+	struct vmkeep_session *s;
+	unsigned int n = 0;
+	const char *state;
+	size_t len;
+
+	if (vmkeep_sessions_refresh(ctx->vk) < 0 ||
+	    vmkeep_liveupdate_is_enabled(ctx->vk) <= 0)
+		return;
+	vmkeep_session_foreach(ctx->vk, s) {
+		state = vmkeep_session_get_state_name(s);
+		n += !strcmp(state, "incoming") || !strcmp(state, "retrieved");
+	}
+	if (!n)
+		return;
+	len = strlen(c->detail);
+	snprintf(c->detail + len, sizeof(c->detail) - len,
+		 "; %u live update session%s from the previous kernel not finished ('vmkeepctl list'): the kexec drops %s",
+		 n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
+	c->warn = true;
+}
+
 /* The pools of the loaded module, else those the running kernel lists. */
 static void check_kept_pools(struct ctx *ctx, struct check *c, const char *cmdline)
 {
@@ -197,6 +227,7 @@ static void check_kept_pools(struct ctx *ctx, struct check *c, const char *cmdli
 		ok = vk_kexec_verdict(cmdline, ctx->vk, msg, sizeof(msg));
 		set(c, ok, "%s (pools of the loaded module)", msg);
 		check_bad_pages(ctx, c);
+		check_sessions(ctx, c);
 		return;
 	}
 	proc = read_text("/proc/cmdline");

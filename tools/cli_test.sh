@@ -90,7 +90,7 @@ complete_words() {
 	COMP_CWORD=$(($# - 1))
 	COMPREPLY=()
 	set +u	# as bash runs completion functions
-	PATH=$(dirname "$tool"):$PATH _vmkeepctl 2>"$out.err"
+	PATH=${complete_path:-$(dirname "$tool")}:$PATH _vmkeepctl 2>"$out.err"
 	set -u
 	printf '%s\n' "${COMPREPLY[@]}" >"$out"
 	cat "$out.err" >>"$out"
@@ -112,6 +112,21 @@ complete_words vmkeepctl libvirt ""
 has "resume"
 complete_words vmkeepctl libvirt setup --
 has "--slots"
+# Region names come from list's table of regions, not from the live
+# update sessions after it: a vmkeepctl whose list prints both.
+complete_path=$(mktemp -d)
+cat >"$complete_path/vmkeepctl" <<EOF
+#!/bin/sh
+[ "\$1" = list ] || exec "$tool" "\$@"
+printf 'NAME     SIZE\\nvm1-ram  4.00 GiB\\n\\nSESSION  STATE\\nsystemd  incoming\\n'
+EOF
+chmod +x "$complete_path/vmkeepctl"
+complete_words vmkeepctl get ""
+has "vm1-ram"
+hasnt "systemd"
+hasnt "SESSION"
+rm -r "$complete_path"
+unset complete_path
 
 # libvirt: the hook leaves alone what did not opt in, refuses a shape it
 # cannot serve before it asks vmkeep; setup's qemu.conf block, once.

@@ -331,16 +331,25 @@ int show_region(struct ctx *ctx, const char *name, bool json)
 	return RC_OK;
 }
 
+/*
+ * The pools, the live update sessions in a line or two (left out when
+ * the module cannot list them: an older one, or no memory), and what the
+ * last update saved.
+ */
 int print_status(struct ctx *ctx, bool json)
 {
 	int err = vmkeep_pools_refresh(ctx->vk);
 	json_object *o;
+	bool luo;
 	char *ver;
 
 	if (err < 0)
 		return op_fail(ctx, NULL, err);
+	luo = vmkeep_sessions_refresh(ctx->vk) >= 0;
 	if (!json) {
 		vk_print_pools(stdout, ctx->vk);
+		if (luo)
+			vk_print_sessions_summary(stdout, ctx->vk);
 		json_object_put(vm_last_update(ctx, stdout));
 		return RC_OK;
 	}
@@ -348,6 +357,8 @@ int print_status(struct ctx *ctx, bool json)
 	if (ver)
 		ver[strcspn(ver, "\n")] = '\0';
 	o = vk_status_json(ctx->vk, ver);
+	json_object_object_add(o, "live_update",
+			       luo ? vk_sessions_summary_json(ctx->vk) : NULL);
 	json_object_object_add(o, "last_update", vm_last_update(ctx, NULL));
 	print_json(o);
 	free(ver);

@@ -1032,15 +1032,22 @@ TEST_F(fmt, entry_uncleared)
 }
 
 /*
- * Test Case: the memory of a live update set (VMKEEP_FMT_LUO) is stored
- * with its flag and read back with it: without it the next kernel takes
- * the set's tables and data for regions, and no session comes back
+ * Test Case: live update memory (VMKEEP_FMT_LUO, vmkeep_luo.c) is stored
+ * and read back as such, never as a region of that name; two of one name
+ * (a set's tables, "luo.N") are no duplicate region names.
  */
 TEST_F(fmt, entry_luo)
 {
+	u32 i;
+
 	mkregions(self->in, 3);
-	self->in[1].flags = VMKEEP_FMT_LUO;
-	snprintf(self->in[1].name, sizeof(self->in[1].name), "luo.1");
+	for (i = 1; i < 3; i++) {
+		self->in[i].flags = VMKEEP_FMT_LUO;
+		self->in[i].uid = 0;
+		self->in[i].gid = 0;
+		self->in[i].mode = 0;
+		snprintf(self->in[i].name, sizeof(self->in[i].name), "luo.1");
+	}
 	store(self->meta, &self->wp, self->in, 3, 0);
 	ASSERT_NE(0, le32toh(ent(self->meta, self->wp.copy, 1)->flags) &
 		     VMKEEP_FMT_LUO);

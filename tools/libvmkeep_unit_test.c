@@ -16,6 +16,7 @@
 
 #include "kselftest_harness.h"
 #include "private.h"
+#include <vmkeep/names.h>
 
 /* Test Case: a context opens its device on first use and reports -errno. */
 TEST(ctx_device)
@@ -38,6 +39,11 @@ TEST(ctx_device)
 	EXPECT_LE(0, vmkeep_get_fd(vk));
 	EXPECT_EQ(-ENOTTY, vmkeep_pools_refresh(vk));
 	EXPECT_EQ(-ENOTTY, vmkeep_thaw(vk));
+	/* a module without LUO_LIST answers so too */
+	EXPECT_EQ(-ENOTTY, vmkeep_sessions_refresh(vk));
+	EXPECT_EQ(NULL, vmkeep_session_get_first(vk));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-ENOTTY, vmkeep_liveupdate_is_enabled(vk));
 	vmkeep_unref(vk);
 
 	setenv("VMKEEP_DEV", "/tmp/vk-dev", 1);
@@ -162,6 +168,154 @@ TEST(pool_iterators)
 	EXPECT_EQ(NULL, vmkeep_region_get_first(vk));
 	EXPECT_EQ(0, errno);
 	vmkeep_unref(vk);
+}
+
+static struct vmkeep_luo_session_info ls[3] = {
+		{ .name = "systemd", .state = VMKEEP_LUO_INCOMING, .set = 4,
+		  .bytes = 8192, .nr_files = 2 },
+		{ .name = "out", .state = VMKEEP_LUO_OUTGOING },
+		{ .name = "bad", .state = VMKEEP_LUO_QUARANTINED, .pool = 1, .set = 3,
+		  .quarantine = VMKEEP_Q_LUO_DATA, .nr_files = 1 },
+};
+
+/* Not in session order; the last names no session. */
+static struct vmkeep_luo_file_info lf[4] = {
+		{ .token = 0, .size = 5000, .session = 0, .kind = VMKEEP_LUO_KIND_MEMFD },
+		{ .token = 9, .size = 4096, .session = 2, .kind = VMKEEP_LUO_KIND_MEMFD },
+		{ .token = ~0ULL, .size = 2 << 20, .region_id = 7, .session = 0,
+		  .kind = VMKEEP_LUO_KIND_REGION },
+		{ .token = 1, .session = 3, .kind = VMKEEP_LUO_KIND_MEMFD },
+};
+
+/*
+ * Test Case: the live update iterators walk sessions and each session's
+ * files; states, kinds and reasons are named; a region file finds its
+ * region by pool and id
+ */
+TEST(session_iterators)
+{
+	struct vmkeep_region_info ri[3] = {
+		{ .name = "same-id-other-size", .id = 7, .pool = 1, .length = 4 << 20 },
+		{ .name = "vm1-ram", .id = 7, .pool = 0, .length = 2 << 20 },
+		{ .name = "vm2-ram", .id = 8, .pool = 1, .length = 2 << 20 },
+	};
+	struct vmkeep_session_file *file;
+	struct vmkeep_session *s;
+	struct vmkeep_ctx *vk;
+	unsigned int n = 0;
+
+	ASSERT_EQ(0, vmkeep_new(&vk));
+	ASSERT_EQ(0, vmkeep_ctx_set_snapshot(vk, ri, 3, NULL, 0, 0));
+	/* an empty live update snapshot comes with it: no device asked */
+	EXPECT_EQ(NULL, vmkeep_session_get_first(vk));
+	EXPECT_EQ(0, errno);
+	EXPECT_EQ(0, vmkeep_liveupdate_is_enabled(vk));
+	ASSERT_EQ(3, vmkeep_ctx_set_luo_snapshot(vk, ls, 3, lf, 4, VMKEEP_LUO_ENABLED));
+	EXPECT_EQ(1, vmkeep_liveupdate_is_enabled(vk));
+	vmkeep_session_foreach(vk, s) {
+		EXPECT_EQ(vk, vmkeep_session_get_ctx(s));
+		n++;
+	}
+	EXPECT_EQ(3, n);
+
+	s = vmkeep_session_get_first(vk);
+	ASSERT_NE(NULL, s);
+	EXPECT_STREQ("systemd", vmkeep_session_get_name(s));
+	EXPECT_STREQ("incoming", vmkeep_session_get_state_name(s));
+	EXPECT_FALSE(vmkeep_session_is_quarantined(s));
+	EXPECT_EQ(NULL, vmkeep_session_get_quarantine_name(s));
+	EXPECT_EQ(4, vmkeep_session_get_set(s));
+	EXPECT_EQ(8192, vmkeep_session_get_bytes(s));
+	EXPECT_EQ(2, vmkeep_session_get_nr_files(s));
+	file = vmkeep_session_file_get_first(s);
+	ASSERT_NE(NULL, file);
+	EXPECT_EQ(s, vmkeep_session_file_get_session(file));
+	EXPECT_EQ(0, vmkeep_session_file_get_token(file));
+	EXPECT_STREQ("memfd", vmkeep_session_file_get_kind_name(file));
+	EXPECT_EQ(5000, vmkeep_session_file_get_size(file));
+	EXPECT_EQ(NULL, vmkeep_session_file_get_region(file));
+	file = vmkeep_session_file_get_next(file);
+	ASSERT_NE(NULL, file);
+	EXPECT_EQ(~0ULL, vmkeep_session_file_get_token(file));
+	EXPECT_STREQ("region", vmkeep_session_file_get_kind_name(file));
+	EXPECT_EQ(7, vmkeep_session_file_get_region_id(file));
+	ASSERT_NE(NULL, vmkeep_session_file_get_region(file));
+	EXPECT_STREQ("vm1-ram", vmkeep_region_get_name(vmkeep_session_file_get_region(file)));
+	/* ids are per pool: of two regions of that id and size, its pool's */
+	ri[0].length = 2 << 20;
+	ASSERT_EQ(0, vmkeep_ctx_set_snapshot(vk, ri, 3, NULL, 0, 0));
+	ASSERT_EQ(3, vmkeep_ctx_set_luo_snapshot(vk, ls, 3, lf, 4, VMKEEP_LUO_ENABLED));
+	s = vmkeep_session_get_first(vk);
+	file = vmkeep_session_file_get_next(vmkeep_session_file_get_first(s));
+	EXPECT_EQ(7, vmkeep_session_file_get_region_id(file));
+	EXPECT_STREQ("vm1-ram", vmkeep_region_get_name(vmkeep_session_file_get_region(file)));
+	lf[2].pool = 1;
+	ASSERT_EQ(3, vmkeep_ctx_set_luo_snapshot(vk, ls, 3, lf, 4, VMKEEP_LUO_ENABLED));
+	s = vmkeep_session_get_first(vk);
+	file = vmkeep_session_file_get_next(vmkeep_session_file_get_first(s));
+	EXPECT_STREQ("same-id-other-size", vmkeep_region_get_name(vmkeep_session_file_get_region(file)));
+	lf[2].pool = 0;
+	EXPECT_EQ(NULL, vmkeep_session_file_get_next(file));
+
+	s = vmkeep_session_get_next(s);
+	ASSERT_NE(NULL, s);
+	EXPECT_STREQ("outgoing", vmkeep_session_get_state_name(s));
+	EXPECT_EQ(0, vmkeep_session_get_nr_files(s));
+	EXPECT_EQ(NULL, vmkeep_session_file_get_first(s));
+
+	s = vmkeep_session_get_next(s);
+	ASSERT_NE(NULL, s);
+	EXPECT_TRUE(vmkeep_session_is_quarantined(s));
+	EXPECT_STREQ("quarantined", vmkeep_session_get_state_name(s));
+	EXPECT_STREQ("data", vmkeep_session_get_quarantine_name(s));
+	EXPECT_EQ(1, vmkeep_session_get_pool(s));
+	n = 0;
+	vmkeep_session_file_foreach(s, file) {
+		EXPECT_EQ(9, vmkeep_session_file_get_token(file));
+		n++;
+	}
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(NULL, vmkeep_session_get_next(s));
+
+	/* a change that failed keeps the snapshot */
+	ASSERT_EQ(0, vmkeep_set_dev_path(vk, "/nonexistent/vmkeep"));
+	EXPECT_EQ(-ENOENT, vmkeep_thaw(vk));
+	EXPECT_NE(NULL, vmkeep_session_get_first(vk));
+	EXPECT_EQ(-ENOENT, vmkeep_format(vk, 0, false));
+	EXPECT_NE(NULL, vmkeep_session_get_first(vk));
+
+	/* unknown values from a newer module; a name the module did not end */
+	ls[1].state = 77;
+	lf[0].kind = 77;
+	memset(ls[1].name, 'x', sizeof(ls[1].name));
+	ASSERT_EQ(3, vmkeep_ctx_set_luo_snapshot(vk, ls, 3, lf, 4, 0));
+	s = vmkeep_session_get_next(vmkeep_session_get_first(vk));
+	EXPECT_STREQ("unknown", vmkeep_session_get_state_name(s));
+	EXPECT_EQ(VMKEEP_NAME_LEN - 1, strlen(vmkeep_session_get_name(s)));
+	file = vmkeep_session_file_get_first(vmkeep_session_get_first(vk));
+	EXPECT_STREQ("unknown", vmkeep_session_file_get_kind_name(file));
+	EXPECT_EQ(0, vmkeep_liveupdate_is_enabled(vk));
+	vmkeep_unref(vk);
+}
+
+/*
+ * Test Case: the reasons of live update sessions (16 and 17) have names
+ * and log descriptions; the gap below them and values past them read
+ * "unknown"
+ */
+TEST(quarantine_names_luo)
+{
+	EXPECT_STREQ("uncleared", vmkeep_quarantine_name(VMKEEP_Q_UNCLEARED));
+	EXPECT_STREQ("data", vmkeep_quarantine_name(VMKEEP_Q_LUO_DATA));
+	EXPECT_STREQ("region", vmkeep_quarantine_name(VMKEEP_Q_LUO_REGION));
+	EXPECT_STREQ("a memfd's bytes fail their checksum",
+		     vmkeep_quarantine_desc(VMKEEP_Q_LUO_DATA));
+	EXPECT_STREQ("a region it holds is missing or quarantined",
+		     vmkeep_quarantine_desc(VMKEEP_Q_LUO_REGION));
+	EXPECT_STREQ("unknown", vmkeep_quarantine_name(VMKEEP_Q_UNCLEARED + 1));
+	EXPECT_STREQ("unknown", vmkeep_quarantine_name(VMKEEP_Q_LUO_DATA - 1));
+	EXPECT_STREQ("unknown", vmkeep_quarantine_desc(VMKEEP_Q_LUO_DATA - 1));
+	EXPECT_STREQ("unknown", vmkeep_quarantine_name(VMKEEP_Q_LUO_REGION + 1));
 }
 
 static size_t read_file(const char *path, char *buf, size_t len)

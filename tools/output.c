@@ -5,10 +5,14 @@
  * What list and status print: tables for people (human sizes), JSON for
  * programs (raw sizes), from a libvmkeep snapshot.  The names of states
  * and reasons are the ones the module's debugfs uses (vmkeep/names.h,
- * through libvmkeep's accessors).
+ * through libvmkeep's accessors).  Live update sessions are shown only
+ * when the module provides /dev/liveupdate or keeps a session, so that
+ * what list and status print stays as it was on a host that does not
+ * use them.
  */
 #include <inttypes.h>
 #include <string.h>
+#include <linux/vmkeep.h>
 
 #include "vmkeepctl.h"
 #include "vmkeep/format.h"
@@ -312,4 +316,257 @@ void vk_print_pools(FILE *f, struct vmkeep_ctx *vk)
 	if (vmkeep_is_frozen(vk) > 0)
 		fprintf(f,
 			"frozen for kexec: alloc, free, finish and format fail until 'vmkeepctl thaw'\n");
+}
+
+/* Whether the live update part is shown: /dev/liveupdate on, or a session kept. */
+static bool sessions_shown(struct vmkeep_ctx *vk)
+{
+	return vmkeep_liveupdate_is_enabled(vk) > 0 || vmkeep_session_get_first(vk);
+}
+
+static json_object *session_file_json(struct vmkeep_session_file *file)
+{
+	struct vmkeep_region *r = vmkeep_session_file_get_region(file);
+	json_object *o = json_object_new_object();
+	bool region = vmkeep_session_file_get_kind(file) == VMKEEP_LUO_KIND_REGION;
+
+	add_u64(o, "token", vmkeep_session_file_get_token(file));
+	add_str(o, "kind", vmkeep_session_file_get_kind_name(file));
+	add_u64(o, "size", vmkeep_session_file_get_size(file));
+	if (region)
+		add_u64(o, "region_id", vmkeep_session_file_get_region_id(file));
+	else
+		add_str(o, "region_id", NULL);
+	add_str(o, "region", r ? vmkeep_region_get_name(r) : NULL);
+	return o;
+}
+
+static json_object *session_json(struct vmkeep_session *s)
+{
+	json_object *o = json_object_new_object();
+	json_object *files = json_object_new_array();
+	struct vmkeep_session_file *file;
+
+	add_str(o, "name", vmkeep_session_get_name(s));
+	add_str(o, "state", vmkeep_session_get_state_name(s));
+	add_str(o, "quarantine", vmkeep_session_get_quarantine_name(s));
+	add_int(o, "pool", vmkeep_session_get_pool(s));
+	if (vmkeep_session_get_set(s))
+		add_u64(o, "set", vmkeep_session_get_set(s));
+	else
+		add_str(o, "set", NULL);
+	add_u64(o, "bytes", vmkeep_session_get_bytes(s));
+	add_int(o, "nr_files", vmkeep_session_get_nr_files(s));
+	vmkeep_session_file_foreach(s, file)
+		json_object_array_add(files, session_file_json(file));
+	json_object_object_add(o, "files", files);
+	return o;
+}
+
+/**
+ * vk_sessions_json() - the "live_update" of ``list --json``
+ * @vk: libvmkeep context
+ *
+ * {"enabled": bool, "sessions": [{..., "files": [...]}...]}: "enabled"
+ * when the module provides /dev/liveupdate; "set" and "region_id" are
+ * null for an outgoing session and a memfd, "region" the name of the
+ * region a file holds (vmkeep_session_file_get_region()), or null.
+ *
+ * Return: a new object for the caller to put, or NULL (JSON null) when
+ * the module does not list sessions.
+ */
+json_object *vk_sessions_json(struct vmkeep_ctx *vk)
+{
+	json_object *root, *arr;
+	struct vmkeep_session *s;
+	int on = vmkeep_liveupdate_is_enabled(vk);
+
+	if (on < 0)
+		return NULL;
+	root = json_object_new_object();
+	arr = json_object_new_array();
+	add_bool(root, "enabled", on);
+	vmkeep_session_foreach(vk, s)
+		json_object_array_add(arr, session_json(s));
+	json_object_object_add(root, "sessions", arr);
+	return root;
+}
+
+/* Sessions per state: outgoing, incoming, retrieved, quarantined. */
+static unsigned int count_sessions(struct vmkeep_ctx *vk, unsigned int n[4])
+{
+	struct vmkeep_session *s;
+	unsigned int all = 0;
+
+	memset(n, 0, 4 * sizeof(*n));
+	vmkeep_session_foreach(vk, s) {
+		if (vmkeep_session_get_state(s) < 4)
+			n[vmkeep_session_get_state(s)]++;
+		all++;
+	}
+	return all;
+}
+
+/**
+ * vk_sessions_summary_json() - the "live_update" of ``status --json``
+ * @vk: libvmkeep context
+ *
+ * Return: {"enabled": bool, "nr_sessions", "nr_outgoing", "nr_incoming",
+ * "nr_retrieved", "nr_quarantined"}, a new object, or NULL (JSON null)
+ * when the module does not list sessions.
+ */
+json_object *vk_sessions_summary_json(struct vmkeep_ctx *vk)
+{
+	int on = vmkeep_liveupdate_is_enabled(vk);
+	unsigned int n[4], all;
+	json_object *o;
+
+	if (on < 0)
+		return NULL;
+	all = count_sessions(vk, n);
+	o = json_object_new_object();
+	add_bool(o, "enabled", on);
+	add_int(o, "nr_sessions", all);
+	add_int(o, "nr_outgoing", n[VMKEEP_LUO_OUTGOING]);
+	add_int(o, "nr_incoming", n[VMKEEP_LUO_INCOMING]);
+	add_int(o, "nr_retrieved", n[VMKEEP_LUO_RETRIEVED]);
+	add_int(o, "nr_quarantined", n[VMKEEP_LUO_QUARANTINED]);
+	return o;
+}
+
+/* "incoming", or "quarantined(data)" with the reason */
+static void session_state(struct vmkeep_session *s, char *buf, size_t len)
+{
+	if (vmkeep_session_is_quarantined(s))
+		snprintf(buf, len, "quarantined(%s)",
+			 vmkeep_session_get_quarantine_name(s));
+	else
+		snprintf(buf, len, "%s", vmkeep_session_get_state_name(s));
+}
+
+/* A file's region: its name, else "id N" (vmkeep_session_file_get_region()); "-" for a memfd. */
+static void file_region(struct vmkeep_session_file *file, char *buf, size_t len)
+{
+	struct vmkeep_region *r = vmkeep_session_file_get_region(file);
+
+	if (r)
+		snprintf(buf, len, "%s", vmkeep_region_get_name(r));
+	else if (vmkeep_session_file_get_kind(file) == VMKEEP_LUO_KIND_REGION)
+		snprintf(buf, len, "id %" PRIu64, vmkeep_session_file_get_region_id(file));
+	else
+		snprintf(buf, len, "-");
+}
+
+struct session_cols {
+	int name, state, token, region;
+};
+
+/*
+ * One row of the sessions' table: @file of @s, or @s alone when it has
+ * no file.  Without @f, only widen @w.
+ */
+static void session_row(FILE *f, struct session_cols *w, struct vmkeep_session *s,
+			struct vmkeep_session_file *file)
+{
+	char state[40], token[24] = "-", size[32] = "-", region[48] = "-", set[24] = "-";
+
+	session_state(s, state, sizeof(state));
+	if (vmkeep_session_get_set(s))
+		snprintf(set, sizeof(set), "%" PRIu64, vmkeep_session_get_set(s));
+	if (file) {
+		snprintf(token, sizeof(token), "%" PRIu64,
+			 vmkeep_session_file_get_token(file));
+		vk_human_size(vmkeep_session_file_get_size(file), size, sizeof(size));
+		file_region(file, region, sizeof(region));
+	}
+	if (!f) {
+		widen(&w->name, vmkeep_session_get_name(s));
+		widen(&w->state, state);
+		widen(&w->token, token);
+		widen(&w->region, region);
+		return;
+	}
+	fprintf(f, "%-*s  %-*s  %4u  %4s  %*s  %-6s  %10s  %s\n",
+		w->name, vmkeep_session_get_name(s), w->state, state,
+		vmkeep_session_get_pool(s), set, w->token, token,
+		file ? vmkeep_session_file_get_kind_name(file) : "-", size, region);
+}
+
+/* Every row: one per file of each session, one for a session without files. */
+static void session_rows(FILE *f, struct session_cols *w, struct vmkeep_ctx *vk)
+{
+	struct vmkeep_session_file *file;
+	struct vmkeep_session *s;
+
+	vmkeep_session_foreach(vk, s) {
+		file = vmkeep_session_file_get_first(s);
+		do
+			session_row(f, w, s, file);
+		while (file && (file = vmkeep_session_file_get_next(file)));
+	}
+}
+
+/**
+ * vk_print_sessions() - the live update part of ``vmkeepctl list``
+ * @f: where
+ * @vk: libvmkeep context
+ *
+ * After a blank line, one row per file of each session (a session with
+ * no file has a row without one): session, state, pool, set, token,
+ * kind, size, region.  Nothing unless the module provides
+ * /dev/liveupdate or keeps a session.
+ */
+void vk_print_sessions(FILE *f, struct vmkeep_ctx *vk)
+{
+	struct session_cols w = { 7, 5, 5, 6 };
+
+	if (!sessions_shown(vk))
+		return;
+	fputc('\n', f);
+	if (!vmkeep_session_get_first(vk)) {
+		fprintf(f, "no live update sessions\n");
+		return;
+	}
+	session_rows(NULL, &w, vk);
+	fprintf(f, "%-*s  %-*s  POOL  %4s  %*s  %-6s  %10s  %s\n",
+		w.name, "SESSION", w.state, "STATE", "SET", w.token, "TOKEN",
+		"KIND", "SIZE", "REGION");
+	session_rows(f, &w, vk);
+	if (vmkeep_liveupdate_is_enabled(vk) <= 0)
+		fprintf(f, "/dev/liveupdate is off (module parameter luo=1): these sessions are kept, not retrieved\n");
+}
+
+/**
+ * vk_print_sessions_summary() - the live update lines of ``vmkeepctl status``
+ * @f: where
+ * @vk: libvmkeep context
+ *
+ * Nothing unless the module provides /dev/liveupdate or keeps a session.
+ */
+void vk_print_sessions_summary(FILE *f, struct vmkeep_ctx *vk)
+{
+	int on = vmkeep_liveupdate_is_enabled(vk);
+	unsigned int n[4], all;
+
+	if (!sessions_shown(vk))
+		return;
+	all = count_sessions(vk, n);
+	fprintf(f, "live update: /dev/liveupdate %s; %u session%s: %u outgoing, %u incoming, %u retrieved, %u quarantined%s\n",
+		on > 0 ? "on" : "off", all, all == 1 ? "" : "s",
+		n[VMKEEP_LUO_OUTGOING], n[VMKEEP_LUO_INCOMING],
+		n[VMKEEP_LUO_RETRIEVED], n[VMKEEP_LUO_QUARANTINED],
+		all ? " ('vmkeepctl list' shows them)" : "");
+	if (n[VMKEEP_LUO_QUARANTINED])
+		fprintf(f,
+			"%u live update session%s quarantined: %s records or bytes failed validation, so %s never retrieved (EIO) and %s memory is kept, across kexec too, until a forced format of %s pool\n",
+			n[VMKEEP_LUO_QUARANTINED],
+			n[VMKEEP_LUO_QUARANTINED] == 1 ? "" : "s",
+			n[VMKEEP_LUO_QUARANTINED] == 1 ? "its" : "their",
+			n[VMKEEP_LUO_QUARANTINED] == 1 ? "it is" : "they are",
+			n[VMKEEP_LUO_QUARANTINED] == 1 ? "its" : "their",
+			n[VMKEEP_LUO_QUARANTINED] == 1 ? "its" : "their");
+	if (on <= 0 && n[VMKEEP_LUO_INCOMING])
+		fprintf(f,
+			"%u live update session%s from an earlier kernel kept for /dev/liveupdate, which is off (module parameter luo=1)\n",
+			n[VMKEEP_LUO_INCOMING], n[VMKEEP_LUO_INCOMING] == 1 ? "" : "s");
 }

@@ -2,7 +2,8 @@
 /*
  * Copyright (C) 2026 The vmkeep authors
  *
- * vmkeepctl pool suggest, format: where a pool can go, and erasing one.
+ * vmkeepctl pool suggest, format: where a pool can go, and erasing one
+ * (with the live update sessions it keeps).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,17 +33,32 @@ const struct opt adopt_opts[] = {
 	{}
 };
 
-/* Whether pool @index is ready: FORMAT wrote it. */
-/* Ready and not held: as a FORMAT leaves a pool. */
-static bool is_formatted(struct ctx *ctx, unsigned long index)
+/* Pool @index in the pool snapshot, or NULL. */
+static struct vmkeep_pool *find_pool_index(struct ctx *ctx, unsigned long index)
 {
 	struct vmkeep_pool *p;
 
 	vmkeep_pool_foreach(ctx->vk, p)
 		if (vmkeep_pool_get_index(p) == index)
-			return !strcmp(vmkeep_pool_get_state_name(p), "ready") &&
-			       !vmkeep_pool_is_held(p);
-	return false;
+			return p;
+	return NULL;
+}
+
+/*
+ * Whether pool @index is as a FORMAT leaves it although vmkeep_format()
+ * failed, which it does for the ioctl and for keeping the identity alike:
+ * ready, not held, no region, no handoff, and, when it was ready before
+ * (@gen: its generation then, else 0), of a newer generation.  A refused
+ * FORMAT of a ready pool (EBUSY: regions or live update sessions open)
+ * leaves it as it was.
+ */
+static bool is_formatted(struct ctx *ctx, unsigned long index, uint64_t gen)
+{
+	struct vmkeep_pool *p = find_pool_index(ctx, index);
+
+	return p && !strcmp(vmkeep_pool_get_state_name(p), "ready") &&
+	       !vmkeep_pool_is_held(p) && !vmkeep_pool_get_nr_regions(p) &&
+	       !vmkeep_pool_get_handoffs(p) && vmkeep_pool_get_generation(p) > gen;
 }
 
 const struct opt format_opts[] = {
@@ -307,9 +323,36 @@ static void fw_why_missing(struct ctx *ctx, const struct vk_fw_range *fw, int nf
 	free(param);
 }
 
-/* Why FORMAT failed, where the general meaning of the errno is not enough. */
-static const char *format_why(struct ctx *ctx, int err)
+/*
+ * The live update sessions pool @index keeps, and in *@open how many of
+ * them are open: outgoing, or retrieved and not closed.  A forced FORMAT
+ * drops the others and waits for none of these (EBUSY).
+ */
+static unsigned int pool_sessions(struct ctx *ctx, unsigned long index,
+				  unsigned int *open)
 {
+	struct vmkeep_session *s;
+	unsigned int n = 0;
+	const char *state;
+
+	*open = 0;
+	if (vmkeep_sessions_refresh(ctx->vk) < 0)
+		return 0;
+	vmkeep_session_foreach(ctx->vk, s) {
+		if (vmkeep_session_get_pool(s) != index)
+			continue;
+		state = vmkeep_session_get_state_name(s);
+		*open += !strcmp(state, "outgoing") || !strcmp(state, "retrieved");
+		n++;
+	}
+	return n;
+}
+
+/* Why FORMAT of @pool failed, where the general meaning of the errno is not enough. */
+static const char *format_why(struct ctx *ctx, unsigned long pool, int err)
+{
+	unsigned int open;
+
 	if (err == EINVAL || err == ENOENT)
 		return "no such pool ('vmkeepctl status')";
 	if (err == EIO)
@@ -317,8 +360,10 @@ static const char *format_why(struct ctx *ctx, int err)
 	if (err != EBUSY || (vmkeep_pools_refresh(ctx->vk) >= 0 &&
 			     vmkeep_is_frozen(ctx->vk) > 0))
 		return why(ctx, err);
+	if (pool_sessions(ctx, pool, &open) && open)
+		return "its live update sessions are open (outgoing, or retrieved): close them";
 	return param.force ? "regions of the pool are still open" :
-	       "the pool holds regions or is damaged; --force erases them";
+	       "the pool holds regions or live update sessions, or is damaged; --force erases them";
 }
 
 /*
@@ -343,7 +388,10 @@ static int pool_cmd_start(struct ctx *ctx, int argc, char **argv,
 int cmd_format(int argc, char **argv, struct ctx *ctx)
 {
 	struct vk_fw_range *fw = NULL;
+	unsigned int sessions, open;
+	struct vmkeep_pool *p;
 	unsigned long pool;
+	uint64_t gen;
 	char obj[24];
 	int err, nfw, rc = pool_cmd_start(ctx, argc, argv, &pool, obj, sizeof(obj));
 
@@ -355,19 +403,26 @@ int cmd_format(int argc, char **argv, struct ctx *ctx)
 	nfw = read_fw_map(&fw);
 	rc = fw_check_pool(ctx, pool, obj, fw, nfw);
 	if (rc < 0) {
-		rc = fail(ctx, RC_FAIL, obj, 0, format_why(ctx, ENOENT));
+		rc = fail(ctx, RC_FAIL, obj, 0, format_why(ctx, pool, ENOENT));
 		fw_why_missing(ctx, fw, nfw);
 	}
 	free(fw);
 	if (rc)
 		return rc;
+	p = find_pool_index(ctx, pool);
+	gen = p && !strcmp(vmkeep_pool_get_state_name(p), "ready") ?
+	      vmkeep_pool_get_generation(p) : 0;
+	sessions = pool_sessions(ctx, pool, &open);
 	err = vmkeep_format(ctx->vk, pool, param.force);
-	if (err < 0 && vmkeep_pools_refresh(ctx->vk) >= 0 && is_formatted(ctx, pool))
+	if (err < 0 && vmkeep_pools_refresh(ctx->vk) >= 0 && is_formatted(ctx, pool, gen))
 		return fail(ctx, RC_FAIL, obj, -err,
 			    "formatted, but its identity could not be kept in /var/lib/vmkeep: it loads foreign after the next boot ('vmkeepctl adopt')");
 	if (err < 0)
-		return fail(ctx, RC_FAIL, obj, -err, format_why(ctx, -err));
+		return fail(ctx, RC_FAIL, obj, -err, format_why(ctx, pool, -err));
 	printf("pool %lu: formatted\n", pool);
+	if (sessions)
+		printf("pool %lu: %u live update session%s dropped\n", pool, sessions,
+		       sessions == 1 ? "" : "s");
 	return RC_OK;
 }
 

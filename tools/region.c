@@ -244,19 +244,36 @@ int cmd_get(int argc, char **argv, struct ctx *ctx)
 	return show_region(ctx, name, opt_json);
 }
 
+/*
+ * The regions, then the live update sessions: the module lists them
+ * (ENOTTY: one from before them), and the JSON has them as null or
+ * {"enabled": ..., "sessions": [...]}.
+ */
 int cmd_list(int argc, char **argv, struct ctx *ctx)
 {
 	int err, rc = parse_no_operands(ctx, argc, argv, true);
+	json_object *o;
+	bool luo;
 
 	if (rc >= 0)
 		return rc;
 	err = vmkeep_regions_refresh(ctx->vk);
 	if (err < 0)
 		return op_fail(ctx, NULL, err);
-	if (opt_json)
-		print_json(vk_regions_json(ctx->vk, NULL));
-	else
+	err = vmkeep_sessions_refresh(ctx->vk);
+	if (err < 0 && err != -ENOTTY)
+		return op_fail(ctx, "live update sessions", err);
+	luo = err >= 0;
+	if (opt_json) {
+		o = vk_regions_json(ctx->vk, NULL);
+		json_object_object_add(o, "live_update",
+				       luo ? vk_sessions_json(ctx->vk) : NULL);
+		print_json(o);
+	} else {
 		vk_print_regions(stdout, ctx->vk, NULL);
+		if (luo)
+			vk_print_sessions(stdout, ctx->vk);
+	}
 	return RC_OK;
 }
 

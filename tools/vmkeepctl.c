@@ -25,9 +25,11 @@ static const struct cmd commands[] = {
 	{ .name = "unload", .fn = cmd_unload,
 	  .about = "Unload the module.  Regions stay in their pools for the next load.\n" },
 	{ .name = "status", .fn = cmd_status, .opts = json_opts,
-	  .about = "Print the pools: base, size, free, state, regions, handoff.\n" },
+	  .about = "Print the pools: base, size, free, state, regions, handoff; the live\n"
+	  "update sessions by state.\n" },
 	{ .name = "list", .fn = cmd_list, .opts = json_opts,
-	  .about = "Print every region: name, size, state, owner, mode, node, flags, use.\n" },
+	  .about = "Print every region: name, size, state, owner, mode, node, flags, use;\n"
+	  "then the live update sessions (/dev/liveupdate, luo=1) and their files.\n" },
 	{ .name = "alloc", .fn = cmd_alloc, .opts = alloc_opts,
 	  .about = "Create a zeroed region that lives until 'free', across kexec.\n" },
 	{ .name = "get", .fn = cmd_get, .opts = json_opts, .args = "NAME",

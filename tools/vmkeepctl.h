@@ -273,6 +273,11 @@ json_object *vk_regions_json(struct vmkeep_ctx *vk, struct vmkeep_region *only);
 json_object *vk_status_json(struct vmkeep_ctx *vk, const char *module_version);
 void vk_print_regions(FILE *f, struct vmkeep_ctx *vk, struct vmkeep_region *only);
 void vk_print_pools(FILE *f, struct vmkeep_ctx *vk);
+/* the same of live update sessions: list's, then status' summary */
+json_object *vk_sessions_json(struct vmkeep_ctx *vk);
+json_object *vk_sessions_summary_json(struct vmkeep_ctx *vk);
+void vk_print_sessions(FILE *f, struct vmkeep_ctx *vk);
+void vk_print_sessions_summary(FILE *f, struct vmkeep_ctx *vk);
 /* qmp.c */
 int vk_send_fd(int sock, const char *data, int fd);
 

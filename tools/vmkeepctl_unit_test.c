@@ -1006,7 +1006,183 @@ TEST(tables)
 	free(buf);
 }
 
-/* "" when each key of @o (and of objects in its arrays) is ``key`` in @doc, else the first not. */
+/* Sessions of pool 0: systemd (incoming, a memfd and vm1-ram), out (outgoing, no file), bad. */
+static const struct vmkeep_luo_session_info sessions[3] = {
+	{ .name = "systemd", .state = VMKEEP_LUO_INCOMING, .set = 4, .bytes = 8192,
+	  .nr_files = 2 },
+	{ .name = "out", .state = VMKEEP_LUO_OUTGOING },
+	{ .name = "bad", .state = VMKEEP_LUO_QUARANTINED, .set = 3,
+	  .quarantine = VMKEEP_Q_LUO_DATA, .nr_files = 2 },
+};
+
+static const struct vmkeep_luo_file_info session_files[4] = {
+	{ .token = 0, .size = 5000, .kind = VMKEEP_LUO_KIND_MEMFD },
+	{ .token = 18446744073709551615ULL, .size = 4 * GiB, .region_id = 7,
+	  .kind = VMKEEP_LUO_KIND_REGION },
+	{ .token = 3, .size = 4096, .session = 2, .kind = VMKEEP_LUO_KIND_MEMFD },
+	{ .token = 4, .size = 2 * MiB, .region_id = 9, .session = 2,
+	  .kind = VMKEEP_LUO_KIND_REGION },
+};
+
+/* fill_regions()' regions, @ns of the sessions above; /dev/liveupdate @on. */
+static struct vmkeep_ctx *fake_luo(struct vmkeep_region_info *r, unsigned int ns,
+				   bool on)
+{
+	struct vmkeep_ctx *vk = fake(r, 2, NULL, 0, 0);
+
+	if (vk && vmkeep_ctx_set_luo_snapshot(vk, sessions, ns, session_files,
+					      ns > 2 ? 4 : ns ? 2 : 0,
+					      on ? VMKEEP_LUO_ENABLED : 0) < 0) {
+		vmkeep_unref(vk);
+		return NULL;
+	}
+	return vk;
+}
+
+/* What vk_print_sessions() and vk_print_sessions_summary() print, malloc'ed. */
+static char *sessions_text(struct vmkeep_ctx *vk)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	vk_print_sessions(f, vk);
+	fputs("--\n", f);
+	vk_print_sessions_summary(f, vk);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * Test Case: with /dev/liveupdate off and no session, list and status
+ * print nothing more than before; on, or with a session kept, a table of
+ * one row per file and a summary
+ */
+TEST(sessions_tables)
+{
+	static const char * const on[] = {
+		"\nSESSION  STATE              POOL   SET                 TOKEN  KIND          SIZE  REGION\n",
+		"\nsystemd  incoming              0     4                     0  memfd     4.88 KiB  -\n",
+		"\nsystemd  incoming              0     4  18446744073709551615  region    4.00 GiB  vm1-ram\n",
+		"\nout      outgoing              0     -                     -  -                -  -\n",
+		"\nbad      quarantined(data)     0     3                     4  region    2.00 MiB  id 9\n",
+		"\nlive update: /dev/liveupdate on; 3 sessions: 1 outgoing, 1 incoming, 0 retrieved, 1 quarantined ('vmkeepctl list' shows them)\n",
+		"\n1 live update session quarantined: its records or bytes failed validation,",
+	};
+	static const char * const off[] = {
+		"\nsystemd  incoming ",
+		"\n/dev/liveupdate is off (module parameter luo=1): these sessions are kept, not retrieved\n",
+		"\nlive update: /dev/liveupdate off; 1 session: 0 outgoing, 1 incoming,",
+		"\n1 live update session from an earlier kernel kept for /dev/liveupdate, which is off (module parameter luo=1)\n",
+	};
+	struct vmkeep_region_info r[2];
+	struct vmkeep_ctx *vk;
+	unsigned int i;
+	char *buf;
+
+	fill_regions(r);
+	vk = fake_luo(r, 0, false);
+	ASSERT_NE(NULL, vk);
+	buf = sessions_text(vk);
+	EXPECT_STREQ("--\n", buf);
+	free(buf);
+	vmkeep_unref(vk);
+
+	vk = fake_luo(r, 0, true);
+	ASSERT_NE(NULL, vk);
+	buf = sessions_text(vk);
+	EXPECT_STREQ("\nno live update sessions\n--\n"
+		     "live update: /dev/liveupdate on; 0 sessions: 0 outgoing, 0 incoming, 0 retrieved, 0 quarantined\n",
+		     buf);
+	free(buf);
+	vmkeep_unref(vk);
+
+	vk = fake_luo(r, 3, true);
+	ASSERT_NE(NULL, vk);
+	buf = sessions_text(vk);
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(0, strncmp(buf, on[0], strlen(on[0]))) TH_LOG("\n%s", buf);
+	for (i = 1; i < ARRAY_SIZE(on); i++)
+		EXPECT_NE(NULL, strstr(buf, on[i])) TH_LOG("on[%u] not in\n%s", i, buf);
+	EXPECT_EQ(NULL, strstr(buf, "is off"));
+	free(buf);
+	vmkeep_unref(vk);
+
+	/* off, with sessions an earlier kernel handed over: kept, shown */
+	vk = fake_luo(r, 1, false);
+	ASSERT_NE(NULL, vk);
+	buf = sessions_text(vk);
+	ASSERT_NE(NULL, buf);
+	for (i = 0; i < ARRAY_SIZE(off); i++)
+		EXPECT_NE(NULL, strstr(buf, off[i])) TH_LOG("off[%u] not in\n%s", i, buf);
+	free(buf);
+	vmkeep_unref(vk);
+}
+
+/* Test Case: the sessions in list --json and their summary in status --json, typed and raw. */
+TEST(sessions_json)
+{
+	static const struct json_key skeys[] = {
+		{ "name", json_type_string }, { "state", json_type_string },
+		{ "quarantine", json_type_null }, { "pool", json_type_int },
+		{ "set", json_type_int }, { "bytes", json_type_int },
+		{ "nr_files", json_type_int }, { "files", json_type_array },
+	};
+	static const struct json_key fkeys[] = {
+		{ "token", json_type_int }, { "kind", json_type_string },
+		{ "size", json_type_int }, { "region_id", json_type_null },
+		{ "region", json_type_null },
+	};
+	struct vmkeep_region_info r[2];
+	json_object *o, *arr, *e, *f;
+	struct vmkeep_ctx *vk;
+
+	fill_regions(r);
+	vk = fake_luo(r, 3, true);
+	ASSERT_NE(NULL, vk);
+	o = json_tokener_parse(json_object_to_json_string(vk_sessions_json(vk)));
+	ASSERT_NE(NULL, o);
+	EXPECT_TRUE(json_object_get_boolean(key(o, "enabled", json_type_boolean)));
+	arr = key(o, "sessions", json_type_array);
+	ASSERT_NE(NULL, arr);
+	ASSERT_EQ(3, json_object_array_length(arr));
+	e = json_object_array_get_idx(arr, 0);
+	EXPECT_STREQ("", wrong_key(e, skeys, ARRAY_SIZE(skeys)));
+	EXPECT_EQ(4, json_object_get_uint64(key(e, "set", json_type_int)));
+	arr = key(e, "files", json_type_array);
+	ASSERT_EQ(2, json_object_array_length(arr));
+	f = json_object_array_get_idx(arr, 0);
+	EXPECT_STREQ("", wrong_key(f, fkeys, ARRAY_SIZE(fkeys)));
+	EXPECT_STREQ("memfd", json_object_get_string(key(f, "kind", json_type_string)));
+	EXPECT_EQ(5000, json_object_get_uint64(key(f, "size", json_type_int)));
+	f = json_object_array_get_idx(arr, 1);
+	EXPECT_EQ(18446744073709551615ULL, json_object_get_uint64(key(f, "token", json_type_int)));
+	EXPECT_EQ(7, json_object_get_uint64(key(f, "region_id", json_type_int)));
+	EXPECT_STREQ("vm1-ram", json_object_get_string(key(f, "region", json_type_string)));
+	e = json_object_array_get_idx(json_object_object_get(o, "sessions"), 1);
+	EXPECT_NE(NULL, key(e, "set", json_type_null));
+	EXPECT_STREQ("outgoing", json_object_get_string(key(e, "state", json_type_string)));
+	e = json_object_array_get_idx(json_object_object_get(o, "sessions"), 2);
+	EXPECT_STREQ("quarantined", json_object_get_string(key(e, "state", json_type_string)));
+	EXPECT_STREQ("data", json_object_get_string(key(e, "quarantine", json_type_string)));
+	json_object_put(o);
+
+	o = vk_sessions_summary_json(vk);
+	ASSERT_NE(NULL, o);
+	EXPECT_TRUE(json_object_get_boolean(key(o, "enabled", json_type_boolean)));
+	EXPECT_EQ(3, json_object_get_int(key(o, "nr_sessions", json_type_int)));
+	EXPECT_EQ(1, json_object_get_int(key(o, "nr_outgoing", json_type_int)));
+	EXPECT_EQ(1, json_object_get_int(key(o, "nr_incoming", json_type_int)));
+	EXPECT_EQ(0, json_object_get_int(key(o, "nr_retrieved", json_type_int)));
+	EXPECT_EQ(1, json_object_get_int(key(o, "nr_quarantined", json_type_int)));
+	EXPECT_EQ(6, json_object_object_length(o));
+	json_object_put(o);
+	vmkeep_unref(vk);
+}
+
+/* "" when each key of @o (and of the objects in it) is ``key`` in @doc, else the first not. */
 static const char *undocumented(json_object *o, const char *doc)
 {
 	static char quoted[64];
@@ -1017,6 +1193,11 @@ static const char *undocumented(json_object *o, const char *doc)
 		snprintf(quoted, sizeof(quoted), "``%s``", k);
 		if (!strstr(doc, quoted))
 			return quoted;
+		if (json_object_is_type(v, json_type_object)) {
+			miss = undocumented(v, doc);
+			if (*miss)
+				return miss;
+		}
 		if (!json_object_is_type(v, json_type_array))
 			continue;
 		for (i = 0; i < json_object_array_length(v); i++) {
@@ -1035,6 +1216,7 @@ TEST(json_keys_documented)
 				      .state = VMKEEP_POOL_READY };
 	struct vmkeep_region_info r[2];
 	FILE *f = fopen("../Documentation/vmkeepctl.rst", "r");
+	struct vmkeep_ctx *vk;
 	size_t cap = 0;
 	char *doc = NULL;
 	json_object *o;
@@ -1049,6 +1231,17 @@ TEST(json_keys_documented)
 	o = regions_json(r, 2);
 	EXPECT_STREQ("", undocumented(o, doc));
 	json_object_put(o);
+	vk = fake_luo(r, 3, true);
+	ASSERT_NE(NULL, vk);
+	o = vk_regions_json(vk, NULL);
+	json_object_object_add(o, "live_update", vk_sessions_json(vk));
+	EXPECT_STREQ("", undocumented(o, doc));
+	json_object_put(o);
+	o = vk_status_json(vk, NULL);
+	json_object_object_add(o, "live_update", vk_sessions_summary_json(vk));
+	EXPECT_STREQ("", undocumented(o, doc));
+	json_object_put(o);
+	vmkeep_unref(vk);
 	free(doc);
 }
 

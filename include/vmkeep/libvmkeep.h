@@ -9,11 +9,12 @@
  * the libkmod context used to load and unload the module.  Every call
  * that can fail returns a negative errno (the uAPI's "General ioctl
  * format" says what each means); calls that hand out a region fd return
- * it (O_CLOEXEC).  Regions and pools are read as a snapshot: the first
- * iteration takes one, vmkeep_regions_refresh() / vmkeep_pools_refresh()
- * take a new one, and a change this context makes (alloc, free, finish,
- * format, freeze, thaw) lets the next iteration take a new one.  Objects
- * of an older snapshot must not be used after a new one is taken.
+ * it (O_CLOEXEC).  Regions, pools and live update sessions are read as a
+ * snapshot: the first iteration takes one, vmkeep_regions_refresh() /
+ * vmkeep_pools_refresh() / vmkeep_sessions_refresh() take a new one,
+ * and a change this context makes (alloc, free, finish, format, freeze,
+ * thaw) lets the next iteration take a new one.  Objects of an older
+ * snapshot must not be used after a new one is taken.
  *
  * The library is not thread-safe per context: use one context per thread
  * or lock around it.
@@ -31,6 +32,8 @@ extern "C" {
 struct vmkeep_ctx;
 struct vmkeep_region;
 struct vmkeep_pool;
+struct vmkeep_session;
+struct vmkeep_session_file;
 
 /* Context */
 int vmkeep_new(struct vmkeep_ctx **ctx);
@@ -168,6 +171,53 @@ uint64_t vmkeep_pool_get_handoffs(struct vmkeep_pool *pool);
 uint64_t vmkeep_pool_get_restore_ns(struct vmkeep_pool *pool);
 uint64_t vmkeep_pool_get_meta_bytes(struct vmkeep_pool *pool);
 uint64_t vmkeep_pool_get_page_size(struct vmkeep_pool *pool);
+
+/*
+ * Live update sessions (mainline's /dev/liveupdate, which the module
+ * provides with luo=1): a snapshot of VMKEEP_IOC_LUO_LIST, -ENOTTY from
+ * a module without it.  A session's state (vmkeep_session_get_state())
+ * is 0 outgoing, 1 incoming, 2 retrieved, 3 quarantined; a file's kind
+ * 1 memfd, 2 region.
+ */
+int vmkeep_sessions_refresh(struct vmkeep_ctx *ctx);
+int vmkeep_liveupdate_is_enabled(struct vmkeep_ctx *ctx);
+struct vmkeep_session *vmkeep_session_get_first(struct vmkeep_ctx *ctx);
+struct vmkeep_session *vmkeep_session_get_next(struct vmkeep_session *session);
+
+#define vmkeep_session_foreach(ctx, session)			\
+	for (session = vmkeep_session_get_first(ctx); session;		\
+	     session = vmkeep_session_get_next(session))
+
+struct vmkeep_ctx *vmkeep_session_get_ctx(struct vmkeep_session *session);
+const char *vmkeep_session_get_name(struct vmkeep_session *session);
+unsigned int vmkeep_session_get_state(struct vmkeep_session *session);
+const char *vmkeep_session_get_state_name(struct vmkeep_session *session);
+bool vmkeep_session_is_quarantined(struct vmkeep_session *session);
+const char *vmkeep_session_get_quarantine_name(struct vmkeep_session *session);
+unsigned int vmkeep_session_get_pool(struct vmkeep_session *session);
+/* The live update set it came in; 0 for an outgoing session */
+uint64_t vmkeep_session_get_set(struct vmkeep_session *session);
+/* Pool bytes its memfds hold (reserved, for an outgoing session) */
+uint64_t vmkeep_session_get_bytes(struct vmkeep_session *session);
+unsigned int vmkeep_session_get_nr_files(struct vmkeep_session *session);
+
+struct vmkeep_session_file *vmkeep_session_file_get_first(struct vmkeep_session *session);
+struct vmkeep_session_file *vmkeep_session_file_get_next(struct vmkeep_session_file *file);
+
+#define vmkeep_session_file_foreach(session, file)			\
+	for (file = vmkeep_session_file_get_first(session); file;	\
+	     file = vmkeep_session_file_get_next(file))
+
+struct vmkeep_session *vmkeep_session_file_get_session(struct vmkeep_session_file *file);
+uint64_t vmkeep_session_file_get_token(struct vmkeep_session_file *file);
+unsigned int vmkeep_session_file_get_kind(struct vmkeep_session_file *file);
+const char *vmkeep_session_file_get_kind_name(struct vmkeep_session_file *file);
+/* A memfd's size; a region's length */
+uint64_t vmkeep_session_file_get_size(struct vmkeep_session_file *file);
+/* A region's id in its pool; 0 for a memfd */
+uint64_t vmkeep_session_file_get_region_id(struct vmkeep_session_file *file);
+/* The one region of that id and size in the region snapshot, or NULL */
+struct vmkeep_region *vmkeep_session_file_get_region(struct vmkeep_session_file *file);
 
 #ifdef __cplusplus
 }

@@ -500,8 +500,10 @@ struct vmkeep_trust {
 /**
  * struct vmkeep_luo_session_info - one live update session
  * @name: NUL-terminated name, as given to LIVEUPDATE_IOCTL_CREATE_SESSION
- * @set: for an incoming session, the live update set it came in (the
- *       module's kexec count); 0 for an outgoing one
+ * @set: for an incoming session, the number of the live update set it
+ *       came in (one above every set its kernel's pools held, from 1;
+ *       its pool's entries ``luo.SET`` and ``luo.SET.N``); 0 for an
+ *       outgoing one
  * @bytes: pool bytes its memfds hold (reserved, for an outgoing session)
  * @state: %VMKEEP_LUO_OUTGOING, %VMKEEP_LUO_INCOMING,
  *         %VMKEEP_LUO_RETRIEVED or %VMKEEP_LUO_QUARANTINED
@@ -523,9 +525,14 @@ struct vmkeep_luo_session_info {
  * struct vmkeep_luo_file_info - one file of a live update session
  * @token: the token it was preserved with
  * @size: a memfd's size; a region's length
- * @region_id: a region's id in the session's pool; 0 for a memfd
+ * @region_id: a region's id in its own pool, which need not be the
+ *             session's (ids are unique per pool only); 0 for a memfd
  * @session: index of its session in &struct vmkeep_luo_list.sessions
  * @kind: %VMKEEP_LUO_KIND_MEMFD or %VMKEEP_LUO_KIND_REGION
+ * @pool: index of the pool of its memory: a region's own pool (with
+ *        @region_id, the region), a memfd's session's; %VMKEEP_LUO_NO_POOL
+ *        for a region whose pool is not loaded
+ * @__reserved: 0
  */
 struct vmkeep_luo_file_info {
 	__aligned_u64 token;
@@ -533,7 +540,11 @@ struct vmkeep_luo_file_info {
 	__aligned_u64 region_id;
 	__u32 session;
 	__u32 kind;
+	__u32 pool;
+	__u32 __reserved;
 };
+
+#define VMKEEP_LUO_NO_POOL	0xffffffffU
 
 #define VMKEEP_LUO_ENABLED	(1U << 0)
 
