@@ -256,6 +256,20 @@ systemd-check: deb guest
 	@rc=0; selftests/vm/systemd-test.sh $(DEB) || rc=1; \
 	selftests/vm/systemd-test.sh -s systemd-vms.sh $(DEB) || rc=1; exit $$rc
 
+# The live update face under systemd 262, on a sid root booting sid's
+# 7.x kernel: luo=1 in modprobe.d, vmkeep loaded by the initramfs hook,
+# a service's memfd and region fd back from its fd store after
+# 'systemctl kexec' (selftests/vm/systemd-luo.sh).
+systemd-luo-check: deb
+	$(MAKE) -C selftests vkfdstore
+	selftests/vm/systemd-test.sh -r sid -s systemd-luo.sh $(DEB)
+
+# systemd's own TEST-91-LIVEUPDATE (sid's systemd-tests) on vmkeep's
+# /dev/liveupdate, booted as its integration-test wrapper boots it
+# (selftests/vm/systemd-test.sh -t).
+systemd-test91-check: deb
+	selftests/vm/systemd-test.sh -t $(DEB)
+
 # libvirt domains across 'systemctl kexec' in the libvirt roots (Debian 12:
 # libvirt 9.0, QEMU 7.2; sid: libvirt 12, QEMU 11.1), AppArmor on
 # (selftests/vm/systemd-test.sh -l, selftests/vm/libvirt-stage.sh).
@@ -360,4 +374,4 @@ clean:
 distclean: clean
 	rm -rf $(CACHE)
 
-.PHONY: deps all modules tools guest selftests luo-selftests check-qemu sparse checkpatch unit vmtest check check-all dkms-check grub-check deb systemd-check libvirt-check bench bench-luo bench-luo-run bench-vms bench-vms-run install uninstall stress demo clean distclean
+.PHONY: deps all modules tools guest selftests luo-selftests check-qemu sparse checkpatch unit vmtest check check-all dkms-check grub-check deb systemd-check systemd-luo-check systemd-test91-check libvirt-check bench bench-luo bench-luo-run bench-vms bench-vms-run install uninstall stress demo clean distclean

@@ -24,9 +24,23 @@
 # vmkeep-stamp.service (that script's serial line stamper, before libvirt)
 # enabled, 4 GiB and a pool of 1 GiB; -m MODE passes vmkeep_test.mode=MODE
 # (libvirt-stage.sh's update path, "baseline" without it).
+# -r sid: the systemd root of sid (systemd 262) with its 7.x kernel
+# instead of Debian 12's.  -s systemd-luo.sh: the live update face
+# (vmkeep.luo=1 through modprobe.d, loaded by the initramfs hook) and a
+# service's fd store across 'systemctl kexec' (selftests/vkfdstore).
+# -t: systemd's own TEST-91-LIVEUPDATE from sid's systemd-tests package,
+# on the root of 'systemd-root.sh -t' with luo=1 as above, booted the
+# way systemd's integration-test-wrapper.py boots it (systemd.unit=, its
+# SYSTEMD_UNIT_PATH, its drop-in: output to the console, SuccessAction=
+# exit with status 123; the meson file's command line), with an ESP on a
+# second disk holding a boot loader entry for this kernel, which
+# 'systemctl kexec --kernel-cmdline=' loads; vmkeep-format.service
+# formats the new pool before the test's first boot.  The test passed
+# when it wrote /testok and the unit's success action ran in the boot
+# after the kexec.
 #
-# Environment: VM_TIMEOUT (seconds for both boots, 600; 1200 with VMs;
-# 2400 with libvirt).
+# Environment: VM_TIMEOUT (seconds for both boots, 600; 900 with
+# systemd-luo.sh; 1200 with VMs; 1800 with -t; 2400 with libvirt).
 
 set -euo pipefail
 
@@ -35,34 +49,46 @@ CACHE=${CACHE:-$top/.cache}
 verbose=0
 stage=
 suite=
+libvirt=0
+test91=0
 mode=
-while getopts "vs:l:m:" opt; do
+while getopts "vs:l:r:m:t" opt; do
 	case $opt in
 	v) verbose=1 ;;
 	s) stage=$OPTARG ;;
-	l) suite=$OPTARG ;;
+	l) suite=$OPTARG libvirt=1 ;;
+	r) suite=$OPTARG ;;
 	m) mode=$OPTARG ;;
+	t) test91=1 suite=sid stage=TEST-91-LIVEUPDATE ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-debs=$(cd "${1:?usage: systemd-test.sh [-v] [-s STAGE_SCRIPT] [-l bookworm|sid [-m MODE]] DEBDIR}" && pwd)
+debs=$(cd "${1:?usage: systemd-test.sh [-v] [-s STAGE_SCRIPT] [-r sid | -l bookworm|sid [-m MODE] | -t] DEBDIR}" && pwd)
 case $suite in
 "")	kver=6.12 ;;
 bookworm) kver=6.12 ;;
 sid)	kver=7 ;;
-*)	echo "systemd-test: -l bookworm or sid, not '$suite'" >&2; exit 2 ;;
+*)	echo "systemd-test: -l or -r bookworm or sid, not '$suite'" >&2; exit 2 ;;
 esac
-if [ -z "$suite" ]; then
+if [ $libvirt = 0 ]; then
 	stage=${stage:-systemd-stage.sh} mem=2048 pool=512M@0x40000000 img=2G
-	tmo=$([ "$stage" = systemd-stage.sh ] && echo 600 || echo 1200)
+	case $stage in
+	systemd-stage.sh) tmo=600 ;;
+	systemd-luo.sh) tmo=900 ;;
+	TEST-91-LIVEUPDATE) tmo=1800 img=3G ;;
+	*) tmo=1200 ;;
+	esac
 else
 	stage=${stage:-libvirt-stage.sh} mem=4096 pool=1G@0x40000000 img=6G tmo=2400
 fi
 # shellcheck source=/dev/null
 . "$("$top/scripts/fetch-kernel.sh" $kver)"
-base=$("$top/scripts/systemd-root.sh" ${suite:+-l} "$KREL")
-dir=$CACHE/systemd-test$([ "$stage" = systemd-stage.sh ] || echo "-${stage%.sh}${suite:+-$suite}${mode:+-$mode}")
+base=$("$top/scripts/systemd-root.sh" $([ $libvirt = 0 ] || echo -l) $([ $test91 = 0 ] || echo -t) "$KREL")
+# The live update face on: the admin's modprobe.d line.
+luo=$([ "$stage" = systemd-luo.sh ] || [ $test91 = 1 ] && echo 1 || echo 0)
+dir=$CACHE/systemd-test$([ "$stage" = systemd-stage.sh ] && [ -z "$suite" ] ||
+	echo "-${stage%.sh}${suite:+-$suite}${mode:+-$mode}")
 root=$dir/root
 log() { [ $verbose = 0 ] || echo "systemd-test: $*" >&2; }
 
@@ -98,6 +124,11 @@ mkdir -p "$root/tmp/debs"
 cp "$debs"/*.deb "$root/tmp/debs/"
 rm -f "$root"/tmp/debs/*-dbgsym_*.deb
 log "dpkg -i $(cd "$root/tmp/debs" && echo *.deb)"
+# The admin's opt-in to the live update face, before the packages: their
+# initramfs trigger then builds an initrd with vmkeep in it.
+if [ $luo = 1 ]; then
+	echo "options vmkeep luo=1" >"$root/etc/modprobe.d/vmkeep.conf"
+fi
 set +e
 check "dpkg -i vmkeep-dkms vmkeepctl libvmkeep1 libvmkeep-dev" \
 	in_root sh -c 'DEBIAN_FRONTEND=noninteractive dpkg -i /tmp/debs/*.deb'
@@ -113,10 +144,21 @@ if [ -n "$signer" ]; then
 else
 	n=$((n + 1)); echo "ok $n dkms signed vmkeep.ko # SKIP dkms made no key"
 fi
+if [ $luo = 1 ]; then
+	in_root lsinitramfs "/boot/initrd.img-$KREL" >"$dir/initrd.list" 2>&1
+	for f in 'usr/lib/modules/.*/vmkeep\.ko' usr/sbin/vmkeepctl 'usr/lib/.*/libvmkeep\.so\.1' \
+		 scripts/init-bottom/vmkeep etc/modprobe.d/vmkeep.conf; do
+		check "the initramfs trigger put $f into the initrd" grep -q "^$f" "$dir/initrd.list"
+	done
+	check "no pool identity in the initrd" sh -c "! grep -q 'var/lib/vmkeep' '$dir/initrd.list'"
+	echo "# initrd.img-$KREL: mode $(stat -c %a "$root/boot/initrd.img-$KREL"), $(wc -l <"$dir/initrd.list") files"
+fi
 for f in /usr/sbin/vmkeepctl /usr/share/man/man8/vmkeepctl.8.gz \
 	 /usr/share/bash-completion/completions/vmkeepctl \
 	 /lib/systemd/system/vmkeep.service /usr/lib/vmkeep/vmkeep-shutdown \
 	 /etc/kernel/postinst.d/zz-vmkeep /etc/default/grub.d/vmkeep.cfg \
+	 /usr/share/initramfs-tools/hooks/vmkeep \
+	 /usr/share/initramfs-tools/scripts/init-bottom/vmkeep \
 	 /usr/include/vmkeep/libvmkeep.h /usr/lib/x86_64-linux-gnu/pkgconfig/libvmkeep.pc \
 	 /usr/src/vmkeep-0.1/dkms.conf; do
 	check "installed $f" test -e "$root$f"
@@ -159,7 +201,7 @@ fi
 # The libvirt stage: the root's own libvirt and QEMU run vkguest; the
 # stamper of the domains' serial lines runs before libvirt and stops
 # after libvirt-guests.
-if [ -n "$suite" ]; then
+if [ $libvirt = 1 ]; then
 	install -D -m 0644 "$top/guest/vkguest" "$root/var/lib/libvirt/boot/vkguest"
 	cat >"$root/etc/systemd/system/vmkeep-stamp.service" <<'EOU'
 [Unit]
@@ -175,9 +217,114 @@ EOU
 		"$root/etc/systemd/system/multi-user.target.wants/vmkeep-stamp.service"
 fi
 
-# The test unit; the journal on disk (for boot -1) and on the console.
-install -m 0755 "$top/selftests/vm/$stage" "$root/usr/local/sbin/vmkeep-test"
-cat >"$root/etc/systemd/system/vmkeep-test.service" <<'EOU'
+# The live update stage: the service whose fd store crosses the kexec.
+if [ "$stage" = systemd-luo.sh ]; then
+	install -D -m 0755 "$top/selftests/vkfdstore" "$root/usr/local/bin/vkfdstore"
+	cat >"$root/etc/systemd/system/vk-fdstore.service" <<'EOU'
+[Unit]
+Description=vmkeep test: a memfd and a region file in the fd store across kexec
+After=vmkeep.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+NotifyAccess=all
+FileDescriptorStoreMax=4
+FileDescriptorStorePreserve=yes
+ExecStart=/bin/sh -c 'case "$$(cat /proc/cmdline)" in \
+	*vmkeep_test.stage=2*) exec /usr/local/bin/vkfdstore check /run/vk-fdstore.result ;; \
+	*) exec vmkeepctl exec --region sd-luo:fd=10 -- /usr/local/bin/vkfdstore store ;; esac'
+EOU
+fi
+
+# TEST-91: what integration-test-wrapper.py gives the unit (a drop-in
+# in a credential there), the pool formatted before it, and an ESP with
+# a Type #1 boot loader entry of this kernel, on /efi.
+cmdline= esp=()
+if [ $test91 = 1 ]; then
+	d=$root/etc/systemd/system/TEST-91-LIVEUPDATE.service.d
+	mkdir -p "$d"
+	cat >"$d/vmkeep-test.conf" <<'EOU'
+[Service]
+StandardOutput=journal+console
+
+[Unit]
+SuccessAction=exit
+SuccessActionExitStatus=123
+FailureAction=exit
+Wants=vmkeep-format.service vmkeep-run-exec.service
+After=vmkeep-format.service vmkeep-run-exec.service
+EOU
+	# The wrapper's emergency-exit.service, for a boot that fails early.
+	cat >"$root/etc/systemd/system/emergency-exit.service" <<'EOU'
+[Unit]
+DefaultDependencies=no
+Conflicts=shutdown.target
+Conflicts=rescue.service
+Before=shutdown.target
+Before=rescue.service
+FailureAction=exit
+
+[Service]
+ExecStart=false
+EOU
+	mkdir -p "$root/etc/systemd/system/emergency.target.d"
+	printf '[Unit]\nWants=emergency-exit.service\n' \
+		>"$root/etc/systemd/system/emergency.target.d/vmkeep-test.conf"
+	# initramfs-tools mounts /run noexec and hands it to the root; the
+	# test runs a script from /run, as systemd's own initrd allows.
+	cat >"$root/etc/systemd/system/vmkeep-run-exec.service" <<'EOU'
+[Unit]
+Description=vmkeep test: /run without noexec, as systemd's initrd mounts it
+DefaultDependencies=no
+After=local-fs.target
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/bin/mount -o remount,exec /run
+EOU
+	cat >"$root/etc/systemd/system/vmkeep-format.service" <<'EOU'
+[Unit]
+Description=vmkeep test: format the new pool before TEST-91's first boot
+DefaultDependencies=no
+After=vmkeep.service local-fs.target
+ConditionKernelCommandLine=!luo_nboot=1
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+StandardOutput=journal+console
+ExecStart=/usr/sbin/vmkeepctl format --pool 0
+EOU
+	cmdline="kho=on liveupdate=on systemd.minimum_uptime_sec=0 systemd.hostname=H"
+	cmdline="$cmdline SYSTEMD_UNIT_PATH=/usr/lib/systemd/tests/testdata/TEST-91-LIVEUPDATE.units:/usr/lib/systemd/tests/testdata/units:"
+	cmdline="$cmdline systemd.unit=TEST-91-LIVEUPDATE.service systemd.mask=systemd-networkd-wait-online.service"
+	cmdline="$cmdline systemd.mask=serial-getty@.service systemd.show_status=error systemd.crash_shell=0"
+	cmdline="$cmdline systemd.crash_action=poweroff loglevel=6"
+	mkdir -p "$root/efi"
+	echo "/dev/vdb1 /efi vfat umask=0077 0 2" >>"$root/etc/fstab"
+	cat >"$root/tmp/entry.conf" <<EOE
+title Debian sid, vmkeep's TEST-91 run
+version $KREL
+linux /vmlinuz-$KREL
+initrd /initrd.img-$KREL
+options console=ttyS0 root=/dev/vda rw
+EOE
+	in_root sh -c "set -e; cd /tmp; rm -f esp.img; truncate -s 96M esp.img
+		echo 'label: gpt
+start=2048, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=esp' | sfdisk -q esp.img
+		mkfs.vfat -F 32 -n ESP --offset=2048 esp.img $((95 * 1024)) >/dev/null
+		mmd -i esp.img@@1M ::loader ::loader/entries
+		mcopy -i esp.img@@1M /boot/vmlinuz-$KREL /boot/initrd.img-$KREL ::
+		mcopy -i esp.img@@1M entry.conf ::loader/entries/debian-vmkeep.conf
+		mdir -i esp.img@@1M -/ ::" >"$dir/esp.log" 2>&1
+	ok $? "an ESP with a boot loader entry for $KREL"
+	sed 's/^/# esp: /' "$dir/esp.log"
+	mv "$root/tmp/esp.img" "$dir/esp.img"
+	esp=(-drive "file=$dir/esp.img,if=virtio,format=raw,cache=unsafe")
+	rm -f "$root/tmp/entry.conf"
+else
+	# The test unit; the journal on disk (for boot -1) and on the console.
+	install -m 0755 "$top/selftests/vm/$stage" "$root/usr/local/sbin/vmkeep-test"
+	cat >"$root/etc/systemd/system/vmkeep-test.service" <<'EOU'
 [Unit]
 Description=vmkeep systemd test stage
 After=vmkeep.service multi-user.target
@@ -187,8 +334,9 @@ ExecStart=/usr/local/sbin/vmkeep-test
 [Install]
 WantedBy=multi-user.target
 EOU
-ln -s /etc/systemd/system/vmkeep-test.service \
-	"$root/etc/systemd/system/multi-user.target.wants/vmkeep-test.service"
+	ln -s /etc/systemd/system/vmkeep-test.service \
+		"$root/etc/systemd/system/multi-user.target.wants/vmkeep-test.service"
+fi
 # Under TCG every unit costs seconds: none that this test does not need.
 for u in e2scrub_reap getty-static kexec-load systemd-update-utmp \
 	 systemd-update-utmp-runlevel getty@tty1 serial-getty@ttyS0 \
@@ -217,11 +365,12 @@ timeout "${VM_TIMEOUT:-$tmo}" qemu-system-x86_64 \
 	-nodefaults -no-reboot -display none \
 	-serial file:"$dir/console.log" -serial file:"$dir/results.log" \
 	-drive file="$dir/root.img",if=virtio,format=raw,cache=unsafe \
+	"${esp[@]}" \
 	-kernel "$dir/vmlinuz-$KREL" -initrd "$dir/initrd.img-$KREL" \
-	-append "console=ttyS0 root=/dev/vda rw panic=-1 $memmap vmkeep.pools=$pool${mode:+ vmkeep_test.mode=$mode}" \
+	-append "console=ttyS0 root=/dev/vda rw panic=-1 $memmap vmkeep.pools=$pool${mode:+ vmkeep_test.mode=$mode}${cmdline:+ $cmdline}" \
 	>"$dir/qemu.log" 2>&1
 qrc=$?
-set -e
+# From here on every check reports, none ends the script.
 t2=$(date +%s)
 
 tr -d '\r' <"$dir/results.log" >"$dir/results.txt"
@@ -234,12 +383,51 @@ while IFS= read -r l; do
 	esac
 done <"$dir/results.txt"
 for s in "@@ stage 1 kexec" "@@ stage 2 start" "@@ stage 2 poweroff"; do
+	[ $test91 = 0 ] || break
 	grep -q "^$s" "$dir/results.txt"
 	ok $? "the guest reached '$s'"
 done
-if [ -z "$suite" ]; then
+if [ $test91 = 1 ]; then
+	grep -a -E "LUO|liveupdate|vmkeep: initramfs|luo_nboot|/testok|exit 123|TEST-91-LIVEUPDATE.service: |Power down" "$dir/console.txt" |
+		grep -a -v -E 'Sent message|Got message|Bus n/a|sd-bus|varlink|json-stream|Notify message' |
+		cut -c1-240 | sed 's/^/# console: /'
+	# (the line is too long for "Command line:": the unknown ones name it)
+	grep -a -q 'Unknown kernel command line parameters .*luo_nboot=1' "$dir/console.txt"
+	ok $? "TEST-91: systemctl kexec booted the kernel of the boot loader entry (luo_nboot=1)"
+	! grep -a -q '/dev/liveupdate not available, skipping test' "$dir/console.txt"
+	ok $? "TEST-91: /dev/liveupdate was there (no exit 77)"
+	debugfs -R 'stat /testok' "$dir/root.img" 2>&1 | grep -q '^Inode:'
+	ok $? "TEST-91: the test wrote /testok in the second boot"
+	# Its last step; the wrapper takes exit status 123 for a pass (a VM
+	# powers off instead: 'poweroff-force action instead of exit-force').
+	grep -a -A1 'TEST-91-LIVEUPDATE.sh\[[0-9]*\]: + touch /testok' "$dir/console.txt" |
+		grep -a -q 'TEST-91-LIVEUPDATE.sh\[[0-9]*\]: + systemctl --no-block exit 123'
+	ok $? "TEST-91: passed (touch /testok, then 'systemctl exit 123', the wrapper's pass)"
+fi
+if [ $libvirt = 0 ] && [ $luo = 0 ]; then
 	grep -q "vmkeep: poweroff with 1 region(s): sd-a: their memory does not survive a cold boot" "$dir/console.txt"
 	ok $? "systemctl poweroff warns that the region's memory does not survive"
+fi
+# systemd-shutdown logs its LUO lines after journald is gone: console only.
+if [ $luo = 1 ]; then
+	[ $test91 = 1 ] || grep -a -E 'LUO|liveupdate|vmkeep: initramfs' "$dir/console.txt" | sed 's/^/# console: /'
+	grep -a -q "systemd\[1\]: Serialized [0-9]* fd store entries for LUO." "$dir/console.txt"
+	ok $? "PID 1 serialized the fd stores for LUO (console)"
+	if [ $test91 = 1 ]; then
+		# The wrapper's loglevel=6 keeps systemd-shutdown's info lines off the console.
+		n=$((n + 1)); echo "ok $n systemd-shutdown's 'Preserved fd stores' line # SKIP loglevel=6 hides it"
+	else
+		grep -q "Preserved fd stores in LUO session 'systemd' for kexec." "$dir/console.txt"
+		ok $? "systemd-shutdown preserved the fd stores in LUO session 'systemd' (console)"
+	fi
+	# TEST-91 stores a session named "systemd" to see PID 1 skip it.
+	errors=$(sed -n 's/^luo_errors="\(.*\)"$/\1/p' "$top/selftests/vm/systemd-luo.sh")
+	expected=$(sed -n 's/^luo_expected="\(.*\)"$/\1/p' "$top/selftests/vm/systemd-luo.sh")
+	grep -a -E "$expected" "$dir/console.txt" | sed 's/^/# expected, as with mainline LUO: /'
+	grep -a -E "$errors" "$dir/console.txt" | grep -v -E "$expected" |
+		{ if [ $test91 = 1 ]; then grep -v "TEST-91-LIVEUPDATE-hijack.service' for LUO serialization, as the session name 'systemd'"; else cat; fi; } |
+		sed 's/^/# LUO error: /' | grep .
+	ok $((!$?)) "console: no LUO error or warning (but ENOENT for the fds of journald and udevd)"
 fi
 grep -q "reboot: Power down" "$dir/console.txt"
 ok $? "the guest powered off (qemu exit $qrc)"
@@ -250,10 +438,10 @@ awk -v console="$dir/console.txt" -v strict="$([ "${VM_STALLS:-warn}" = fail ] &
 	-v standalone=1 -f "$top/selftests/vm/console.awk" || crc=$?
 ok $crc "console: no BUG, WARNING, Oops, Call Trace"
 grep -a 'vmkeep\(ctl\|-shutdown\)\[' "$dir/console.txt" | sed 's/^/# journal: /' || true
-echo "# systemd-test: setup $((t1 - t0)) s, VM $((t2 - t1)) s (two boots and a systemctl kexec, TCG)${suite:+, $suite libvirt root}"
+echo "# systemd-test: setup $((t1 - t0)) s, VM $((t2 - t1)) s (two boots and a systemctl kexec, TCG)${suite:+, $suite $([ $libvirt = 1 ] && echo libvirt || echo systemd) root}"
 echo "1..$n"
 if [ $rc = 0 ]; then
-	rm -f "$dir/root.img"
+	rm -f "$dir/root.img" "$dir/esp.img"
 	echo "== PASS: all $n checks passed; logs in $dir" >&2
 else
 	echo "== FAIL: $nfail of $n checks failed; logs in $dir" >&2
