@@ -34,6 +34,9 @@ KVER ?= 6.12
 # the vmkeep path) on the default kernel; the other roots and modes are in
 # make libvirt-check (check-all).
 CHECK_LIBVIRT ?= $(filter 6.12,$(KVER))
+# ... and systemd 262's fd stores across 'systemctl kexec' through vmkeep's
+# /dev/liveupdate in a sid root (sid's 7.2 kernel): once, with 6.12's run.
+CHECK_SYSTEMD_LUO ?= $(filter 6.12,$(KVER))
 CACHE := $(CURDIR)/.cache
 export CACHE
 
@@ -200,6 +203,7 @@ check:
 	$(MAKE) vmtest || rc=1; \
 	$(if $(CHECK_LIBVIRT),$(MAKE) -s libvirt-check LIBVIRT_SUITES=bookworm LIBVIRT_MODES=vmkeep \
 		LIBVIRT_KTAP=$(RESULTS) || rc=1;) \
+	$(if $(CHECK_SYSTEMD_LUO),$(MAKE) -s systemd-luo-check SYSTEMD_LUO_KTAP=$(RESULTS) || rc=1;) \
 	scripts/ktap-summary.sh $(RESULTS)/*.ktap && [ $$rc = 0 ]
 
 # Running guests across a kexec on each QEMU Debian ships (7.2 is the
@@ -217,6 +221,7 @@ check-all:
 	$(MAKE) check KVER=7
 	$(MAKE) check KVER=debug
 	$(MAKE) check-qemu
+	$(MAKE) systemd-test91-check
 	$(MAKE) dkms-check
 	$(MAKE) grub-check
 	$(MAKE) systemd-check
@@ -260,9 +265,13 @@ systemd-check: deb guest
 # 7.x kernel: luo=1 in modprobe.d, vmkeep loaded by the initramfs hook,
 # a service's memfd and region fd back from its fd store after
 # 'systemctl kexec' (selftests/vm/systemd-luo.sh).
+# SYSTEMD_LUO_KTAP: a directory that keeps the KTAP (make check's).
 systemd-luo-check: deb
 	$(MAKE) -C selftests vkfdstore
-	selftests/vm/systemd-test.sh -r sid -s systemd-luo.sh $(DEB)
+	@k=$${SYSTEMD_LUO_KTAP:-$(CACHE)/results}/systemd-luo.ktap; mkdir -p $${k%/*}; \
+	rc=0; selftests/vm/systemd-test.sh -r sid -s systemd-luo.sh $(DEB) > $$k || \
+		{ rc=1; echo "not ok 1 systemd-luo # systemd-test.sh failed" >> $$k; }; \
+	cat $$k; exit $$rc
 
 # systemd's own TEST-91-LIVEUPDATE (sid's systemd-tests) on vmkeep's
 # /dev/liveupdate, booted as its integration-test wrapper boots it
