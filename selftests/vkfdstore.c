@@ -165,7 +165,7 @@ static int barrier(void)
 	return ret;
 }
 
-static int store(void)
+static int fd_store(void)
 {
 	uint32_t mhash, rhash;
 	struct stat st;
@@ -234,12 +234,13 @@ static void check_region(int fd)
 		return;
 	at = compare(fd, 0x72656769, size, &hash);
 	if (at == (uint64_t)size)
-		report(1, "region: %lld bytes equal to those stored, fnv %08x", (long long)size, hash);
+		report(1, "region: %lld bytes equal to those stored, fnv %08x",
+		       (long long)size, hash);
 	else
 		report(0, "region: byte %llu differs from the one stored", (unsigned long long)at);
 }
 
-static int check(void)
+static int fd_check(void)
 {
 	const char *pid = getenv("LISTEN_PID"), *nfds = getenv("LISTEN_FDS");
 	char *names = getenv("LISTEN_FDNAMES"), *name, *save = NULL;
@@ -286,7 +287,7 @@ int main(int argc, char **argv)
 		}
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	ret = strcmp(argv[1], "store") ? check() : store();
+	ret = strcmp(argv[1], "store") ? fd_check() : fd_store();
 	if (result)
 		fclose(result);
 	return ret;

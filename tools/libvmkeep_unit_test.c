@@ -253,7 +253,8 @@ TEST(session_iterators)
 	ASSERT_EQ(3, vmkeep_ctx_set_luo_snapshot(vk, ls, 3, lf, 4, VMKEEP_LUO_ENABLED));
 	s = vmkeep_session_get_first(vk);
 	file = vmkeep_session_file_get_next(vmkeep_session_file_get_first(s));
-	EXPECT_STREQ("same-id-other-size", vmkeep_region_get_name(vmkeep_session_file_get_region(file)));
+	EXPECT_STREQ("same-id-other-size",
+		     vmkeep_region_get_name(vmkeep_session_file_get_region(file)));
 	lf[2].pool = 0;
 	EXPECT_EQ(NULL, vmkeep_session_file_get_next(file));
 
