@@ -221,23 +221,36 @@ entry_at_const(const void *meta, u32 copy, u32 idx)
 		 VMKEEP_FMT_HEADER_SIZE) + idx;
 }
 
-/*
+/**
+ * vmkeep_fmt_header_crc() - checksum of a header of @size bytes
+ * @h: the header: magic (8 bytes) first, the checksum (4 bytes) at @at
+ * @size: its size
+ * @at: offset of its checksum
+ * @magic: the magic to checksum in place of @h's
+ *
  * A header's checksum covers its magic, which is written last and read
- * from wherever the caller has it, and reads its crc field as zero.  The
- * header is not copied: it is read in place and not modified.
+ * from wherever the caller has it, and reads its crc field as zero (a
+ * region table's header and a live update set's).  The header is read in
+ * place, not copied or modified.
+ *
+ * Return: crc32c of the header with @magic and a zero checksum.
  */
-static u32 header_crc(const struct vmkeep_fmt_header *h, __le64 magic)
+u32 vmkeep_fmt_header_crc(const void *h, size_t size, size_t at, __le64 magic)
 {
-	static const u8 zero[sizeof(h->crc)];
-	const size_t at = offsetof(struct vmkeep_fmt_header, crc);
-	const u8 *b = (const u8 *)h;
+	static const u8 zero[sizeof(__le32)];
+	const u8 *b = h;
 	u32 crc;
 
 	crc = vmkeep_crc32c(0, &magic, sizeof(magic));
 	crc = vmkeep_crc32c(crc, b + sizeof(magic), at - sizeof(magic));
 	crc = vmkeep_crc32c(crc, zero, sizeof(zero));
-	return vmkeep_crc32c(crc, b + at + sizeof(zero),
-			     sizeof(*h) - at - sizeof(zero));
+	return vmkeep_crc32c(crc, b + at + sizeof(zero), size - at - sizeof(zero));
+}
+
+static u32 header_crc(const struct vmkeep_fmt_header *h, __le64 magic)
+{
+	return vmkeep_fmt_header_crc(h, sizeof(*h),
+				     offsetof(struct vmkeep_fmt_header, crc), magic);
 }
 
 static const u8 damage_rank[] = {

@@ -137,19 +137,10 @@ static int cmp_u64(u64 a, u64 b)
 	return (a > b) - (a < b);
 }
 
-/* The header's checksum with @magic, as vmkeep_format.c's header_crc(). */
 static u32 header_crc(const struct vmkeep_luo_header *h, __le64 magic)
 {
-	static const u8 zero[sizeof(h->crc)];
-	const size_t at = offsetof(struct vmkeep_luo_header, crc);
-	const u8 *b = (const u8 *)h;
-	u32 crc;
-
-	crc = vmkeep_crc32c(0, &magic, sizeof(magic));
-	crc = vmkeep_crc32c(crc, b + sizeof(magic), at - sizeof(magic));
-	crc = vmkeep_crc32c(crc, zero, sizeof(zero));
-	return vmkeep_crc32c(crc, b + at + sizeof(zero),
-			     sizeof(*h) - at - sizeof(zero));
+	return vmkeep_fmt_header_crc(h, sizeof(*h),
+				     offsetof(struct vmkeep_luo_header, crc), magic);
 }
 
 static u32 tables_crc(const void *area, u32 copy,

@@ -80,14 +80,8 @@ static bool vmkeep_is_frozen(void)
 	return vmkeep_frozen || vmkeep_nr_freezing;
 }
 
-struct vmkeep_ucmd {
-	void __user *ubuffer;
-	u32 user_size;
-	void *cmd;
-};
-
 /* Copy the answer back, no more than the caller's structure holds. */
-static int vmkeep_respond(struct vmkeep_ucmd *ucmd, size_t size)
+int vmkeep_respond(struct vmkeep_ucmd *ucmd, size_t size)
 {
 	if (copy_to_user(ucmd->ubuffer, ucmd->cmd, min_t(size_t, ucmd->user_size, size)))
 		return -EFAULT;

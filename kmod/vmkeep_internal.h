@@ -188,6 +188,15 @@ struct vmkeep_caller {
 
 #define VMKEEP_CALLER_INIT	{ .admin = -1 }
 
+/* An ioctl's structure, copied in; vmkeep_respond() copies it back. */
+struct vmkeep_ucmd {
+	void __user *ubuffer;
+	u32 user_size;
+	void *cmd;
+};
+
+int vmkeep_respond(struct vmkeep_ucmd *ucmd, size_t size);
+
 extern struct mutex vmkeep_lock;
 extern atomic_t vmkeep_nr_objects;
 extern atomic_t vmkeep_nr_files;

@@ -880,20 +880,7 @@ static int luo_session_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-struct luo_ucmd {
-	void __user *ubuffer;
-	u32 user_size;
-	void *cmd;
-};
-
-static int luo_respond(struct luo_ucmd *ucmd, size_t size)
-{
-	if (copy_to_user(ucmd->ubuffer, ucmd->cmd, min_t(size_t, ucmd->user_size, size)))
-		return -EFAULT;
-	return 0;
-}
-
-static int luo_ioc_preserve(struct luo_session *s, struct luo_ucmd *ucmd)
+static int luo_ioc_preserve(struct luo_session *s, struct vmkeep_ucmd *ucmd)
 {
 	struct liveupdate_session_preserve_fd *argp = ucmd->cmd;
 	int ret;
@@ -903,10 +890,10 @@ static int luo_ioc_preserve(struct luo_session *s, struct luo_ucmd *ucmd)
 		if (ret)
 			return ret;
 	}
-	return luo_respond(ucmd, sizeof(*argp));
+	return vmkeep_respond(ucmd, sizeof(*argp));
 }
 
-static int luo_ioc_retrieve(struct luo_session *s, struct luo_ucmd *ucmd)
+static int luo_ioc_retrieve(struct luo_session *s, struct vmkeep_ucmd *ucmd)
 {
 	struct liveupdate_session_retrieve_fd *argp = ucmd->cmd;
 	struct file *file;
@@ -919,7 +906,7 @@ static int luo_ioc_retrieve(struct luo_session *s, struct luo_ucmd *ucmd)
 		ret = luo_retrieve(s, argp->token, &file);
 	if (ret)
 		goto err_put_fd;
-	ret = luo_respond(ucmd, sizeof(*argp));
+	ret = vmkeep_respond(ucmd, sizeof(*argp));
 	if (ret)
 		goto err_put_file;
 	fd_install(argp->fd, file);
@@ -932,7 +919,7 @@ err_put_fd:
 	return ret;
 }
 
-static int luo_ioc_finish(struct luo_session *s, struct luo_ucmd *ucmd)
+static int luo_ioc_finish(struct luo_session *s, struct vmkeep_ucmd *ucmd)
 {
 	struct liveupdate_session_finish *argp = ucmd->cmd;
 
@@ -940,17 +927,17 @@ static int luo_ioc_finish(struct luo_session *s, struct luo_ucmd *ucmd)
 		return -EINVAL;
 	scoped_guard(mutex, &luo_lock)
 		luo_finish(s);
-	return luo_respond(ucmd, sizeof(*argp));
+	return vmkeep_respond(ucmd, sizeof(*argp));
 }
 
-static int luo_ioc_get_name(struct luo_session *s, struct luo_ucmd *ucmd)
+static int luo_ioc_get_name(struct luo_session *s, struct vmkeep_ucmd *ucmd)
 {
 	struct liveupdate_session_get_name *argp = ucmd->cmd;
 
 	if (argp->reserved)
 		return -EINVAL;
 	strscpy((char *)argp->name, s->name, sizeof(argp->name));
-	return luo_respond(ucmd, sizeof(*argp));
+	return vmkeep_respond(ucmd, sizeof(*argp));
 }
 
 union luo_session_buffer {
@@ -973,8 +960,8 @@ struct luo_op {
 	unsigned int ioctl_num;
 	enum luo_kind kind;
 	union {
-		int (*session)(struct luo_session *s, struct luo_ucmd *ucmd);
-		int (*dev)(struct luo_ucmd *ucmd);
+		int (*session)(struct luo_session *s, struct vmkeep_ucmd *ucmd);
+		int (*dev)(struct vmkeep_ucmd *ucmd);
 	};
 };
 
@@ -1010,7 +997,7 @@ static const struct luo_op luo_session_ops[] = {
  */
 static const struct luo_op *luo_op_get(const struct luo_op *ops, size_t n,
 				       unsigned int base, unsigned int cmd,
-				       unsigned long arg, struct luo_ucmd *ucmd)
+				       unsigned long arg, struct vmkeep_ucmd *ucmd)
 {
 	const struct luo_op *op;
 	unsigned int nr = _IOC_NR(cmd);
@@ -1026,7 +1013,7 @@ static const struct luo_op *luo_op_get(const struct luo_op *ops, size_t n,
 	return op;
 }
 
-static int luo_op_copy(const struct luo_op *op, struct luo_ucmd *ucmd,
+static int luo_op_copy(const struct luo_op *op, struct vmkeep_ucmd *ucmd,
 		       void *buf)
 {
 	if (ucmd->user_size < op->min_size)
@@ -1041,7 +1028,7 @@ static long luo_session_ioctl(struct file *file, unsigned int cmd,
 {
 	struct luo_session *s = file->private_data;
 	union luo_session_buffer buf;
-	struct luo_ucmd ucmd = {};
+	struct vmkeep_ucmd ucmd = {};
 	const struct luo_op *op;
 	int ret;
 
@@ -1144,7 +1131,7 @@ static struct file *luo_retrieve_session(const char *name)
 	return file;
 }
 
-static int luo_ioc_session(struct luo_ucmd *ucmd, bool create)
+static int luo_ioc_session(struct vmkeep_ucmd *ucmd, bool create)
 {
 	struct liveupdate_ioctl_create_session *argp = ucmd->cmd;
 	struct file *file;
@@ -1161,7 +1148,7 @@ static int luo_ioc_session(struct luo_ucmd *ucmd, bool create)
 		ret = PTR_ERR(file);
 		goto err_put_fd;
 	}
-	ret = luo_respond(ucmd, sizeof(*argp));
+	ret = vmkeep_respond(ucmd, sizeof(*argp));
 	if (ret)
 		goto err_put_file;
 	fd_install(argp->fd, file);
@@ -1174,12 +1161,12 @@ err_put_fd:
 	return ret;
 }
 
-static int luo_ioc_create(struct luo_ucmd *ucmd)
+static int luo_ioc_create(struct vmkeep_ucmd *ucmd)
 {
 	return luo_ioc_session(ucmd, true);
 }
 
-static int luo_ioc_retrieve_session(struct luo_ucmd *ucmd)
+static int luo_ioc_retrieve_session(struct vmkeep_ucmd *ucmd)
 {
 	return luo_ioc_session(ucmd, false);
 }
@@ -1197,7 +1184,7 @@ static long luo_dev_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
 	union luo_dev_buffer buf;
-	struct luo_ucmd ucmd = {};
+	struct vmkeep_ucmd ucmd = {};
 	const struct luo_op *op;
 	int ret;
 

@@ -253,6 +253,7 @@ struct vmkeep_fmt_pool {
 
 /* CRC-32C (Castagnoli); vmkeep_crc32c(0, "123456789", 9) == 0xe3069283 */
 u32 vmkeep_crc32c(u32 crc, const void *buf, size_t len);
+u32 vmkeep_fmt_header_crc(const void *h, size_t size, size_t at, __le64 magic);
 /* 0 when @name (NUL within @len) is a valid region name, else -EINVAL */
 int vmkeep_fmt_check_name(const char *name, size_t len);
 
