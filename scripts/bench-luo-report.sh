@@ -64,19 +64,8 @@ fi
 } >"$bench/luo-samples.txt"
 awk -f "$top/scripts/bench-report.awk" "$bench/luo-samples.txt" >"$sum"
 
-num='function num(v) { return v >= 100 ? sprintf("%.0f", v) : sprintf("%.3g", v) }'
-fig() {
-	awk -v k="luo $1 $2" -v scale="${3:-1}" "$num"'
-		$1 == "fig" && $2 " " $3 " " $4 == k {
-			printf "%s (%s-%s)", num($6 / scale), num($7 / scale), num($8 / scale); f = 1 }
-		END { if (!f) printf "n/a" }' "$sum"
-}
-ratio() {
-	awk -v k="$1" "$num"'
-		$1 == "ratio" && $2 == k {
-			printf "%s (%s-%s)", num($4), num($5), num($6); f = 1 }
-		END { if (!f) printf "n/a" }' "$sum"
-}
+# shellcheck source=scripts/bench-lib.sh
+. "$top/scripts/bench-lib.sh"
 med() {
 	awk -v k="luo $1 $2" '$1 == "fig" && $2 " " $3 " " $4 == k { print $6 }' "$sum"
 }
@@ -96,10 +85,10 @@ printf '.. list-table:: MiB/s unless named: median (min-max)\n   :header-rows: 1
 row "memfd" "memcpy before" "kexec copy" "kexec / memcpy" "load (ms)" \
 	"retrieve" "retrieve / memcpy" "memcpy after"
 for s in $sizes; do
-	row "$s MiB" "$(fig "${s}M" memcpy_out_mibs)" "$(fig "${s}M" kexec_mibs)" \
-		"$(ratio "luo-kexec/memcpy-${s}M")" "$(fig "${s}M" load_us 1000)" \
-		"$(fig "${s}M" retrieve_mibs)" "$(ratio "luo-retrieve/memcpy-${s}M")" \
-		"$(fig "${s}M" memcpy_in_mibs)"
+	row "$s MiB" "$(fig luo "${s}M" memcpy_out_mibs)" "$(fig luo "${s}M" kexec_mibs)" \
+		"$(ratio "luo-kexec/memcpy-${s}M")" "$(fig luo "${s}M" load_us 1000)" \
+		"$(fig luo "${s}M" retrieve_mibs)" "$(ratio "luo-retrieve/memcpy-${s}M")" \
+		"$(fig luo "${s}M" memcpy_in_mibs)"
 done
 lo=$(med 64M load_us) hi=$(med 1024M load_us)
 if [ -n "$lo" ] && [ -n "$hi" ]; then

@@ -27,21 +27,8 @@ kernel=$(sed -n 's/^KREL=//p' "$vm" 2>/dev/null || echo unknown)
 accel=$(sed -n 's/^ACCEL=//p' "$vm" 2>/dev/null || echo unknown)
 date=$(date -u +%Y-%m-%d)
 
-# Whole numbers from 100 up, three digits below.
-num='function num(v) { return v >= 100 ? sprintf("%.0f", v) : sprintf("%.3g", v) }'
-# fig GROUP LABEL METRIC [DIVISOR]: "median (min-max)", or "n/a".
-fig() {
-	awk -v k="$1 $2 $3" -v scale="${4:-1}" "$num"'
-		$1 == "fig" && $2 " " $3 " " $4 == k {
-			printf "%s (%s-%s)", num($6 / scale), num($7 / scale), num($8 / scale); f = 1 }
-		END { if (!f) printf "n/a" }' "$sum"
-}
-ratio() {
-	awk -v k="$1" "$num"'
-		$1 == "ratio" && $2 == k {
-			printf "%s (%s-%s)", num($4), num($5), num($6); f = 1 }
-		END { if (!f) printf "n/a" }' "$sum"
-}
+# shellcheck source=scripts/bench-lib.sh
+. "$top/scripts/bench-lib.sh"
 
 # JSON: every figure with its samples, every ratio.
 awk -v kernel="$kernel" -v accel="$accel" -v date="$date" '
