@@ -40,16 +40,12 @@
 # update_NAME (with them running, before 'systemctl kexec') and check_NAME
 # (after it, before the checks every path has).
 
-out=/dev/ttyS1
-stage=1
+# shellcheck source=selftests/vm/stage-lib.sh
+. /usr/local/lib/vmkeep-test/stage-lib.sh
 mode=baseline
 for w in $(cat /proc/cmdline); do
-	case $w in
-	vmkeep_test.stage=*) stage=${w#*=} ;;
-	vmkeep_test.mode=*) mode=${w#*=} ;;
-	esac
+	case $w in vmkeep_test.mode=*) mode=${w#*=} ;; esac
 done
-krel=$(uname -r)
 state=/var/lib/vmkeep-test		# stamps and records, kept across the kexec
 savedir=/var/lib/libvirt/qemu/save	# libvirt's managed save images
 # The domains: NAME:OPTIN (1: the file-backed shared RAM of the opt-in).
@@ -103,19 +99,6 @@ domain_xml() {
 EOX
 }
 
-# t DESCRIPTION COMMAND...: one result line; the output as diagnostics.
-t() {
-	local desc=$1 o rc
-	shift
-	o=$("$@" 2>&1)
-	rc=$?
-	if [ $rc -eq 0 ]; then
-		echo "ok - stage $stage: $desc"
-	else
-		echo "not ok - stage $stage: $desc # exit $rc"
-	fi
-	[ -z "$o" ] || echo "$o" | sed 's/^/#   /'
-}
 
 # tick NAME: the last tick the domain printed.
 tick() {

@@ -20,12 +20,8 @@
 #            byte; the journals of both boots name the LUO steps and no
 #            LUO error; then 'systemctl poweroff'
 
-out=/dev/ttyS1
-stage=1
-for w in $(cat /proc/cmdline); do
-	case $w in vmkeep_test.stage=*) stage=${w#*=} ;; esac
-done
-krel=$(uname -r)
+# shellcheck source=selftests/vm/stage-lib.sh
+. /usr/local/lib/vmkeep-test/stage-lib.sh
 # systemd 262's LUO warnings and errors (src/shared/luo-util.c,
 # src/core/luo.c) and the module's own.
 # Expected, as with mainline's LUO: sid's journald and udevd keep fds
@@ -36,19 +32,6 @@ luo_errors="Failed to open /dev/liveupdate|Failed to create LUO session|Failed t
 
 export luo_expected luo_errors
 
-# t DESCRIPTION COMMAND...: one result line; the output as diagnostics.
-t() {
-	local desc=$1 o rc
-	shift
-	o=$("$@" 2>&1)
-	rc=$?
-	if [ $rc -eq 0 ]; then
-		echo "ok - stage $stage: $desc"
-	else
-		echo "not ok - stage $stage: $desc # exit $rc"
-	fi
-	[ -z "$o" ] || echo "$o" | sed 's/^/#   /'
-}
 
 # The initramfs line comes before PID 1's first: /dev/liveupdate was there.
 early() {

@@ -17,27 +17,10 @@
 #            vmkeepctl'); 'systemctl poweroff' with the region still
 #            there (the host looks for the warning on the console)
 
-out=/dev/ttyS1
-stage=1
-for w in $(cat /proc/cmdline); do
-	case $w in vmkeep_test.stage=*) stage=${w#*=} ;; esac
-done
-krel=$(uname -r)
+# shellcheck source=selftests/vm/stage-lib.sh
+. /usr/local/lib/vmkeep-test/stage-lib.sh
 msg=vmkeep-was-here
 
-# t DESCRIPTION COMMAND...: one result line; the output as diagnostics.
-t() {
-	local desc=$1 o rc
-	shift
-	o=$("$@" 2>&1)
-	rc=$?
-	if [ $rc -eq 0 ]; then
-		echo "ok - stage $stage: $desc"
-	else
-		echo "not ok - stage $stage: $desc # exit $rc"
-		echo "$o" | sed 's/^/#   /'
-	fi
-}
 
 {
 	echo "@@ stage $stage start uptime=$(cut -d' ' -f1 /proc/uptime)"

@@ -324,6 +324,8 @@ start=2048, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=esp' | sfdisk -q esp
 else
 	# The test unit; the journal on disk (for boot -1) and on the console.
 	install -m 0755 "$top/selftests/vm/$stage" "$root/usr/local/sbin/vmkeep-test"
+	install -D -m 0644 "$top/selftests/vm/stage-lib.sh" \
+		"$root/usr/local/lib/vmkeep-test/stage-lib.sh"
 	cat >"$root/etc/systemd/system/vmkeep-test.service" <<'EOU'
 [Unit]
 Description=vmkeep systemd test stage

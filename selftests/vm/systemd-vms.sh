@@ -18,25 +18,9 @@
 #            all three are removed, sd-a stays for the host's poweroff
 #            check
 
-out=/dev/ttyS1
-stage=1
-for w in $(cat /proc/cmdline); do
-	case $w in vmkeep_test.stage=*) stage=${w#*=} ;; esac
-done
-krel=$(uname -r)
+# shellcheck source=selftests/vm/stage-lib.sh
+. /usr/local/lib/vmkeep-test/stage-lib.sh
 
-t() {
-	local desc=$1 o rc
-	shift
-	o=$("$@" 2>&1)
-	rc=$?
-	if [ $rc -eq 0 ]; then
-		echo "ok - stage $stage: $desc"
-	else
-		echo "not ok - stage $stage: $desc # exit $rc"
-	fi
-	echo "$o" | sed 's/^/#   /'
-}
 
 # ticks VM: the last tick vkguest printed.
 ticks() {
