@@ -429,6 +429,11 @@ static void luo_file_free(struct luo_file *f, bool own_runs)
 
 #ifdef SHMEM_F_MAPPING_FROZEN
 /* 7.x: the mapping freeze of mainline's memfd_luo_preserve(). */
+static bool luo_may_freeze(struct file *file)
+{
+	return true;
+}
+
 static void luo_freeze(struct inode *inode, struct luo_file *f)
 {
 	shmem_freeze(inode, true);
@@ -449,6 +454,12 @@ static void luo_thaw(struct inode *inode)
 static void luo_freeze(struct inode *inode, struct luo_file *f)
 {
 	SHMEM_I(inode)->seals |= LUO_FREEZE;
+}
+
+/* Seals that stay are for those who may write, as F_ADD_SEALS has it. */
+static bool luo_may_freeze(struct file *file)
+{
+	return file->f_mode & FMODE_WRITE;
 }
 
 static void luo_thaw(struct inode *inode)
@@ -484,37 +495,67 @@ static void luo_unpreserve(struct luo_session *s, struct luo_file *f)
  * A memfd (any unlinked shmem file, as mainline's memfd_luo_can_preserve)
  * keeps its size from here on, and its pages are reserved.
  */
-static int luo_memfd_preserve(struct luo_session *s, struct luo_file *f)
+/* The size and seals of a memfd, as it may be preserved; under inode_lock. */
+static int luo_memfd_check(struct inode *inode, struct luo_file *f)
+{
+	f->seals = SHMEM_I(inode)->seals;
+	f->size = i_size_read(inode);
+	if (f->seals & ~LUO_SEALS)
+		return -EOPNOTSUPP;
+	if (DIV_ROUND_UP_ULL(f->size, PAGE_SIZE) > UINT_MAX)
+		return -EFBIG;
+	return 0;
+}
+
+/* Pages for the size read, then the freeze at that size, or nothing. */
+static int luo_memfd_reserve(struct luo_file *f)
 {
 	struct inode *inode = file_inode(f->file);
-	u32 seals;
 	int ret;
 
-	inode_lock(inode);
-	seals = SHMEM_I(inode)->seals;
-	f->size = i_size_read(inode);
-	if (seals & ~LUO_SEALS)
-		ret = -EOPNOTSUPP;
-	else if (DIV_ROUND_UP_ULL(f->size, PAGE_SIZE) > UINT_MAX)
-		ret = -EFBIG;
-	else
-		ret = 0;
-	if (!ret) {
-		f->seals = seals;
-		luo_freeze(inode, f);
-	}
-	inode_unlock(inode);
-	if (ret)
-		return ret;
 	ret = luo_take_pages(f);
 	if (!ret && !luo_room(0, 1, f->nr_runs))
 		ret = -ENOSPC;
+	if (!ret) {
+		inode_lock(inode);
+		if (i_size_read(inode) == f->size)
+			luo_freeze(inode, f);
+		else
+			ret = -EAGAIN;
+		inode_unlock(inode);
+	}
 	if (ret) {
-		luo_memfd_unpreserve(f);
+		luo_put_pages(f->runs, f->nr_runs);
 		kfree(f->runs);
 		f->runs = NULL;
-		return ret;
+		f->nr_runs = 0;
 	}
+	return ret;
+}
+
+/*
+ * A memfd (any unlinked shmem file, as mainline's memfd_luo_can_preserve)
+ * keeps its size from here on, and its pages are reserved.  A resize
+ * while they are reserved makes it try again.
+ */
+static int luo_memfd_preserve(struct luo_session *s, struct luo_file *f)
+{
+	struct inode *inode = file_inode(f->file);
+	int ret;
+
+	if (!luo_may_freeze(f->file))
+		return -EPERM;
+	do {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		inode_lock(inode);
+		ret = luo_memfd_check(inode, f);
+		inode_unlock(inode);
+		if (!ret)
+			ret = luo_memfd_reserve(f);
+	} while (ret == -EAGAIN);
+	if (ret)
+		return ret;
 	luo_nr_runs += f->nr_runs;
 	s->nr_runs += f->nr_runs;
 	s->bytes += f->nr_runs ? round_up(f->size, LUO_PAGE) : 0;
@@ -619,6 +660,8 @@ static int luo_memfd_fill(struct luo_set *set, struct luo_file *f,
 				       set->pool->va + f->runs[i].offset + o, len);
 			set_page_dirty(page);
 			put_page(page);
+			if (fatal_signal_pending(current))
+				return -EINTR;
 			cond_resched();
 		}
 	}
@@ -716,8 +759,13 @@ static int luo_retrieve(struct luo_session *s, u64 token, struct file **out)
 			file = luo_memfd_make(s->set, f);
 		else
 			file = luo_region_open(f);
-		/* Failures stay, as mainline's; not another uid's EACCES. */
-		if (IS_ERR(file) && PTR_ERR(file) != -EACCES)
+		/*
+		 * Failures of the bytes or the record stay, as mainline's;
+		 * not those of the caller (EACCES, ENOMEM, EINTR, EBUSY).
+		 */
+		if (IS_ERR(file) && (PTR_ERR(file) == -EIO ||
+				     PTR_ERR(file) == -EOPNOTSUPP ||
+				     PTR_ERR(file) == -ENOENT))
 			f->err = PTR_ERR(file);
 		if (IS_ERR(file))
 			return PTR_ERR(file);

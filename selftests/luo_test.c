@@ -445,6 +445,37 @@ TEST(s1_frozen_then_thawed)
 }
 
 /*
+ * Test Case: 6.x seals a preserved memfd's size for good, so only who may
+ * write it may preserve it (F_ADD_SEALS needs FMODE_WRITE too): a
+ * read-only fd of it gives EPERM and leaves it as it was.  7.x freezes it
+ * only while preserved, as mainline does, from any fd.
+ */
+TEST(s1_read_only_memfd)
+{
+	int luo = luo_open(), s, big, ro;
+	bool freeze = kernel_freezes();
+	char path[64];
+
+	NEED_STAGE(1);
+	ASSERT_LE(0, luo);
+	big = big_memfd();
+	ASSERT_LE(0, big);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", big);
+	ro = open(path, O_RDONLY);
+	ASSERT_LE(0, ro);
+	s = luo_create(luo, "vk-t-ro");
+	ASSERT_LE(0, s);
+	EXPECT_EQ(freeze ? 0 : -EPERM, luo_preserve(s, ro, 1));
+	EXPECT_EQ(0, fcntl(big, F_GET_SEALS));
+	close(s);
+	EXPECT_EQ(0, fcntl(big, F_GET_SEALS));
+	EXPECT_EQ(0, ftruncate(big, BIG_SIZE + 4096));
+	close(ro);
+	close(big);
+	close(luo);
+}
+
+/*
  * Test Case: a file is in one session only, whatever fd names it: the
  * same memfd under a second token, in a second session, through a
  * /proc/self/fd reopen; the region through its fd, a reopen and its
