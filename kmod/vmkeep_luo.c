@@ -798,21 +798,38 @@ static void luo_set_write(struct luo_set *set)
 	}
 }
 
-static bool chunk_in_set(const struct vmkeep_luo_chunk *chunk, u64 nr,
-			 bool *tables)
+/* A chunk's set from its name: "luo.SET" (@tables) or "luo.SET.N". */
+static bool chunk_set(const struct vmkeep_luo_chunk *chunk, u64 *nr,
+		      bool *tables)
 {
 	unsigned long long n;
 	unsigned int k;
 	int len = 0;
 
-	if (sscanf(chunk->fmt.name, "luo.%llu%n", &n, &len) == 1 &&
-	    !chunk->fmt.name[len]) {
-		*tables = true;
-		return n == nr;
-	}
-	*tables = false;
-	return sscanf(chunk->fmt.name, "luo.%llu.%u%n", &n, &k, &len) == 2 &&
-	       !chunk->fmt.name[len] && n == nr;
+	*tables = sscanf(chunk->fmt.name, "luo.%llu%n", &n, &len) == 1 &&
+		  !chunk->fmt.name[len];
+	if (!*tables && (sscanf(chunk->fmt.name, "luo.%llu.%u%n", &n, &k, &len) != 2 ||
+			 chunk->fmt.name[len]))
+		return false;
+	*nr = n;
+	return true;
+}
+
+static bool chunk_in_set(const struct vmkeep_luo_chunk *chunk, u64 nr,
+			 bool *tables)
+{
+	u64 n;
+
+	return chunk_set(chunk, &n, tables) && n == nr;
+}
+
+static void luo_set_free(struct luo_set *set)
+{
+	list_del(&set->link);
+	kvfree(set->ss);
+	kvfree(set->fs);
+	kvfree(set->rs);
+	kfree(set);
 }
 
 /* Every session of @set is consumed: its memory goes back to the pool. */
@@ -834,11 +851,7 @@ static void luo_set_drop(struct luo_set *set)
 	vmkeep_pool_commit(set->pool, 0);
 	pr_info("live update set %llu (pool %u): every session consumed, its memory back in the pool\n",
 		set->nr, set->pool->index);
-	list_del(&set->link);
-	kvfree(set->ss);
-	kvfree(set->fs);
-	kvfree(set->rs);
-	kfree(set);
+	luo_set_free(set);
 }
 
 /* @s is finished: marked in its set, whose memory goes with its last. */
@@ -1429,11 +1442,7 @@ static void luo_set_forget(struct luo_set *set)
 			luo_file_free(f, false);
 		luo_session_free(s);
 	}
-	list_del(&set->link);
-	kvfree(set->ss);
-	kvfree(set->fs);
-	kvfree(set->rs);
-	kfree(set);
+	luo_set_free(set);
 }
 
 /* The spans of a set's data chunks, for the run checks. */
@@ -1538,14 +1547,9 @@ static int cmp_u64s(const void *a, const void *b)
 
 static bool chunk_tables_nr(const struct vmkeep_luo_chunk *chunk, u64 *nr)
 {
-	unsigned long long n;
-	int len = 0;
+	bool tables;
 
-	if (!chunk->written || sscanf(chunk->fmt.name, "luo.%llu%n", &n, &len) != 1 ||
-	    chunk->fmt.name[len])
-		return false;
-	*nr = n;
-	return true;
+	return chunk->written && chunk_set(chunk, nr, &tables) && tables;
 }
 
 static struct vmkeep_luo_chunk *chunk_tables(struct vmkeep_pool *pool, u64 nr)
@@ -1652,15 +1656,14 @@ int vmkeep_luo_forget_pool(struct vmkeep_pool *pool)
 static u64 luo_next_set(void)
 {
 	struct vmkeep_luo_chunk *chunk;
-	unsigned long long nr;
-	u64 next = 1;
+	u64 next = 1, nr;
 	unsigned int i;
+	bool tables;
 
 	for (i = 0; i < vmkeep_nr_pools; i++)
 		list_for_each_entry(chunk, &vmkeep_pools[i]->luo, link)
-			if (chunk->written &&
-			    sscanf(chunk->fmt.name, "luo.%llu", &nr) == 1)
-				next = max_t(u64, next, nr + 1);
+			if (chunk->written && chunk_set(chunk, &nr, &tables))
+				next = max(next, nr + 1);
 	return next;
 }
 
@@ -2011,12 +2014,7 @@ void vmkeep_luo_exit(void)
 			luo_file_free(f, false);
 		luo_session_free(s);
 	}
-	list_for_each_entry_safe(set, stmp, &luo_sets, link) {
-		list_del(&set->link);
-		kvfree(set->ss);
-		kvfree(set->fs);
-		kvfree(set->rs);
-		kfree(set);
-	}
+	list_for_each_entry_safe(set, stmp, &luo_sets, link)
+		luo_set_free(set);
 	luo_read_pools = 0;
 }
